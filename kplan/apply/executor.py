@@ -387,9 +387,8 @@ class HeldBack(Exception):
 
 
 def _one_line(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
-    lines = text.splitlines()
-    return lines[0] if len(lines) == 1 else lines[0] + " | " + " | ".join(lines[1:4])
+    """Its first four lines, on one line."""
+    return " | ".join((str(e).strip() or type(e).__name__).splitlines()[:4])
 
 
 def _pipelined(step: Step) -> bool:

@@ -94,7 +94,7 @@ class EarlyLock:
             return self._abandoned
 
     def _read(self, cluster: Cluster) -> None:
-        """The plan's read (kplan.session.plan._plan_once makes the same), handed to its first read."""
+        """The plan's read (kplan.session.plan.plan_stack makes the same), handed to its first read."""
         stack, session = self._stack, cluster.session
         self._read_imports.wait()
         if self._is_abandoned():

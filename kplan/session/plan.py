@@ -31,10 +31,43 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
     recorded before it, and the renames it started, which it continues (kplan.apply.resume); `rebalance`: the
     moves and elections asked for (kplan.kinds.rebalancing, docs/rebalance.md)."""
     (settled,) = [resolve(u.io.settle_ref) for u in UNITS if u.io.settle_ref is not None]  # exactly one kind's
-    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers,
-                                      requests_before, renames_before, rebalance),
-                   session.reader,
-                   session.stack.cluster.timeout_s, validated=validate)
+
+    def once():
+        from kplan.apply.resume import with_tokens_before
+        from kplan.cluster.claimed import read_claimed_topics
+        from kplan.model.plan import error
+        from kplan.plan.planner import make_plan
+        stack = session.stack
+        topic_names, sections = read_request(stack)
+        live = session.reader.read(stack.name, topic_names=topic_names, sections=sections)
+        live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
+        if resuming:
+            live = replace(live, unfinished_run=None)
+        if requests_before:
+            live = with_tokens_before(live, requests_before)
+        if holding_lock:
+            live = replace(live, locked=False)
+        elif live.locked and hasattr(session.reader, "lock_held"):  # listed: held, or released a moment ago?
+            live = replace(live, locked=session.reader.lock_held(stack.name))
+        for unit in UNITS:  # the kinds' follow-up reads, in the kinds' order
+            if unit.follow_up is not None:
+                live = unit.follow_up(stack, live, session.reader, destroy)
+        remember_secrets(stack, live, session.secrets)
+        plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets,
+                         allow_active_consumers=allow_active_consumers, allow_unreadable=session.allow_unreadable,
+                         renames_before=renames_before)
+        if rebalance is not None and rebalance.wanted:
+            plan = with_rebalance_read(session, stack, live, plan, rebalance)
+        if not validate:  # `kplan status`: it shows no consumer groups, so none are read
+            return live, scrubbed(plan)
+        live, plan = with_consumers(session.reader, stack, live, plan, allow_active_consumers)
+        try:
+            extra = session.validator.validate(stack, plan) if session.validator is not None else []
+        except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
+            extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
+        return live, scrubbed(plan.with_diagnostics(extra))
+
+    return settled(once, session.reader, session.stack.cluster.timeout_s, validated=validate)
 
 
 def plan_all(sessions: list, *, several: bool = True, one_cluster_each: bool = True, **kw):
@@ -71,43 +104,6 @@ def refuse_same_cluster(ids) -> None:
             raise KplanError(f"clusters {seen[cluster_id]} and {name} are the same Kafka cluster (id {cluster_id}); "
                              "declare it once under `clusters:`")
         seen[cluster_id] = name or "?"
-
-
-def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool,
-               allow_active: bool = False, requests_before: Tokens | None = None,
-               renames_before: frozenset[tuple[str, str]] = frozenset(), rebalance: RebalanceRequest | None = None):
-    from kplan.apply.resume import with_tokens_before
-    from kplan.cluster.claimed import read_claimed_topics
-    from kplan.model.plan import error
-    from kplan.plan.planner import make_plan
-    stack = session.stack
-    topic_names, sections = read_request(stack)
-    live = session.reader.read(stack.name, topic_names=topic_names, sections=sections)
-    live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
-    if resuming:
-        live = replace(live, unfinished_run=None)
-    if requests_before:
-        live = with_tokens_before(live, requests_before)
-    if holding_lock:
-        live = replace(live, locked=False)
-    elif live.locked and hasattr(session.reader, "lock_held"):  # listed: held, or released a moment ago?
-        live = replace(live, locked=session.reader.lock_held(stack.name))
-    for unit in UNITS:  # the kinds' follow-up reads, in the kinds' order
-        if unit.follow_up is not None:
-            live = unit.follow_up(stack, live, session.reader, destroy)
-    remember_secrets(stack, live, session.secrets)
-    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active,
-                     allow_unreadable=session.allow_unreadable, renames_before=renames_before)
-    if rebalance is not None and rebalance.wanted:
-        plan = with_rebalance_read(session, stack, live, plan, rebalance)
-    if not validate:  # `kplan status`: it shows no consumer groups, so none are read
-        return live, scrubbed(plan)
-    live, plan = with_consumers(session.reader, stack, live, plan, allow_active)
-    try:
-        extra = session.validator.validate(stack, plan) if session.validator is not None else []
-    except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
-        extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
-    return live, scrubbed(plan.with_diagnostics(extra))
 
 
 def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceRequest):
