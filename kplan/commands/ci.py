@@ -103,9 +103,9 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
 
     what, where = _on(ctx)
     footer = c.footer(forge.name, ctx.commit, ctx.run_url)
+    env = environment or _environment_of(sections)
     posts: list[tuple[c.Key, str, str | None]]
     if one_summary:
-        env = environment or _environment_of(sections)
         posts = [(c.Key(c.Kind.REPOSITORY, "repository", env),
                   summary_body(sections, summary, report_url=report_url, environment=env), None)]
     else:
@@ -128,7 +128,6 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
         _tell(out, f"{out.action.value} {what} {out.id} on {where} for {who}",
               f"{what} {out.id} on {where} already shows {who}")
     if mark_untouched and not one_summary:
-        env = environment or _environment_of(sections)
         for key, out in mark(forge, {k for k, _, _ in posts}, env, footer=footer):
             if out.action is Posted.UNCHANGED:
                 click.echo(f"{what} {out.id} on {where} already says stack {key.stack} is not planned any more")

@@ -69,9 +69,12 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
     with sessions_of(stack, session, live_state=live_state, allowed=allowed) as sessions:
         planned, _ = plan_all(sessions, several=several, validate=False, one_cluster_each=live_state is None)
         reads = [_status_reads(s, live_state) for s in sessions]
-    reports = [(s.stack.cluster_name,
-                _with_status_reads(build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()), r))
-               for s, (live, plan), r in zip(sessions, planned, reads)]
+    reports = []
+    for s, (live, plan), found_by in zip(sessions, planned, reads):
+        report = build_status(s.stack, live, plan, secrets=s.secrets.plaintexts())
+        for unit, found in found_by:  # what each kind read for status, in the report (its UNIT's `status_with`)
+            report = unit.status_with(report, found)
+        reports.append((s.stack.cluster_name, report))
     color = use_color(no_color) and fmt == "text"
     if fmt == "text":
         for name, report in reports:
@@ -102,10 +105,3 @@ def _status_reads(session, live_state: str | None) -> list:
     stack = session.stack
     return [(u, u.status_read(u.kind.declared(stack), session.secrets, session.reader, stack.cluster.timeout_s))
             for u in UNITS if u.status_read is not None]
-
-
-def _with_status_reads(report, reads: list):
-    """The report with what each kind read for status (its UNIT's `status_with`)."""
-    for unit, found in reads:
-        report = unit.status_with(report, found)
-    return report

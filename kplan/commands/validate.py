@@ -28,12 +28,11 @@ def validate_command(ctx, paths, environment, template_dirs, quiet):
     """Check the stack at each PATH (a file or a directory) and report every problem with its file and line."""
     ok = True
     for path in paths:
-        ok = run_validate(path, environment, template_dirs, quiet=quiet, environ=os.environ, echo=click.echo) and ok
+        ok = run_validate(path, environment, template_dirs, quiet) and ok
     sys.exit(0 if ok else 1)  # not ctx.exit: the exit status must survive a non-standalone click main
 
 
-def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet: bool = False, environ=None,
-                 echo=print) -> bool:
+def run_validate(path: str, environment: str | None, template_dirs, quiet: bool) -> bool:
     from kplan.kinds import UNITS
     from kplan.model.diagnostics import Severity
     from kplan.stackfile import validate_stack
@@ -46,7 +45,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
     ok = True
     sections = [u.section for u in UNITS if u.section is not None]  # in the kinds' order
     for env in targets:
-        stack, diags = validate_stack(path, env, environ, template_dirs,
+        stack, diags = validate_stack(path, env, os.environ, template_dirs,
                                       environments_out=declared if environment is None and env is None else None,
                                       with_policy=True)
         if environment is None and env is None:
@@ -66,8 +65,8 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
             summaries.append(f"{label}: invalid ({plural(len(errors), 'error')}{extra})")
     for d in sorted(shown.values(), key=lambda d: d.sort_key()):
         if not (quiet and d.severity is Severity.INFO):  # -q: problems only
-            echo(d.located())
+            click.echo(d.located())
     if not quiet:
         for s in summaries:
-            echo(s)
+            click.echo(s)
     return ok
