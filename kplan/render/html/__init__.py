@@ -27,7 +27,9 @@ def render_html(plan: Plan) -> str:
     svg, drawn, left = flows_svg(plan)
     csp = (f"default-src 'none'; script-src '{_hash(JS)}'; style-src '{_hash(CSS)}'; img-src data:; "
            "base-uri 'none'; form-action 'none'")
-    title = _title_text(plan)
+    env = f" ({plan.environment})" if plan.environment else ""
+    where = f"{len(plan.groups)} clusters" if plan.groups else f"cluster {plan.cluster_id or '?'}"
+    title = f"kplan {'destroy plan' if plan.destroy else 'plan'}: stack {plan.stack}{env}, {where}"
     kinds = sorted({g["k"] for g in data["groups"]})  # the groups' kinds and actions (in review order)
     acts = [a.value for a in ACTION_ORDER if any(g["x"] == a.value for g in data["groups"])]
     return "".join([
@@ -49,13 +51,6 @@ def render_html(plan: Plan) -> str:
         '<script type="application/json" id="kplan-data">', _json(data), "</script>\n",
         f"<script>{JS}</script>\n</body></html>\n",
     ])
-
-
-def _title_text(plan: Plan) -> str:
-    env = f" ({plan.environment})" if plan.environment else ""
-    kind = "destroy plan" if plan.destroy else "plan"
-    where = (f"{len(plan.groups)} clusters" if plan.groups else f"cluster {plan.cluster_id or '?'}")
-    return f"kplan {kind}: stack {plan.stack}{env}, {where}"
 
 
 def _hash(text: str) -> str:
