@@ -37,7 +37,11 @@ _COVERED_CODES = {"partition-increase", "replace-data-loss", "tiered-storage-one
 
 
 def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
-    head = [_title(plan), "", f"**{summary_line(plan)}**"]
+    env = f" ({_code(plan.environment)})" if plan.environment else ""
+    names = ", ".join(_code(g.cluster_name or "?") for g in plan.groups)
+    where = f"{len(plan.groups)} clusters: {names}" if plan.groups else f"cluster {_code(plan.cluster_id or '?')}"
+    head = [f"### kplan {'destroy plan' if plan.destroy else 'plan'}: stack {_code(plan.stack)}{env}, {where}", "",
+            f"**{summary_line(plan)}**"]
     if adoption_note(plan):
         head += ["", adoption_note(plan)]
     if plan.has_errors:
@@ -83,15 +87,6 @@ def _sections(plan: Plan, level: str = "###", group: int = 0) -> list[Part]:
     if visible:
         parts.append(Part("detail", f"\n{level} Details\n", [_details(ch) for ch in visible], group))
     return parts
-
-
-def _title(plan: Plan) -> str:
-    env = f" ({_code(plan.environment)})" if plan.environment else ""
-    kind = "destroy plan" if plan.destroy else "plan"
-    if plan.groups:
-        names = ", ".join(_code(g.cluster_name or "?") for g in plan.groups)
-        return f"### kplan {kind}: stack {_code(plan.stack)}{env}, {len(plan.groups)} clusters: {names}"
-    return f"### kplan {kind}: stack {_code(plan.stack)}{env}, cluster {_code(plan.cluster_id or '?')}"
 
 
 def _row(ch: ResourceChange) -> str:
