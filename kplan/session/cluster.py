@@ -38,8 +38,8 @@ class Cluster:
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
-        from kplan.apply.writers import open_writers
         from kplan.session.open import open_session
+        from kplan.session.systems import open_writers
 
         session = open_session(stack, environ=environ)
         self = cls(stack, session)

@@ -29,7 +29,7 @@ from kplan.state.lock import StackLock, release_or_report
 # only: it imports nothing that could import back) is left to the thread.
 _OPEN_IMPORTS = (
     "confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
-    "kplan.stackfile.references", "kplan.apply.writers", "kplan.transport.admin", "kplan.transport.sessions",
+    "kplan.stackfile.references", "kplan.transport.admin", "kplan.transport.sessions",
     "kplan.transport.connect", "kplan.transport.wire.client", "kplan.cluster.pin",
     "kplan.state.records", "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.permissions")
 

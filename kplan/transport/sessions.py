@@ -1,4 +1,4 @@
-"""The sessions a run opens, and each kind's io over them (`Writers`, composed by kplan.apply.writers.open_writers).
+"""The sessions a run opens, and each kind's io over them (`Writers`, composed by kplan.session.systems.open_writers).
 
 A step handler writes through its kind's io (`kplan.kinds.handler.StepContext.io(<the io's class>)`), made here on
 first use over these sessions and kept for the run: Kafka's admin session (`kafka`, kplan.transport.admin: the journal

@@ -131,9 +131,9 @@ def test_a_journal_of_another_cluster_is_never_recovered_here(stack, admin, pref
 
 def test_a_connector_someone_else_creates_meanwhile_is_not_overwritten(stack, prefix, tmp_path):
     """Connect's 409 "already exists" with another config fails the step instead of overwriting it."""
-    from kplan.apply.writers import open_writers
     from kplan.errors import WriteError
     from kplan.model.desired import ClusterSpec, ConnectorState
+    from kplan.session.systems import open_writers
 
     (tmp_path / "in.txt").touch()
     name = f"{prefix}-theirs"

@@ -12,9 +12,9 @@ import pytest
 from confluent_kafka import Consumer
 from confluent_kafka.admin import NewTopic
 
-from kplan.apply.writers import open_writers
 from kplan.kinds.connector.io import ConnectorWrites
 from kplan.model.desired import ClusterSpec
+from kplan.session.systems import open_writers
 
 pytestmark = pytest.mark.serial  # producing to a topic just created waits on the coordinator: slow under load
 

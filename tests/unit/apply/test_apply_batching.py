@@ -14,11 +14,11 @@ from fake_admin import FakeAdmin
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import build
-from kplan.apply.writers import open_writers
 from kplan.model.desired import ClusterSpec, Stack, TopicSpec, freeze
 from kplan.model.live import LiveTopic
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
+from kplan.session.systems import open_writers
 from kplan.state.journal import Journal, RunStatus
 from kplan.transport.retry import RetryPolicy
 

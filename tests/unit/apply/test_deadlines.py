@@ -17,13 +17,13 @@ from confluent_kafka import KafkaError, KafkaException
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
-from kplan.apply.writers import open_writers
 from kplan.errors import KplanError
 from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.kinds.topic.steps import CreateTopics, TopicArgs
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
+from kplan.session.systems import open_writers
 from kplan.state.faults import Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.state.records import write_record

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from kplan.apply.writers import open_writers
 from kplan.errors import KplanError, WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
+from kplan.session.systems import open_writers
 from kplan.transport.connect import CONNECT, ConnectWrites
 from kplan.transport.http import RestClient, error_message, rest_path
 from kplan.transport.retry import ErrorClass, RetryPolicy, classify_connect

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from kplan.apply.writers import open_writers
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.subject.io.client import CONTENT_TYPE, error_line, level_of, registry_client
 from kplan.kinds.subject.io.read import read_subjects
 from kplan.kinds.subject.io.write import RegistryWriter, SubjectWrites
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
 from kplan.secrets import SecretValues
+from kplan.session.systems import open_writers
 from kplan.transport.http import rest_path as path
 from kplan.transport.retry import RetryPolicy
 
