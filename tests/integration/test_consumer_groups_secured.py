@@ -116,7 +116,7 @@ def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
                                            "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
     cluster = ClusterSpec(secured.bootstrap_servers, client_properties=_client(secured, user), timeout_s=10)
     session = AdminSession(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
-    writer = ConsumerGroupWrites(SimpleNamespace(kafka=session))
+    writer = ConsumerGroupWrites(SimpleNamespace(kafka=session, wire=None))
     try:
         wait_for(lambda: writer.group_offsets(group) == ((topic, 0, 3),), 20, "DESCRIBE on the group to take effect")
         with pytest.raises(WriteError) as moved:

@@ -69,7 +69,7 @@ def _kafka(admin) -> AdminSession:
 
 
 def _acls(admin) -> AclWrites:
-    return AclWrites(SimpleNamespace(kafka=_kafka(admin)))
+    return AclWrites(SimpleNamespace(kafka=_kafka(admin), wire=None))
 
 
 def test_a_create_returns_only_once_the_authorizer_shows_every_binding():
