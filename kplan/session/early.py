@@ -106,16 +106,14 @@ class EarlyLock:
         except BaseException as e:  # noqa: BLE001 - raised by the plan's first read, as a direct read would
             error = e
         session.reader = Handed(session.reader, stack.name, names, sections).handed(live, error)
-        if live is not None and self._creates:
-            self._validate_ahead(session, live)
-
-    def _validate_ahead(self, session, live) -> None:
-        """What the plan's validation can ask of the real systems before the plan is made — the creates of the
-        declared topics the cluster lacks — asked now, while the command's thread plans; the plan's validation takes
-        those answers if it validates the same (kplan.cluster.validator.RealValidator.validate_ahead). A saving only:
-        whatever goes wrong here leaves the validation to ask itself, and never fails the run."""
+        if live is None or not self._creates:
+            return
+        # What the plan's validation can ask of the real systems before the plan is made — the creates of the declared
+        # topics the cluster lacks — asked now, while the command's thread plans; the plan's validation takes those
+        # answers if it validates the same (kplan.cluster.validator.RealValidator.validate_ahead). A saving only:
+        # whatever goes wrong here leaves the validation to ask itself, and never fails the run.
         try:
-            session.validator.validate_ahead(self._stack, live)
+            session.validator.validate_ahead(stack, live)
         except Exception:  # noqa: BLE001
             pass
 

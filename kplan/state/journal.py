@@ -26,15 +26,12 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 from kplan.kinds.codec import converter
 from kplan.model.ownership import Ownership
 from kplan.secrets import scrubbed_json
 from kplan.state import faults
-
-if TYPE_CHECKING:
-    from kplan.transport.reach import Link
 
 JOURNAL_TOPIC = "__kplan_journal"
 
@@ -229,8 +226,7 @@ class JournalStore:
     write (`kplan recover` from this machine), so that a recovery from another machine sees it."""
 
     def __init__(self, producer, consumer_conf: dict[str, Any] | None,
-                 admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None,
-                 link: "Link | None" = None):
+                 admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
         from kplan.transport.reach import link_of
 
         self.producer = producer  # None: read-only (planning)
@@ -241,7 +237,7 @@ class JournalStore:
         self.timeout_s = timeout_s
         self.path = local_path(stack, cluster_id, state_dir)
         # Kafka's link (the writer's, carried by its admin client): journal writes share the run's deadlines.
-        self.link = link if link is not None else link_of(admin)
+        self.link = link_of(admin)
         # Runs this store has written to the cluster at least once; a run's first write must reach it.
         self._in_cluster: set[str] = set()
         # The local copy's payload while the cluster copy is behind it (None: the cluster copy is current).

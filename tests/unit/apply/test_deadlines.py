@@ -244,7 +244,7 @@ class JournalAdmin:
 
 def _store(tmp_path, producer, link) -> JournalStore:
     return JournalStore(producer, {"bootstrap.servers": "b:1"}, GuardedAdmin(JournalAdmin(), link), "shop", "c1",
-                        0.05, state_dir=tmp_path, link=link)
+                        0.05, state_dir=tmp_path)
 
 
 def _cluster_copy(producer) -> dict | None:
