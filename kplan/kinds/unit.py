@@ -42,10 +42,11 @@ SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 @cache
 def resolve(ref: str) -> Any:
     """"package.module:name" -> that object, imported on first use ("package.module:name.attribute": an attribute of
-    it, e.g. a method of one of a family's kinds). What it is, is what the property resolving it declares: not
-    checked statically (tests/unit/kinds/test_registration.py resolves the sections' references)."""
+    it, e.g. a method of one of a family's kinds; "package.module": the module). What it is, is what the property
+    resolving it declares: not checked statically (tests/unit/kinds/test_registration.py resolves the sections'
+    references)."""
     module, _, name = ref.partition(":")
-    return reduce(getattr, name.split("."), import_module(module))
+    return reduce(getattr, name.split(".") if name else (), import_module(module))
 
 
 T = TypeVar("T")

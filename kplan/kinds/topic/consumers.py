@@ -1,9 +1,9 @@
 """The topic kind's consumer context and consumer guard (docs/consumers.md; registered as its UNIT's
-`consumer_guard_ref`, asked by kplan.kinds.consumer_guard, which names no kind). Pure.
+`consumer_guard_ref`: this module is the guard, asked by kplan.kinds.consumer_guard, which names no kind). Pure.
 
 After the topics are planned, `disrupted` names the topics whose readers the plan affects — deleted, replaced,
 given more partitions, their retention cut, their cleanup.policy changed — and only those are looked up
-(`kplan.session.plan`: one follow-up read, none when no topic needs it). `attach_consumers` puts what was read on
+(`kplan.session.plan`: one follow-up read, none when no topic needs it). `attach` puts what was read on
 each such topic's change (`ResourceChange.consumers`) and adds the guard's diagnostics:
 - deleting or replacing a topic a group with live members reads (its members are assigned the topic, or it has
   committed offsets on it): an error, unless the topic sets `allow_consumer_disruption: true` or the run passes
@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
 from kplan.kinds.topic.kind import TopicPlanned
-from kplan.kinds.topic.live import consumers_from_json
+from kplan.kinds.topic.live import consumers_from_json as from_json  # noqa: F401 - the guard's (this module)
 from kplan.model.consumers import (
     ACTIVE_CODE,
     ALLOWED_CODE,
@@ -91,8 +91,8 @@ def _shorter(new: str, old: str | None) -> bool:
     return n >= 0 and (o is None or o < 0 or n < o)
 
 
-def attach_consumers(plan: Plan, stack: Stack, live: LiveState, allow_active: bool = False,
-                     leaving: Callable[[Plan, LiveState], Mapping[str, str]] | None = None) -> Plan:
+def attach(plan: Plan, stack: Stack, live: LiveState, allow_active: bool = False,
+           leaving: Callable[[Plan, LiveState], Mapping[str, str]] | None = None) -> Plan:
     """`plan` with the consumer context on each disrupted topic's change and the guard's diagnostics; the same plan
     when the consumers were not read (`live.consumers` is None) or no topic is disrupted. `leaving`: group -> what in
     this plan takes it away before any topic step (kplan.plan.planner.leaving)."""
@@ -231,14 +231,3 @@ def _position(g: GroupOnTopic) -> str:
         return f"lag {g.lag}"
     what = "start offsets" if g.protocol == SHARE else "committed offsets"
     return f"assigned {plural(len(g.assigned), 'partition')}, no {what}"
-
-
-class _Guard:
-    """The topic kind's `kplan.kinds.unit.ConsumerGuard`."""
-
-    disrupted = staticmethod(disrupted)
-    attach = staticmethod(attach_consumers)
-    from_json = staticmethod(consumers_from_json)
-
-
-GUARD = _Guard()

@@ -48,7 +48,7 @@ live_from_json = kind_slice(
 
 def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     """A live-state document's consumer side, the consumer guard's context (kplan.kinds.livejson asks the guard,
-    `_Guard.from_json` in kinds/topic/consumers.py), None when it has none: `consumer_groups` ({"g": {"state":
+    `from_json` of kinds/topic/consumers.py), None when it has none: `consumer_groups` ({"g": {"state":
     "Stable", "members": 2, "offsets": {"orders": {"0": 12}}, "assigned": {"orders": [0, 1]}, "protocol":
     "consumer"}}; `assigned`, `protocol` and `lags` ({"orders": {"0": 3}}, a share group's) optional), each topic's
     `end_offsets` ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch

@@ -8,8 +8,8 @@ A request adds topic updates to the stack's plan (reason `rebalance` or `elect-l
 holds the new and the previous replica lists of every partition (and the throttle), an election its partitions, so
 that `kplan plan -out f` then `kplan apply f` runs exactly what was reviewed, through the reassignment steps a
 replication-factor change uses (journaled, rolled back to the previous lists on failure). Apply of a saved plan
-and `kplan recover --resume` do not choose again: they ask for the same targets (`request_of_plan`,
-`request_of_journal`), each planned against the cluster as it is then.
+and `kplan recover --resume` do not choose again: they ask for the same targets (`of_plan`,
+`of_journal`), each planned against the cluster as it is then.
 
 Only the stack's own (declared) topics are moved: `--topic PATTERN` narrows them (a claim's prefix: `orders.*`).
 A topic this plan creates, replaces or deletes, or whose replication factor it changes, is left to that change.
@@ -45,8 +45,8 @@ from kplan.rules.placement import format_assignment
 from kplan.words import plural
 
 
-def with_rebalance(plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest,
-                   leaders: Leaders | None) -> Plan:
+def planned(plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest,
+            leaders: Leaders | None) -> Plan:
     """`plan` with the request's moves and elections as topic updates, and what it found as diagnostics."""
     if not request.wanted:
         return plan
@@ -206,7 +206,7 @@ def _leaders_change(elect: tuple[int, ...], leaders: Sequence[int], final: Assig
 # -- the same request again: apply of a saved plan, recover --resume --------------------------------------------
 
 
-def request_of_plan(plan: Plan | None) -> RebalanceRequest:
+def of_plan(plan: Plan | None) -> RebalanceRequest:
     """The moves and elections a saved plan holds, to be planned again exactly (apply checks they still match)."""
     if plan is None:
         return RebalanceRequest()
@@ -225,7 +225,7 @@ def request_of_plan(plan: Plan | None) -> RebalanceRequest:
     return RebalanceRequest(targets=targets, elect=elect, throttle=throttle)
 
 
-def request_of_journal(steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
+def of_journal(steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
     """What an interrupted run's reassignments and elections that are not done asked for (`recover --resume`): the
     same replica lists, and for a throttled move cut short its topics again, so that its throttle is taken away."""
     targets: dict[str, Assignment] = {}
@@ -253,15 +253,5 @@ def request_of_journal(steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
     return RebalanceRequest(targets=targets, elect=elect, finish=frozenset(finish), throttle=throttle)
 
 
-class _Rebalancing:
-    """The topic kind's `kplan.model.rebalance.Rebalancing`."""
-
-    planned = staticmethod(with_rebalance)
-    of_plan = staticmethod(request_of_plan)
-    of_journal = staticmethod(request_of_journal)
-
-    def leaders_wanted(self, stack: Stack, request: RebalanceRequest) -> list[str]:
-        return [t.name for t in stack.of("topics")] + list(request.elect)
-
-
-REBALANCING = _Rebalancing()
+def leaders_wanted(stack: Stack, request: RebalanceRequest) -> list[str]:
+    return [t.name for t in stack.of("topics")] + list(request.elect)
