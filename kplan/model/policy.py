@@ -102,16 +102,12 @@ class Rule:
 
     def minimum(self, environment: str | None) -> int | None:
         """The minimum that holds in `environment` (the environment's own, else `min`; None: no minimum)."""
-        if environment is not None and environment in self.environments:
-            return self.environments[environment]
-        return self.min
+        return self.min if environment is None else self.environments.get(environment, self.min)
 
     def limit(self, owner: str | None) -> int | None:
         """An owner total's limit for `owner` (None: the resources without one): its own in `limits`, else `max`
         (None: no limit)."""
-        if owner is not None and owner in self.limits:
-            return self.limits[owner]
-        return self.max
+        return self.max if owner is None else self.limits.get(owner, self.max)
 
     def violation(self, problem: str, generated: str = "", **where: Any) -> Diagnostic:
         """A violation of this rule (an error, or a warning at level warning): `problem`, the platform team's

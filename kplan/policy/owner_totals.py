@@ -240,9 +240,7 @@ def _notes(counted: list[tuple[Rule, Parts]], where: str) -> list[Diagnostic]:
     for owner in sorted(owners, key=_owner_order):
         measures: dict[tuple, tuple[Rule, float, int, list[int]]] = {}
         for rule, parts in counted:
-            if not _selected(rule, owner):
-                continue
-            mine = parts.get(owner, [])
+            mine = parts.get(owner) if _selected(rule, owner) else None
             if not mine:
                 continue
             key = (rule.type, rule.quota, rule.include, rule.exclude)

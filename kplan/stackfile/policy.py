@@ -60,11 +60,10 @@ def load_policy(section, root: dict | None, smap: SourceMap,
         if not os.path.isfile(path):
             diags.error(loc, f"policy file not found: {path}" + (" (it is a directory)" if os.path.isdir(path) else ""))
             continue
-        source, checked = _read_policy_file(path, rel, smap, diags)
+        source, file_rules = _read_policy_file(path, rel, smap, diags)
         if source is not None:
             sources.append(source)
-        if checked is not None:  # the rules the schema accepts are still checked (the stack is invalid anyway)
-            rules += build_rules(checked[0]["rules"], smap, diags, skip=checked[1])
+        rules += file_rules
     inline = section.get("rules")
     if isinstance(inline, list):
         rules += build_rules(inline, smap, diags)
@@ -72,15 +71,16 @@ def load_policy(section, root: dict | None, smap: SourceMap,
 
 
 def _read_policy_file(path: str, rel: str, smap: SourceMap,
-                      diags: Diagnostics) -> tuple[SourceFile | None, tuple[dict, set] | None]:
-    """(the file, (its document, the rules the schema flagged) when it has a list of rules)."""
+                      diags: Diagnostics) -> tuple[SourceFile | None, list[Rule]]:
+    """(the file, its rules): those the schema accepts are still checked when it flags others (the stack is invalid
+    anyway)."""
     data = read_file(path, diags)
     if data is None:
-        return None, None
+        return None, []
     source = SourceFile(path, "policy:" + rel, data)
     text = decode(path, data, diags)
     if text is None:
-        return source, None
+        return source, []
     parsed = Diagnostics()  # the parser speaks of stack documents: its one message about the root is reworded
     docs = parse_documents(path, text, smap, parsed)
     for d in parsed.items:
@@ -89,18 +89,18 @@ def _read_policy_file(path: str, rel: str, smap: SourceMap,
             message = "a policy file is a mapping with a `rules:` list, not " + message.rsplit(", not ", 1)[-1]
         diags.add(Loc(d.file, d.line, d.column, d.address or ""), message, d.severity)
     if not docs:
-        return source, None
+        return source, []
     if len(docs) > 1:
         diags.error(docs[1].loc, "a policy file holds one YAML document (put every rule under one `rules:` list)")
-        return source, None
+        return source, []
     root = docs[0].root
     if not isinstance(root, dict):
         diags.error(docs[0].loc, "a policy file is a mapping with a `rules:` list")
-        return source, None
+        return source, []
     flagged = check_policy_document(root, smap, diags)
     if () in flagged or ("rules",) in flagged or not isinstance(root.get("rules"), list):
-        return source, None
-    return source, (root, flagged)
+        return source, []
+    return source, build_rules(root["rules"], smap, diags, skip=flagged)
 
 
 POLICY = CheckedSchema(lambda: inline_refs(packaged(POLICY_SCHEMA)))
