@@ -186,7 +186,7 @@ def _violation(rule: Rule, owner: Owner, parts: list[Part], where: str) -> Itera
         problem += "; and it " if over else ""
         problem += (f"has {plural(len(unbounded), 'topic')} without a size bound, which a limit of {limit_text} does "
                     "not allow (set retention.bytes; or `unbounded: allowed` in the rule leaves them out): "
-                    f"{_first(unbounded, _unbounded)}")
+                    + _first(unbounded, lambda p: f"{p.address} ({p.unbounded}, {_at(p.origin)})"))
     yield rule.violation(problem, path=_path(owner), origin=at.origin)
 
 
@@ -209,10 +209,6 @@ def _listed(rule: Rule, parts: list[Part], amounts: bool = True) -> str:
         return f"{p.address}{amount} ({p.detail + ', ' if p.detail else ''}{_at(p.origin)})"
 
     return _first(parts, one)
-
-
-def _unbounded(p: Part) -> str:
-    return f"{p.address} ({p.unbounded}, {_at(p.origin)})"
 
 
 def _first(parts: list[Part], one: Callable[[Part], str]) -> str:
