@@ -18,35 +18,24 @@ from kplan.secrets import SECRET_REF, has_secret_ref, is_sensitive_key
 _REF_HINT = "a ${secret:env:NAME} or ${secret:file:PATH} reference, never the value itself"
 
 
-def build_connect(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
-    """(the Connect URL or None, how to reach it) from the cluster mapping `c`."""
-    shorthand, connect = c.get("connect_url"), c.get("connect")
-    if shorthand is not None and connect is not None:
-        diags.error(smap.value_loc(c, "connect") or loc,
-                    "cluster sets both connect_url and connect: keep connect (its url) and remove connect_url")
-    if not isinstance(connect, dict):
-        url = shorthand if isinstance(shorthand, str) else None
-        return _url(url, smap.value_loc(c, "connect_url") or loc, "connect_url", diags), ConnectAccess()
-    return _url_of(connect, smap.value_loc(c, "connect") or loc, "connect", smap, diags)
-
-
-def is_connect_map(connect: object) -> bool:
-    """`cluster.connect` as several Connect clusters by name (each a mapping), not one Connect cluster's settings."""
-    return isinstance(connect, dict) and bool(connect) and "url" not in connect and all(
-        isinstance(v, dict) for v in connect.values())
-
-
 def build_connects(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics
                    ) -> tuple[str | None, ConnectAccess, dict[str, ConnectTarget]]:
     """(the default Connect cluster's URL or None, how to reach it, the other Connect clusters by name) from the
-    cluster mapping `c`: `connect` in its single form (the Connect cluster named "default"), or as a map of names
-    to the same settings."""
+    cluster mapping `c`: `connect` in its single form (the Connect cluster named "default"; or its shorthand
+    `connect_url`), or as a map of names to the same settings (each a mapping)."""
     connect = c.get("connect")
-    if not is_connect_map(connect):
-        url, access = build_connect(c, loc, smap, diags)
-        return url, access, {}
-    assert isinstance(connect, dict)
     cloc = smap.value_loc(c, "connect") or loc
+    if not (isinstance(connect, dict) and connect and "url" not in connect
+            and all(isinstance(v, dict) for v in connect.values())):
+        shorthand = c.get("connect_url")
+        if shorthand is not None and connect is not None:
+            diags.error(cloc, "cluster sets both connect_url and connect: keep connect (its url) and remove "
+                              "connect_url")
+        if isinstance(connect, dict):
+            return (*_url_of(connect, cloc, "connect", smap, diags), {})
+        url = _url(shorthand if isinstance(shorthand, str) else None, smap.value_loc(c, "connect_url") or loc,
+                   "connect_url", diags)
+        return url, ConnectAccess(), {}
     if c.get("connect_url") is not None:
         diags.error(cloc, "cluster sets both connect_url and connect: keep connect and remove connect_url")
     url, access, others = None, ConnectAccess(), {}
