@@ -184,21 +184,17 @@ def _root(get_event, start, display: str, marked: bool, registered: list, scalar
             style = event.style
             # a plain text no resolver can claim is itself (most names)
             out = _value(value, style, scalars) if style or not value or value[0] in _FIRST else value
+            mark = event.start_mark
+            line = mark.line
+            column = mark.column
             if is_dict:
                 if value == "" and not style:  # an empty value: point at its key
                     line, column = kl, kc
-                else:
-                    mark = event.start_mark
-                    line = mark.line
-                    column = mark.column
                 entries[key] = (kl << 72 | kc << 48 | line << 24 | column if packed  # `pack`, inline
                                 else (kl, kc, line, column))
                 container[key] = out  # type: ignore[index]
                 key = None
             else:
-                mark = event.start_mark
-                line = mark.line
-                column = mark.column
                 entries[len(container)] = (line << 72 | column << 48 | line << 24 | column if packed
                                            else (line, column, line, column))
                 container.append(out)  # type: ignore[union-attr]
