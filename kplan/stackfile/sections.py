@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from operator import attrgetter
-from typing import Any, Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.config_map import normalize_config
@@ -273,7 +273,7 @@ def _merge_topics(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], gi
     entries = list(given)
     check_duplicates_and_collisions(entries, inp.ctx.diags)
     inp.ctx.overlays.declared["topics"].extend(e.name for e in entries)
-    return Merged(_sorted(e.spec for e in entries if e.spec is not None), _first_meta("topics", entries, own_meta))
+    return _merged_entries("topics", entries, own_meta)
 
 
 def _merge_connectors(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], given: tuple) -> Merged:
@@ -281,11 +281,11 @@ def _merge_connectors(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta]
     inp.ctx.overlays.declared["connectors"].extend(e.name for e in given)
     entries = choose_connects(list(given), inp.cluster, inp.loc, inp.label, inp.name, inp.ctx.diags)
     _check_connector_duplicates(entries, inp.ctx.diags)
-    meta = _first_meta("connectors", entries, own_meta)
+    merged = _merged_entries("connectors", entries, own_meta)
     for e in entries:  # a connector's offsets request (offsets.<name>) is its entry's: the entry's metadata
         if e.spec is not None and e.spec.offsets is not None:
-            meta.setdefault(("offsets", e.name), e.meta)
-    return Merged(_sorted(e.spec for e in entries if e.spec is not None), meta)
+            merged.meta.setdefault(("offsets", e.name), e.meta)
+    return merged
 
 
 def _merge_acls(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], given: tuple) -> Merged:
@@ -299,22 +299,16 @@ def _merge_acls(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], give
     return Merged(merge_generated(own, list(given), inp.ctx.diags), meta)
 
 
-def _sorted(specs: Any) -> tuple:
-    return tuple(sorted(specs, key=_NAME))
-
-
-_NAME = attrgetter("name")
-
-
-def _first_meta(section: str, entries: list, own_meta: Mapping[str, Meta]) -> dict[tuple[str, str], Meta]:
-    """Each resource's metadata: its first declaration's (only entries that built a spec)."""
+def _merged_entries(section: str, entries: list, own_meta: Mapping[str, Meta]) -> Merged:
+    """The entries' specs sorted by name, and each resource's metadata: its first declaration's (only entries that
+    built a spec)."""
     out: dict[tuple[str, str], Meta] = {}
     for e in entries:
         if e.spec is not None:
             out.setdefault((section, e.name), e.meta)
     for name, meta in own_meta.items():
         out.setdefault((section, name), meta)
-    return out
+    return Merged(tuple(sorted((e.spec for e in entries if e.spec is not None), key=attrgetter("name"))), out)
 
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
