@@ -270,17 +270,14 @@ def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_def
                   diags: Diagnostics) -> None:
     """One topic per captured table (a table listed twice: an error, its second entry left out)."""
     first_seen: dict[str, Loc] = {}
-    kept = []
     for t, info in zip(tables, infos):
         if info["id"] in first_seen:  # e.g. `orders` and `public.orders`: the same table, spelt twice
             diags.error(t.loc, f'table "{info["id"]}" is listed twice (first at line {first_seen[info["id"]].line})')
             continue
         first_seen[info["id"]] = t.loc
-        kept.append((t, info))
-    for t, info in kept:
         settings = deep_merge(topic_defaults, t.settings, smap, t.loc)
         exp.topics.append(GeneratedTopic(info["topic"], settings, t.loc, "table", info["id"]))
-    exp.captured_tables = tuple(info.get("data_collection") or info["id"] for _, info in kept)
+        exp.captured_tables += (info.get("data_collection") or info["id"],)
 
 
 def _internal(topic_defaults: dict, config: dict, smap: SourceMap, loc: Loc) -> dict:
