@@ -27,12 +27,9 @@ def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags:
             diags.error(at, "`command` is not set (the program and its arguments, e.g. "
                             "[vault, kv, get, -field=password, secret/kafka])")
             continue
-        if shell and not isinstance(command, str):
+        if shell != isinstance(command, str):  # a shell takes one string, a program its list of arguments
             diags.error(smap.value_loc(entry, "command") or at,
-                        "with shell: true, the command is one string for /bin/sh -c")
-            continue
-        if not shell and isinstance(command, str):
-            diags.error(smap.value_loc(entry, "command") or at,
+                        "with shell: true, the command is one string for /bin/sh -c" if shell else
                         "the command is a list, [program, argument, ...] (no shell is used); for a shell "
                         "command line set shell: true")
             continue
