@@ -14,6 +14,7 @@ from kplan.model.desired import DEFAULT_CONNECT, ConnectAccess, ConnectTarget, f
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.secrets import SECRET_REF, has_secret_ref, is_sensitive_key
+from kplan.stackfile.member import as_dict
 
 _REF_HINT = "a ${secret:env:NAME} or ${secret:file:PATH} reference, never the value itself"
 
@@ -67,9 +68,7 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
     """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`)."""
     url = _url(service.get("url") if isinstance(service.get("url"), str) else None,
                smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
-    auth = service.get("auth")
-    if not isinstance(auth, dict):
-        auth = {}
+    auth = as_dict(service.get("auth"))
     username = password = token = None
     basic = auth.get("basic")
     if isinstance(basic, dict):
@@ -78,9 +77,7 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
                               f"{key}.auth.basic.password", diags)
     if "bearer" in auth:
         token = _reference(auth.get("bearer"), smap.value_loc(auth, "bearer") or cloc, f"{key}.auth.bearer", diags)
-    headers = service.get("headers")
-    if not isinstance(headers, dict):
-        headers = {}
+    headers = as_dict(service.get("headers"))
     for name, value in headers.items():
         hloc = smap.value_loc(headers, name) or cloc
         if name.lower() == "authorization" and (username or token):
