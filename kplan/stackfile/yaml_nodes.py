@@ -146,6 +146,8 @@ class _Converter:
     def convert(self, node, path: str):
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
+        if node.tag not in _STD_TAGS:
+            self.diags.error(_loc(self.display, node, path), f"unsupported YAML tag {node.tag!r}")
         if isinstance(node, SequenceNode):
             return self._sequence(node, path)
         return self._mapping(node, path)
@@ -170,8 +172,6 @@ class _Converter:
         return value
 
     def _sequence(self, node, path: str):
-        if node.tag not in _STD_TAGS:
-            self.diags.error(_loc(self.display, node, path), f"unsupported YAML tag {node.tag!r}")
         out: list = []
         values = {}
         for i, child in enumerate(node.value):
@@ -187,8 +187,6 @@ class _Converter:
         return _loc(self.display, node, path)
 
     def _mapping(self, node, path: str):
-        if node.tag not in _STD_TAGS:
-            self.diags.error(_loc(self.display, node, path), f"unsupported YAML tag {node.tag!r}")
         out: dict = {}
         values: dict = {}
         keys: dict = {}
@@ -228,7 +226,7 @@ class _Converter:
                 self.diags.error(_loc(self.display, src, path),
                                  "a YAML merge (<<) needs a mapping or a list of mappings")
                 continue
-            converted = self._mapping(src, path)
+            converted = self.convert(src, path)
             for key, value in converted.items():
                 if key not in seen:
                     seen.add(key)
