@@ -26,13 +26,9 @@ def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics
 
     Plain block-style files are read line by line (`line_documents`), other plain documents take the fast path
     (`fast_documents`); anything it does not handle is composed into nodes (`parse_nodes`)."""
-    fast = line_documents(display, text, smap)
-    if fast is not None:
-        return fast
-    fast = fast_documents(display, text, smap)
-    if fast is not None:
-        return fast
-    return parse_nodes(display, text, smap, diags)
+    # each faster path gives None when it declines, never an empty list
+    return (line_documents(display, text, smap) or fast_documents(display, text, smap)
+            or parse_nodes(display, text, smap, diags))
 
 
 def load_path(path: str, smap: SourceMap, diags: Diagnostics) -> tuple[list[SourceFile], list[Document]]:
