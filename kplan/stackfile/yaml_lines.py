@@ -188,8 +188,7 @@ class _Reader:
         value = _scalar(bare, self.scalars)
         if value.__class__ is list or value.__class__ is dict:
             raise _Decline
-        self.entries[len(self.container)] = (number * _TWICE | column << 48 | column if self.packed
-                                             else (number, column, number, column))
+        self.entries[len(self.container)] = self._entry(number, column, number, column)
         self.container.append(value)  # type: ignore[union-attr]
 
     def _open(self, new: dict | list, key: str | int, kl: int, kc: int, line: int, column: int) -> None:
@@ -197,7 +196,7 @@ class _Reader:
         if len(self.frames) >= MAX_DEPTH:
             raise _Decline
         self.frames.append((self.container, self.positions, self.entries, self.is_dict, self.indent))
-        self.entries[key] = kl << 72 | kc << 48 | line << 24 | column if self.packed else (kl, kc, line, column)
+        self.entries[key] = self._entry(kl, kc, line, column)
         if isinstance(self.container, list):  # `key` is the new item's index
             self.container.append(new)
         else:
