@@ -62,27 +62,28 @@ def emit_many(results: list[Planned], fmt: str, color: bool, owner: str | None =
             click.echo(f"{r.path}: {line}", err=True)
     if fmt == "json":
         click.echo(json.dumps(as_json(results), indent=2))
-        _errors_to_stderr(results)
-        return
-    from kplan.render import render
+    else:
+        from kplan.render import render
 
-    for n, r in enumerate(results):
-        if fmt == "markdown":
-            from kplan.ci.repository import section_head
+        for n, r in enumerate(results):
+            if fmt == "markdown":
+                from kplan.ci.repository import section_head
 
-            click.echo(("\n" if n else "") + section_head(r.path, r.name, planned=r.plan is not None,
-                                                          environment=r.environment))
-        else:
-            header = f"── {r.path}" + (f" (stack {r.name})" if r.name else "")
-            click.echo(("\n" if n else "") + (click.style(header, bold=True) if color else header), color=color)
-        if r.plan is not None:
-            click.echo(render(r.plan, fmt, color=color), nl=False, color=color)
-        else:
-            bullet = "- " if fmt == "markdown" else ""
-            click.echo("\n".join(f"{bullet}{line}" for line in r.errors))
-    click.echo(("\n" if results else "") + summary_line(results))
-    if fmt != "text":
-        _errors_to_stderr(results)
+                click.echo(("\n" if n else "") + section_head(r.path, r.name, planned=r.plan is not None,
+                                                              environment=r.environment))
+            else:
+                header = f"── {r.path}" + (f" (stack {r.name})" if r.name else "")
+                click.echo(("\n" if n else "") + (click.style(header, bold=True) if color else header), color=color)
+            if r.plan is not None:
+                click.echo(render(r.plan, fmt, color=color), nl=False, color=color)
+            else:
+                bullet = "- " if fmt == "markdown" else ""
+                click.echo("\n".join(f"{bullet}{line}" for line in r.errors))
+        click.echo(("\n" if results else "") + summary_line(results))
+    if fmt != "text":  # as for one stack: every error also goes to stderr, one line each (here with its stack's path)
+        for r in results:
+            for line in r.errors if r.plan is None else (d.format() for d in r.plan.errors):
+                click.echo(f"{r.path}: {line}", err=True)
 
 
 def write_reports(results: list[Planned], directory: str) -> None:
@@ -103,18 +104,6 @@ def write_reports(results: list[Planned], directory: str) -> None:
     except OSError as e:
         raise KplanError(f"{directory}: cannot write the HTML plan pages: {e.strerror or e}") from None
     click.echo(f"Wrote {written} HTML plan page(s) to {directory}.", err=True)
-
-
-def _errors_to_stderr(results: list[Planned]) -> None:
-    """As for one stack: outside text, every error also goes to stderr, one line each (here with its stack's
-    path)."""
-    for r in results:
-        if r.plan is None:
-            for line in r.errors:
-                click.echo(f"{r.path}: {line}", err=True)
-        else:
-            for d in r.plan.errors:
-                click.echo(f"{r.path}: {d.format()}", err=True)
 
 
 def counts(results: list[Planned]) -> dict[str, int]:
