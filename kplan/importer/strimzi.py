@@ -55,11 +55,10 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
             name = meta.get("name")
             if not isinstance(name, str) or not name:
                 raise KplanError(f"{where(source, node, 'metadata')}: a {kind} has metadata.name")
-            key = (kind, name)
+            key, named = (kind, name), where(source, node, "metadata", "name")
             if key in seen:
-                raise KplanError(f"{where(source, node, 'metadata', 'name')}: {kind} {name!r} is given twice (also "
-                                 f"at {seen[key]}): keep one")
-            seen[key] = where(source, node, "metadata", "name")
+                raise KplanError(f"{named}: {kind} {name!r} is given twice (also at {seen[key]}): keep one")
+            seen[key] = named
             if kind == "KafkaTopic":
                 topic = str(spec.get("topicName") or name)
                 config = {str(k): _string(v) for k, v in mapping(spec, "config").items() if v is not None}

@@ -61,7 +61,7 @@ _SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 def translate(sources: Sequence[Source]) -> Translated:
     """The stack topicctl's files describe. Every document must be topicctl's cluster or topic config; exactly one
     cluster config; every topic names that cluster (as topicctl's apply checks) and is declared once."""
-    clusters: list[tuple[str, Any, dict]] = []
+    clusters: list[tuple[Source, str, Any, dict]] = []
     topics: list[tuple[Source, str, Any, dict]] = []
     for source in sources:
         for node, doc in yaml_documents(source, "topicctl"):
@@ -71,18 +71,17 @@ def translate(sources: Sequence[Source]) -> Translated:
                 raise KplanError(f"{at}: not a topicctl config (a cluster or topic config has `meta:` and "
                                  "`spec:`): give kplan import --from topicctl topicctl's own files")
             if "bootstrapAddrs" in spec:
-                clusters.append((at, node, doc))
+                clusters.append((source, at, node, doc))
             elif "partitions" in spec:
                 topics.append((source, where(source, node, "meta", "name"), node, doc))
             else:
                 raise KplanError(f"{at}: neither a topicctl cluster config (spec.bootstrapAddrs) nor a topic "
                                  "config (spec.partitions)")
     if len(clusters) != 1:
-        found = ", ".join(f"{w} ({d['meta'].get('name')!r})" for w, _, d in clusters)
+        found = ", ".join(f"{w} ({d['meta'].get('name')!r})" for _, w, _, d in clusters)
         raise KplanError("kplan import --from topicctl needs exactly one topicctl cluster config (its cluster.yaml) "
                          f"among the paths; found {found or 'none'}: import one cluster at a time")
-    at, node, doc = clusters[0]
-    cluster_source = next(s for s in sources if at.startswith(f"{s.path}:"))
+    cluster_source, at, node, doc = clusters[0]
     name = _text(doc["meta"].get("name"), f"{at}: meta.name")
     unmapped: list[Unmapped] = []
     variables: dict[str, str] = {}
