@@ -44,6 +44,7 @@ class Forge:
         else:
             self.session.headers.update({"PRIVATE-TOKEN": ctx.token})
         self.session.headers["User-Agent"] = f"kplan/{__version__}"
+        self._base = f"/repos/{ctx.project}" if ctx.platform == GITHUB else "/projects/" + quote(ctx.project, safe="")
         origin = urlsplit(ctx.api_url)
         self._origin = (origin.scheme, origin.netloc)
 
@@ -52,8 +53,8 @@ class Forge:
     def _thread(self) -> str:
         n = self.ctx.number
         if self.ctx.platform == GITHUB:
-            return f"/repos/{self.ctx.project}/issues/{n}/comments"
-        return f"{self._project()}/merge_requests/{n}/notes"
+            return f"{self._base}/issues/{n}/comments"
+        return f"{self._base}/merge_requests/{n}/notes"
 
     def comments(self) -> Iterator[Note]:
         """Every comment on the pull request (GitHub) or note on the merge request (GitLab), oldest first."""
@@ -107,16 +108,13 @@ class Forge:
             self._call("PUT", f"{self._issues()}/{number}", {"state_event": "close"})
 
     def _issues(self) -> str:
-        return f"/repos/{self.ctx.project}/issues" if self.ctx.platform == GITHUB else f"{self._project()}/issues"
+        return f"{self._base}/issues"
 
     def _text(self) -> str:
         """The key of an issue's text: GitHub's `body`, GitLab's `description`."""
         return "body" if self.ctx.platform == GITHUB else "description"
 
     # --- HTTP -------------------------------------------------------------------------------------------------
-
-    def _project(self) -> str:
-        return "/projects/" + quote(self.ctx.project, safe="")
 
     def _pages(self, path: str, params: dict) -> Iterator[dict]:
         url: str | None = self.ctx.api_url + path
