@@ -70,7 +70,7 @@ def plan_many(paths: Sequence[str], environment: str | None, *, environ: Mapping
             _plan_offline(out[i], stack, live_state, environ, destroy, allow_active_consumers)
         return out
     groups = group_by_cluster(stacks)
-    _refuse_shared_names(groups, out, stacks)
+    _refuse_shared_names(groups, out)
     _import_ahead()
     parts: dict[tuple[int, str | None], tuple[Any, str | None, Any]] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(len(groups), MAX_CLUSTERS_AT_ONCE))) as pool:
@@ -159,7 +159,7 @@ def _load(planned: Planned, environment: str | None, environ: Mapping[str, str],
     return stack
 
 
-def _refuse_shared_names(groups: list[_Group], out: list[Planned], stacks: Mapping[int, Any]) -> None:
+def _refuse_shared_names(groups: list[_Group], out: list[Planned]) -> None:
     """Two stacks of one name on one cluster would own one ownership record and one lock: both fail, each naming
     the other."""
     for g in groups:

@@ -34,7 +34,7 @@ def test_two_stacks_of_one_name_on_one_cluster_both_fail_and_the_others_stay():
     stacks = {0: stack("orders", A), 1: stack("orders", A), 2: stack("orders", B), 3: stack("pay", A)}
     out = [Planned(f"p{i}") for i in stacks]
     groups = group_by_cluster(stacks)
-    _refuse_shared_names(groups, out, stacks)
+    _refuse_shared_names(groups, out)
     assert out[0].errors == ["Error: stack 'orders' is also declared by p1 for the same cluster: one name is one "
                              "ownership record and one lock; rename one of them"]
     assert "p0" in out[1].errors[0] and not out[2].errors and not out[3].errors
