@@ -20,15 +20,11 @@ def normalize_topic_value(key: str, value: str | None) -> str | None:
     try:
         return _normalized(key, value)
     except TypeError:  # an unhashable value (a list from YAML): not memoized
-        return _normalize(key, value)
+        return _normalized.__wrapped__(key, value)
 
 
 @lru_cache(maxsize=65536, typed=True)  # typed: True, 1 and 1.0 are different values here
 def _normalized(key: str, value) -> str:
-    return _normalize(key, value)
-
-
-def _normalize(key: str, value) -> str:
     try:
         norm = normalize_topic_config_value(key, value)
     except Exception:  # noqa: BLE001 - a live value kplan cannot parse is still comparable as a string
