@@ -17,13 +17,9 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     acls = live.of(ResourceType.ACL)
     if acls.problem is not None:
         ctx.notes.append(f"ACLs not imported: {problem_line(acls.problem)}")
-    out = []
-    for principal in sorted(acls.resources):
-        if ctx.selects(principal.partition(":")[2]) and not ctx.owned_elsewhere("acl", principal):
-            entry = acl_entry(principal, acls.resources[principal].bindings, ctx.notes)
-            if entry is not None:
-                out.append(entry)
-    return out
+    written = [acl_entry(p, acls.resources[p].bindings, ctx.notes) for p in sorted(acls.resources)
+               if ctx.selects(p.partition(":")[2]) and not ctx.owned_elsewhere("acl", p)]
+    return [entry for entry in written if entry is not None]  # None: no binding a stack can declare
 
 
 def acl_entry(principal: str, bindings: Iterable[AclBinding], notes: list[str]) -> dict[str, Any] | None:
