@@ -77,14 +77,8 @@ def owner_totals(stack: Stack, rules: Iterable[Rule], sections: Mapping[RuleType
 def of_another_owner(d: Diagnostic, owner: str | None) -> bool:
     """Whether `d` is a note or violation about the totals of an owner other than `owner` (None: no owner is
     selected, so none is another's); what `kplan plan --owner` leaves out."""
-    return owner is not None and _about(d) is not None and _about(d) != (owner,)
-
-
-def _about(d: Diagnostic) -> tuple[str, ...] | None:
-    """The owner a diagnostic of this module is about, as `(owner,)` (`()` for the resources without one)."""
-    if d.path and d.path[0] == OWNER_PATH and (d.code == NOTE_CODE or d.code.startswith("policy:owner-")):
-        return d.path[1:]
-    return None
+    ours = (d.code == NOTE_CODE or d.code.startswith("policy:owner-")) and (d.path or ())[:1] == (OWNER_PATH,)
+    return owner is not None and ours and d.path != _path(owner)
 
 
 def _path(owner: Owner) -> tuple[str, ...]:
