@@ -43,10 +43,6 @@ from kplan.words import closest, meant
 MAX_TIMEOUT_S = 300.0
 
 
-def _hint(word: str, names) -> str:
-    return meant(closest(word, names))
-
-
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
                    template_dirs: Sequence = (), environments_out: list | None = None,
                    on_cluster: Callable[[ClusterPreview], None] | None = None, with_policy: bool = False,
@@ -164,8 +160,8 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
     if environment is not None and environment not in envs:
         where = next((smap.key_loc(d.root, "environments") for d in docs if "environments" in d.root), docs[0].loc)
         declared = ", ".join(sorted(envs)) or "none"
-        diags.error(where, f'unknown environment "{environment}" (declared: {declared})' + _hint(environment, envs),
-                    path="environments")
+        diags.error(where, f'unknown environment "{environment}" (declared: {declared})'
+                    + meant(closest(environment, envs)), path="environments")
         return None
     overlay_vars = as_dict(as_dict(envs.get(environment)).get("vars")) if environment else {}
     resolver = Resolver(environ, {**vars_, **overlay_vars})
@@ -304,7 +300,7 @@ def _clusters(comb, overlay: dict, first: Loc, smap: SourceMap, diags: Diagnosti
     for name in env_clusters:
         if name not in as_dict(declared):
             diags.error(smap.key_loc(env_clusters, name) or loc, f'the environment overlays cluster "{name}", '
-                        "which `clusters:` does not declare" + _hint(name, list(as_dict(declared))))
+                        "which `clusters:` does not declare" + meant(closest(name, as_dict(declared))))
     out: dict[str | None, tuple[ClusterSpec | None, Loc]] = {}
     for name, settings in as_dict(declared).items():
         cloc = smap.value_loc(declared, name) or loc
@@ -339,7 +335,7 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
                 diags.error(_cluster_loc(smap, item, loc),
                             f'{_entry_word(key, item)} names cluster "{wanted}", which `clusters:` does not declare '
                             f"(declared: {', '.join(str(n) for n in clusters)})"
-                            + _hint(str(wanted), [str(n) for n in clusters]))
+                            + meant(closest(str(wanted), [str(n) for n in clusters])))
             else:
                 placed[wanted][key].append((item, loc))
     return placed
@@ -515,4 +511,4 @@ def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap:
             if name not in overlays.used[key]:
                 diags.error(smap.key_loc(overlay.get(key), name),
                             f'environment "{environment}" overrides {what} "{name}", which the stack does not '
-                            "declare" + _hint(name, names))
+                            "declare" + meant(closest(name, names)))
