@@ -153,25 +153,6 @@ def _attr(b: AclBinding, kind: AttrKind, note: NoteKind | None = None) -> Attrib
     return AttributeChange(binding_path(b), kind, b.grant, None, note=note)
 
 
-def delete_acls(live: LiveAcls, reason: Reason, origin: Origin | None = None) -> ResourceChange:
-    """Delete the bindings kplan created for this principal; any other binding stays (shown as drift)."""
-    ours = {b for b in live.bindings if b.key in live.owned}
-    others = set(live.bindings) - ours
-    attrs = sorted([_attr(b, AttrKind.REMOVE) for b in ours]
-                   + [_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE) for b in others], key=lambda a: a.path)
-    if not ours:
-        action = Action.NOOP
-    elif others:
-        action = Action.UPDATE
-    else:
-        action = Action.DELETE
-    return ResourceChange(
-        address=f"{ACL.value}.{live.name}", type=ACL, name=live.name, action=action,
-        before=acl_repr(live.name, live.bindings), after=acl_repr(live.name, others) if others else None,
-        attributes=tuple(attrs), flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason,
-        origin=origin, planned=_planned((), ours))
-
-
 def orphan_bindings(live: LiveAcls, spec: AclSpec | None, claims: "tuple[Claim, ...]"
                     ) -> "dict[Claim, list[AclBinding]]":
     """A principal's bindings under the claims (by the resource name they are on; the cluster's are no one's
@@ -245,7 +226,22 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def delete(self, current: LiveAcls, spec: AclSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
-        return delete_acls(current, reason, origin)
+        """Delete the bindings kplan created for this principal; any other binding stays (shown as drift)."""
+        ours = {b for b in current.bindings if b.key in current.owned}
+        others = set(current.bindings) - ours
+        attrs = sorted([_attr(b, AttrKind.REMOVE) for b in ours]
+                       + [_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE) for b in others], key=lambda a: a.path)
+        if not ours:
+            action = Action.NOOP
+        elif others:
+            action = Action.UPDATE
+        else:
+            action = Action.DELETE
+        return ResourceChange(
+            address=f"{ACL.value}.{current.name}", type=ACL, name=current.name, action=action,
+            before=acl_repr(current.name, current.bindings), after=acl_repr(current.name, others) if others else None,
+            attributes=tuple(attrs), flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason,
+            origin=origin, planned=_planned((), ours))
 
     def live_repr(self, current: LiveAcls, spec: AclSpec | None = None) -> dict[str, Any]:
         return acl_repr(current.name, current.bindings)
@@ -306,7 +302,7 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
         keys = {k for o in orphans for k in o.parts}
         pruned = {b for b in current.bindings if b.key in keys}
         if change is None:
-            change = delete_acls(LiveAcls(current.name, current.bindings, frozenset()), Reason.ORPHAN)
+            change = self.delete(LiveAcls(current.name, current.bindings, frozenset()), None, Reason.ORPHAN)
         attrs = [_attr(b, AttrKind.REMOVE, NoteKind.BINDING_ORPHAN)
                  if (b := _binding_of(a, pruned)) is not None else a for a in change.attributes]
         before = set(current.bindings)

@@ -7,7 +7,6 @@ from builders import live_state
 
 from kplan.apply.steps import build
 from kplan.kinds import kind_of
-from kplan.kinds.acl.kind import delete_acls
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.acl.section import expand_acl
@@ -80,11 +79,13 @@ def test_plan_adds_removes_what_kplan_created_and_leaves_hand_made_bindings_alon
 
 def test_a_deletion_deletes_only_the_bindings_kplan_created():
     ours, hand = B("topic", "t", "WRITE"), B("topic", "t", "READ")
-    mixed = delete_acls(LiveAcls("User:a", frozenset({ours, hand}), frozenset({ours.key})), Reason.DESTROY)
+    mixed = kind_of(ResourceType.ACL).delete(LiveAcls("User:a", frozenset({ours, hand}), frozenset({ours.key})), None,
+                                             Reason.DESTROY)
     assert mixed.action == Action.UPDATE
     assert {a.path: a.kind for a in mixed.attributes} == {("topic", "t", "WRITE"): AttrKind.REMOVE,
                                                           ("topic", "t", "READ"): AttrKind.DRIFT}
-    only = delete_acls(LiveAcls("User:a", frozenset({ours}), frozenset({ours.key})), Reason.DESTROY)
+    only = kind_of(ResourceType.ACL).delete(LiveAcls("User:a", frozenset({ours}), frozenset({ours.key})), None,
+                                            Reason.DESTROY)
     assert only.action == Action.DELETE
 
 
