@@ -64,7 +64,8 @@ class MirrorSpec:
         if source_topic.startswith(("mm2-", "__")) or source_topic.endswith(".internal"):
             return False
         included, excluded = self._patterns
-        return any(p.fullmatch(source_topic) for p in included) and not any(p.fullmatch(source_topic) for p in excluded)
+        return (any(p.fullmatch(source_topic) for p in included)
+                and not any(p.fullmatch(source_topic) for p in excluded))
 
     def follows(self, group: str) -> bool:
         """Whether a consumer group's offsets are translated by this mirror (its `groups` patterns)."""
