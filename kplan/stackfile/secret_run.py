@@ -49,12 +49,10 @@ def _run(command: SecretCommand, environ: Mapping[str, str]) -> tuple[str | None
     try:
         proc = subprocess.Popen(args, shell=command.shell, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-    except FileNotFoundError:
-        return None, f"{what}: cannot run {command.argv[0]!r}: no such program (is it installed and on PATH?)"
-    except PermissionError:
-        return None, f"{what}: cannot run {command.argv[0]!r}: permission denied (is it executable?)"
     except OSError as e:
-        return None, f"{what}: cannot run {command.argv[0]!r} ({e.strerror})"
+        why = (": no such program (is it installed and on PATH?)" if isinstance(e, FileNotFoundError) else
+               ": permission denied (is it executable?)" if isinstance(e, PermissionError) else f" ({e.strerror})")
+        return None, f"{what}: cannot run {command.argv[0]!r}{why}"
     try:
         out, _ = proc.communicate(timeout=command.timeout_s)
     except subprocess.TimeoutExpired:
