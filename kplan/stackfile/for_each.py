@@ -37,14 +37,10 @@ OVERRIDES = "overrides"
 _ITEM_TYPES = (str, int)
 
 
-def is_loop(item) -> bool:
-    return isinstance(item, dict) and LOOP in item
-
-
 def loop_entries(docs: list[Document]) -> set[tuple[int, object]]:
     """(id(list), index) of every for_each entry: substitution leaves them to `expand_loops`."""
     return {(id(items), i) for doc in docs for key in LISTS if isinstance(items := doc.root.get(key), list)
-            for i, item in enumerate(items) if isinstance(item, dict) and LOOP in item}  # is_loop, inline
+            for i, item in enumerate(items) if isinstance(item, dict) and LOOP in item}
 
 
 def expand_loops(docs: list[Document], smap: SourceMap, resolver: Resolver, diags: Diagnostics) -> dict[int, str]:
@@ -64,7 +60,8 @@ def expand_loops(docs: list[Document], smap: SourceMap, resolver: Resolver, diag
             locs: dict[int, Loc] = {}
             for i, item in enumerate(items):
                 loc = smap.value_loc(items, i) or doc.loc.child(child_path(key, i))
-                for entry, at in (_expand(item, loc, smap, resolver, diags, items_of, budget) if is_loop(item)
+                loop = isinstance(item, dict) and LOOP in item
+                for entry, at in (_expand(item, loc, smap, resolver, diags, items_of, budget) if loop
                                   else [(item, loc)]):
                     locs[len(out)] = at
                     out.append(entry)
