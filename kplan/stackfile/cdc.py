@@ -270,6 +270,7 @@ def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_def
                   diags: Diagnostics) -> None:
     """One topic per captured table (a table listed twice: an error, its second entry left out)."""
     first_seen: dict[str, Loc] = {}
+    captured = []
     for t, info in zip(tables, infos):
         if info["id"] in first_seen:  # e.g. `orders` and `public.orders`: the same table, spelt twice
             diags.error(t.loc, f'table "{info["id"]}" is listed twice (first at line {first_seen[info["id"]].line})')
@@ -277,7 +278,8 @@ def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_def
         first_seen[info["id"]] = t.loc
         settings = deep_merge(topic_defaults, t.settings, smap, t.loc)
         exp.topics.append(GeneratedTopic(info["topic"], settings, t.loc, "table", info["id"]))
-        exp.captured_tables += (info.get("data_collection") or info["id"],)
+        captured.append(info.get("data_collection") or info["id"])
+    exp.captured_tables += tuple(captured)  # once: a tuple grown a table at a time is copied at each
 
 
 def _internal(topic_defaults: dict, config: dict, smap: SourceMap, loc: Loc) -> dict:
