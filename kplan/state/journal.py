@@ -118,10 +118,10 @@ class Journal:
         local copy)."""
         try:
             journal: Journal = converter().structure(doc, cls)
-        except KeyError as e:  # the converter's word for a required field missing
+            for step in journal.steps:
+                step["status"] = StepStatus(step["status"])
+        except KeyError as e:  # the converter's word for a required field missing, and a step's without one
             raise ValueError(f"a journal without {e}") from None
-        for step in journal.steps:
-            step["status"] = StepStatus(step["status"])
         return journal
 
     @property

@@ -52,3 +52,10 @@ def test_a_journal_without_a_required_field_is_malformed_like_any_other(missing)
     del doc[missing]
     with pytest.raises(ValueError, match=missing):
         Journal.from_json(doc)
+
+
+def test_a_journal_step_without_a_status_is_malformed_like_any_other():
+    doc = Journal("s", None, "c", "d").to_json()
+    doc["steps"] = [{"kind": "create-topics"}]
+    with pytest.raises(ValueError, match="status"):
+        Journal.from_json(doc)
