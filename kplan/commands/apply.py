@@ -97,13 +97,12 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
     # abandon() leaves a lock the run holds to the run (kplan.session.early).
     try:
         from kplan.kinds import UNITS
-        from kplan.render import render
         from kplan.render.common import not_read_note
         from kplan.session.run import RunOptions, close_all, open_all, report_lines, run_apply, run_apply_all
         from kplan.state.journal import new_run_id
 
         def show(plan):
-            click.echo(render(plan, "text", color=color), nl=False, color=color)
+            emit(plan, "text", color)
 
         def confirm(plan):
             if auto_approve:
