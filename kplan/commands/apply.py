@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -307,8 +308,12 @@ def audited(call, clusters, topic: str | None, command: str, run_id: str, plan_o
 
     try:
         result, second = call()
-    except KeyboardInterrupt:
-        written([(None, "cancelled", "")] * len(clusters))
+    except KeyboardInterrupt as e:
+        from kplan.session.run import Interrupted
+
+        # stopped between two clusters' parts: those it ran say how they ended, the others are cancelled
+        written(_endings(e.result, e.plan, len(clusters)) if isinstance(e, Interrupted) else
+                [(None, "cancelled", "")] * len(clusters))
         raise
     except KplanError as e:
         written([(None, "error", str(e))] * len(clusters))
@@ -325,7 +330,9 @@ def _endings(result, plan, n: int) -> list[tuple[object, str, str]]:
 
     parts = list(plan.groups) if plan is not None and plan.groups else [plan] * n
     if isinstance(result, MultiResult):
-        ends = [(o.result, o.skipped) for o in result.outcomes]
+        # None: a cluster the run never started, as it was interrupted before it (kplan.session.run.Interrupted)
+        ends: list[tuple[Any, bool | None]] = [(o.result, o.skipped) for o in result.outcomes]
+        ends += [(None, None)] * (n - len(ends))
     else:
         ends = [(result, False)] * n
     out: list[tuple[object, str, str]] = []
@@ -334,6 +341,8 @@ def _endings(result, plan, n: int) -> list[tuple[object, str, str]]:
             cause = result.cause
             out.append((part, "error", f"not applied: cluster {cause.name} failed: "
                                        f"{cause.result.error if cause.result else ''}"))
+        elif skipped is None:
+            out.append((part, "cancelled" if part is not None and part.has_changes else "nothing-to-do", ""))
         elif r is None:  # nothing to do there, or not approved
             out.append((part, "cancelled" if result is None and part is not None and part.has_changes
                         else "nothing-to-do", ""))

@@ -98,6 +98,15 @@ class ClusterOutcome:
     skipped: bool = False  # the run stopped (another cluster failed) before it reached this cluster
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C between two clusters' parts of a run: what the run had done (`result`, the clusters it ran) and its
+    plan, so that each cluster's audit event says how its own part ended."""
+
+    def __init__(self, result: "MultiResult") -> None:
+        super().__init__()
+        self.result, self.plan = result, None
+
+
 @dataclass
 class MultiResult:
     outcomes: list[ClusterOutcome] = field(default_factory=list)
@@ -169,7 +178,9 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
         if not approved(plan, opts):
             return None, plan
         return _execute_all(clusters, planned, builts, stores, journals, opts, several, resume_of), plan
-    except BaseException:
+    except BaseException as e:
+        if isinstance(e, Interrupted):
+            e.plan = plan
         if early is not None:  # e.g. Ctrl-C while it was being taken: released once taken (kplan.session.early)
             early.abandon()
         raise
@@ -236,7 +247,7 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, 
             # Ctrl-C during its bookkeeping (kplan.transport.interrupts): no later cluster starts (after the last
             # one, the command reports the run complete and the interrupt after it)
             if any(b.steps for b in builts[n + 1:]) and interrupts.undefer():
-                raise KeyboardInterrupt
+                raise Interrupted(result)
             continue
         why = f"cluster {name} failed: {outcome.result.error if outcome.result else ''}"
         for prev, prev_journal, prev_built, prev_outcome in reversed(done):

@@ -45,3 +45,33 @@ def test_several_clusters_each_part_its_own():
                           ClusterOutcome("west", None), ClusterOutcome("north", None, skipped=True)])
     assert [e[1:] for e in _endings(result, plan, 3)] == [
         ("rolled-back", "x"), ("nothing-to-do", ""), ("error", "not applied: cluster east failed: x")]
+
+
+def test_a_run_interrupted_between_clusters_tells_what_each_part_did(monkeypatch):
+    """Ctrl-C after east's part completed, before north's started (kplan.session.run.Interrupted): east's event says
+    applied, north's cancelled; west had nothing to do."""
+    import pytest
+
+    from kplan.commands.apply import audited
+    from kplan.session.run import Interrupted
+    from kplan.state import audit
+
+    east, west, north = _Plan(True), _Plan(False), _Plan(True)
+    plan = _Plan(True, (east, west, north))
+    assert [e[1] for e in _endings(MultiResult([ClusterOutcome("east", ApplyResult(RunStatus.COMPLETE))]), plan, 3)] \
+        == ["applied", "nothing-to-do", "cancelled"]
+
+    written = []
+    monkeypatch.setattr(audit, "event", lambda command, stack, cluster_id, part, outcome, **kw: (part, outcome))
+    monkeypatch.setattr(audit, "write", lambda cluster, topic, doc: written.append(doc))
+
+    def call():
+        stopped = Interrupted(MultiResult([ClusterOutcome("east", ApplyResult(RunStatus.COMPLETE)),
+                                           ClusterOutcome("west", None)]))
+        stopped.plan = plan
+        raise stopped
+
+    clusters = [type("C", (), {"stack": None, "cluster_id": c})() for c in ("e", "w", "n")]
+    with pytest.raises(KeyboardInterrupt):
+        audited(call, clusters, "audit", "apply", "run-1")
+    assert written == [(east, "applied"), (west, "nothing-to-do"), (north, "cancelled")]
