@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import requests
 
 from kplan import __version__
-from kplan.ci.comment import Note
+from kplan.ci.comment import GITHUB_BODY_LIMIT, GITLAB_BODY_LIMIT, Note
 from kplan.ci.context import GITHUB, Context
 from kplan.errors import KplanError
 from kplan.secrets import Scrubber
@@ -33,86 +33,80 @@ class Forge:
     def __init__(self, ctx: Context, *, session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.ctx = ctx
-        self.name = "GitHub" if ctx.platform == GITHUB else "GitLab"
+        self.github = github = ctx.platform == GITHUB
+        self.name = "GitHub" if github else "GitLab"
+        self.limit = GITHUB_BODY_LIMIT if github else GITLAB_BODY_LIMIT  # the longest comment or issue it takes
         self.scrub = Scrubber([ctx.token])
         self.sleep = sleep
         self.session = session or requests.Session()
-        if ctx.platform == GITHUB:
+        if github:
             self.session.headers.update({"Authorization": f"Bearer {ctx.token}",
                                          "Accept": "application/vnd.github+json",
                                          "X-GitHub-Api-Version": "2022-11-28"})
         else:
             self.session.headers.update({"PRIVATE-TOKEN": ctx.token})
         self.session.headers["User-Agent"] = f"kplan/{__version__}"
-        self._base = f"/repos/{ctx.project}" if ctx.platform == GITHUB else "/projects/" + quote(ctx.project, safe="")
+        base = f"/repos/{ctx.project}" if github else "/projects/" + quote(ctx.project, safe="")
+        # the pull request's comments (GitHub) or the merge request's notes (GitLab)
+        self._thread = f"{base}/issues/{ctx.number}/comments" if github else \
+            f"{base}/merge_requests/{ctx.number}/notes"
+        self._issues = f"{base}/issues"
+        self._text = "body" if github else "description"  # the key of an issue's text
         origin = urlsplit(ctx.api_url)
         self._origin = (origin.scheme, origin.netloc)
 
     # --- pull request comments / merge request notes --------------------------------------------------------
 
-    def _thread(self) -> str:
-        n = self.ctx.number
-        if self.ctx.platform == GITHUB:
-            return f"{self._base}/issues/{n}/comments"
-        return f"{self._base}/merge_requests/{n}/notes"
-
     def comments(self) -> Iterator[Note]:
         """Every comment on the pull request (GitHub) or note on the merge request (GitLab), oldest first."""
         params: dict[str, int | str] = {"per_page": PER_PAGE}
-        if self.ctx.platform != GITHUB:
+        if not self.github:
             params.update({"sort": "asc", "order_by": "created_at"})
-        for item in self._pages(self._thread(), params):
+        for item in self._pages(self._thread, params):
             body = item.get("body")
             if isinstance(item.get("id"), int) and isinstance(body, str) and not item.get("system"):
                 yield Note(item["id"], body)
 
     def create_comment(self, body: str) -> dict:
-        return self._call("POST", self._thread(), {"body": body})
+        return self._call("POST", self._thread, {"body": body})
 
     def update_comment(self, comment_id: int, body: str) -> dict:
-        if self.ctx.platform == GITHUB:
-            return self._call("PATCH", f"/repos/{self.ctx.project}/issues/comments/{comment_id}", {"body": body})
-        return self._call("PUT", f"{self._thread()}/{comment_id}", {"body": body})
+        if self.github:
+            return self._call("PATCH", f"{self._issues}/comments/{comment_id}", {"body": body})
+        return self._call("PUT", f"{self._thread}/{comment_id}", {"body": body})
 
     # --- issues (the drift report) ---------------------------------------------------------------------------
 
     def open_issues(self, label: str | None) -> Iterator[Note]:
         """The open issues (not pull requests), oldest first; id is the issue number (GitLab: iid)."""
-        github = self.ctx.platform == GITHUB
+        github = self.github
         params: dict = {"state": "open" if github else "opened", "per_page": PER_PAGE,
                         **({"sort": "created", "direction": "asc"} if github else {"sort": "asc",
                                                                                     "order_by": "created_at"})}
         if label:
             params["labels"] = label
         number = "number" if github else "iid"
-        for item in self._pages(self._issues(), params):
+        for item in self._pages(self._issues, params):
             if "pull_request" not in item and isinstance(item.get(number), int):
-                yield Note(item[number], item.get(self._text()) or "")
+                yield Note(item[number], item.get(self._text) or "")
 
     def create_issue(self, title: str, body: str, label: str | None) -> dict:
-        data: dict = {"title": title, self._text(): body}
+        data: dict = {"title": title, self._text: body}
         if label:
-            data["labels"] = [label] if self.ctx.platform == GITHUB else label
-        return self._call("POST", self._issues(), data)
+            data["labels"] = [label] if self.github else label
+        return self._call("POST", self._issues, data)
 
     def update_issue(self, number: int, title: str, body: str) -> dict:
-        return self._call("PATCH" if self.ctx.platform == GITHUB else "PUT", f"{self._issues()}/{number}",
-                          {"title": title, self._text(): body})
+        return self._call("PATCH" if self.github else "PUT", f"{self._issues}/{number}",
+                          {"title": title, self._text: body})
 
     def close_issue(self, number: int, comment: str) -> None:
-        github = self.ctx.platform == GITHUB
-        self._call("POST", f"{self._issues()}/{number}/{'comments' if github else 'notes'}", {"body": comment})
+        github = self.github
+        self._call("POST", f"{self._issues}/{number}/{'comments' if github else 'notes'}", {"body": comment})
         if github:
-            self._call("PATCH", f"{self._issues()}/{number}", {"state": "closed", "state_reason": "completed"})
+            self._call("PATCH", f"{self._issues}/{number}", {"state": "closed", "state_reason": "completed"})
         else:
-            self._call("PUT", f"{self._issues()}/{number}", {"state_event": "close"})
-
-    def _issues(self) -> str:
-        return f"{self._base}/issues"
-
-    def _text(self) -> str:
-        """The key of an issue's text: GitHub's `body`, GitLab's `description`."""
-        return "body" if self.ctx.platform == GITHUB else "description"
+            self._call("PUT", f"{self._issues}/{number}", {"state_event": "close"})
 
     # --- HTTP -------------------------------------------------------------------------------------------------
 
@@ -160,7 +154,7 @@ class Forge:
                     continue
                 raise ForgeError(self.scrub(
                     f"cannot reach the {self.name} API at {self.ctx.api_url} ({type(e).__name__}): check "
-                    f"{'--api-url / GITHUB_API_URL' if self.ctx.platform == GITHUB else '--api-url / CI_API_V4_URL'}"
+                    f"{'--api-url / GITHUB_API_URL' if self.github else '--api-url / CI_API_V4_URL'}"
                     " and the network")) from None
             if resp.status_code >= 500 and attempt < RETRIES:
                 self.sleep(attempt)
@@ -185,14 +179,14 @@ class Forge:
         if code == 403 and resp.headers.get("X-RateLimit-Remaining") == "0":
             return f"{said}: the API rate limit is used up; try again later"
         if code == 403:
-            if self.ctx.platform == GITHUB:
+            if self.github:
                 return (f"{said}: the token in {var} may not do this; give the job `permissions: pull-requests: "
                         "write` (and `issues: write` for the drift issue)")
             return f"{said}: the token in {var} may not do this; it needs the api scope and at least the Reporter role"
         if code == 404:
-            what = "pull request" if self.ctx.platform == GITHUB else "merge request"
+            what = "pull request" if self.github else "merge request"
             number = f" and {what} {self.ctx.number}" if self.ctx.number is not None else ""
-            return (f"{said} (not found): check the {'repository' if self.ctx.platform == GITHUB else 'project'} "
+            return (f"{said} (not found): check the {'repository' if self.github else 'project'} "
                     f"{self.ctx.project}{number}; a token that cannot see a private one gets 404 too")
         if 300 <= code < 400:
             return f"{said} (a redirect): give the API's own URL with --api-url"

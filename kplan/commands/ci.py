@@ -86,7 +86,7 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
         _comment_repository(forge, ctx, *repository, environment=environment, report_url=report_url,
                             one_summary=one_summary, mark_untouched=mark_untouched)
         return
-    out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url),
+    out = post_plan(forge, key, markdown, limit=forge.limit, footer=c.footer(forge.name, ctx.commit, ctx.run_url),
                     report_url=report_url)
     what, where = _on(ctx)
     _tell(out, f"{out.action.value} {what} {out.id} on {where}", f"{what} {out.id} on {where} already shows this plan")
@@ -123,7 +123,7 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
     if not posts and not mark_untouched:
         click.echo(f"nothing posted on {where}: the plans name no stack ({summary or 'no stacks'})")
     for key, body, page in posts:
-        out = post_plan(forge, key, body, limit=_limit(ctx), footer=footer, report_url=page)
+        out = post_plan(forge, key, body, limit=forge.limit, footer=footer, report_url=page)
         who = f"stack {key.stack}" if key.kind is c.Kind.PLAN else "the summary"
         _tell(out, f"{out.action.value} {what} {out.id} on {where} for {who}",
               f"{what} {out.id} on {where} already shows {who}")
@@ -183,7 +183,7 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
         click.echo(f"closed drift issue {out.id}: no drift" if out.action is Posted.CLOSED
                    else f"no drift, and no open drift issue for stack {key.stack}")
         return
-    out = report_drift(forge, key, markdown, limit=_limit(ctx),
+    out = report_drift(forge, key, markdown, limit=forge.limit,
                        footer=c.footer(forge.name, ctx.commit, ctx.run_url), label=label)
     _tell(out, f"{out.action.value} drift issue {out.id}", f"drift issue {out.id} already shows this plan")
 
@@ -231,9 +231,3 @@ def _read_event(path: str):
             return json.load(f)
     except (OSError, ValueError) as e:
         raise KplanError(f"{path}: cannot read the GitHub event file (GITHUB_EVENT_PATH): {e}") from None
-
-
-def _limit(ctx) -> int:
-    from kplan.ci.comment import GITHUB_BODY_LIMIT, GITLAB_BODY_LIMIT
-
-    return GITHUB_BODY_LIMIT if ctx.platform == "github" else GITLAB_BODY_LIMIT
