@@ -115,14 +115,6 @@ def _parts(rule: Rule, stack: Stack, section: str) -> Parts:
     return out
 
 
-def _partitions(rule: Rule, t: TopicSpec) -> Part | None:
-    return Part(f"topic.{t.name}", t.partitions, t.origin)
-
-
-def _topic(rule: Rule, t: TopicSpec) -> Part | None:
-    return Part(f"topic.{t.name}", 1, t.origin)
-
-
 def _retention_bytes(rule: Rule, t: TopicSpec) -> Part | None:
     """retention.bytes × partitions (retention.bytes is per partition); a topic that deletes nothing by size —
     retention.bytes not set (Kafka's default, -1), -1, or compacted only — is unbounded. A CDC schema history is
@@ -147,8 +139,8 @@ def _quota(rule: Rule, q: Any) -> Part | None:
 
 
 COUNTS: dict[RuleType, Callable[[Rule, Any], Part | None]] = {
-    RuleType.OWNER_MAX_PARTITIONS: _partitions,
-    RuleType.OWNER_MAX_TOPICS: _topic,
+    RuleType.OWNER_MAX_PARTITIONS: lambda rule, t: Part(f"topic.{t.name}", t.partitions, t.origin),
+    RuleType.OWNER_MAX_TOPICS: lambda rule, t: Part(f"topic.{t.name}", 1, t.origin),
     RuleType.OWNER_MAX_RETENTION_BYTES: _retention_bytes,
     RuleType.OWNER_MAX_QUOTA: _quota,
 }
