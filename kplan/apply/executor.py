@@ -27,7 +27,7 @@ from kplan.apply.steps import Step
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
-from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handled_types, handler_for, handles
+from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handler_for, handles
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
@@ -38,7 +38,7 @@ from kplan.transport.http import RestUnavailable
 from kplan.transport.reach import ClusterUnreachable, unreachable_reason
 from kplan.transport.sessions import Writers
 
-__all__ = ["ApplyResult", "Executor", "Progress", "StepContext", "UndoImpossible", "handled_types", "handler_for"]
+__all__ = ["ApplyResult", "Executor", "Progress", "StepContext", "UndoImpossible", "handler_for"]
 
 for _unit in UNITS:
     for _module in _unit.handlers:

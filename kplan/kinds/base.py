@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Sequence, Type, TypeAlias, TypeVar
 
 from kplan.model.diagnostics import Severity
-from kplan.model.live import Problem
+from kplan.model.live import Problem, problem_line
+from kplan.model.orphans import Orphan, claim_for
 from kplan.model.ownership import Entry, NamesPart, Ownership
 from kplan.model.plan import (
     Action,
@@ -34,7 +35,6 @@ from kplan.model.status import owned as owned_after
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState
-    from kplan.model.orphans import Orphan
     from kplan.model.plan import Plan
     from kplan.model.source import Origin
     from kplan.model.status import ResourceStatus
@@ -162,8 +162,6 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         resource that was not read is unknown, never missing, and the reference check cannot be made. By default
         the kind's slice's `problem` (one that only refuses changes, NOT_AUTHORIZED_ALTER, still read it), worded
         by `reference_problems` or else as the reader said it."""
-        from kplan.model.live import problem_line
-
         state = live.of(self.type)
         if state.problem is None or state.problem is Problem.NOT_AUTHORIZED_ALTER:
             return None
@@ -270,8 +268,6 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         """The one error of a stack that declares or owns resources of this kind the cluster would not let kplan
         read (its slice's `problem`, worded by `problems`; one they do not word is said as the reader said it, its
         `problem_detail`): they cannot be planned, nor destroyed. None without a problem."""
-        from kplan.model.live import problem_line
-
         state = live.of(self.type)
         if state.problem is None or not (declared or state.owned):
             return []
@@ -358,12 +354,10 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         """A live resource that is never an orphan: Kafka's, Connect's, the registry's or kplan's own."""
         return self.untouchable(name)
 
-    def orphans(self, live: "LiveState", claims: "tuple[Claim, ...]", declared: Mapping[str, Any]) -> list["Orphan"]:
+    def orphans(self, live: "LiveState", claims: "tuple[Claim, ...]", declared: Mapping[str, Any]) -> list[Orphan]:
         """The live resources of this kind under `claims` (each decided by its longest covering prefix) that no
         stack owns — neither this stack's record nor another's (`LiveState.foreign_owners`) — and `declared` does
         not hold. Kinds whose resources are not named on their own (an ACL binding) override it."""
-        from kplan.model.orphans import Orphan, claim_for
-
         owned, foreign = self.owned(live), live.foreign_owners
         out = []
         for name in sorted(self.live(live)):
@@ -378,7 +372,7 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         application's internal topics): never orphans."""
         return frozenset()
 
-    def prune(self, orphans: "list[Orphan]", live: "LiveState", change: ResourceChange | None) -> ResourceChange:
+    def prune(self, orphans: list[Orphan], live: "LiveState", change: ResourceChange | None) -> ResourceChange:
         """The change that deletes the pruned orphans of one address (`change`: what the plan already has for it,
         None for a resource it does not touch)."""
         return self.delete(self.live(live)[orphans[0].name], None, Reason.ORPHAN)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Mapping, Sequence, TypeVar
 
-from kplan.errors import KplanError
+from kplan.errors import KplanError, WriteError
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.ownership import Ownership
 from kplan.model.results import BatchResults, ErrorReason
@@ -68,8 +68,6 @@ class StepContext:
     def request(self, call: Callable[[], Any]) -> None:
         """An irreversible request, journaled first (`requested`). One the cluster refused outright (a write error,
         not a lost answer) changed nothing: say so, so the rollback can check that by looking."""
-        from kplan.errors import WriteError
-
         self.requested()
         try:
             call()
@@ -202,7 +200,3 @@ def handler_for(step: object) -> StepHandler[Any]:
         raise KplanError(f"no handler for apply step {type(step).__name__} "
                          f"({getattr(step, 'kind', 'no kind')}); nothing is done with an unknown step")
     return handler
-
-
-def handled_types() -> frozenset[type]:
-    return frozenset(_HANDLERS)

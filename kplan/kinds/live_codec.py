@@ -64,15 +64,8 @@ def shape(cls: type[T], before: Callable[[Doc], Doc] | None = None, **fields: Fi
             return lambda doc: generated(doc, cls)
         return lambda doc: generated(before(doc), cls)
 
-    read: Callable[[Doc], T] | None = None
-
-    def generated_when_it_first_reads(doc: Doc) -> T:
-        nonlocal read
-        if read is None:
-            read = build()
-        return read(doc)
-
-    return generated_when_it_first_reads
+    built = cache(build)  # generated when it first reads
+    return lambda doc: built()(doc)
 
 
 def kind_slice(before: Callable[[Doc], Doc] | None = None, after: Callable[[KindState], KindState] | None = None,

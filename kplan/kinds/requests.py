@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, TypeVar
 
-from kplan.kinds.base import Kind, Scrub, TraceDict
+from kplan.kinds.base import Declared, Kind, Named, Scrub, TraceDict
 from kplan.model.desired import freeze
 from kplan.model.live import KindState
 from kplan.model.plan import AttrKind, Reason, ResourceChange
@@ -24,22 +24,16 @@ if TYPE_CHECKING:  # pragma: no cover
 REQUEST = ("request",)
 
 
-class Request(Protocol):
+class Request(Declared, Protocol):
     """A declared request: its name, token and where the stack declares it."""
 
     @property
-    def name(self) -> str: ...
-    @property
     def request(self) -> str: ...
-    @property
-    def origin(self) -> Any: ...
 
 
-class Found(Protocol):
+class Found(Named, Protocol):
     """What the plan read for a pending request: the token recorded and whether its resource exists."""
 
-    @property
-    def name(self) -> str: ...
     @property
     def token(self) -> str | None: ...
     @property

@@ -16,7 +16,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, NamedTuple, TypeVar
 
 from kplan.errors import KplanError
-from kplan.kinds.codec import JsonKey
+from kplan.kinds.codec import JsonKey, converter
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.plan import ResourceType
@@ -124,8 +124,6 @@ class StepBase(Immutable):
 
     def to_json(self) -> dict[str, Any]:
         """The step as the journal records it: plain JSON values, deterministic (the same step, the same JSON)."""
-        from kplan.kinds.codec import converter
-
         doc: dict[str, Any] = converter().unstructure(self)
         return doc
 
@@ -137,8 +135,6 @@ class StepBase(Immutable):
         if step_type is None:
             raise UnknownStepKind(f"the journal holds a step of unknown kind {kind!r} (known: "
                                   f"{', '.join(sorted(_BY_KIND))}); was it written by another version of kplan?")
-        from kplan.kinds.codec import converter
-
         step: StepBase = converter().structure(doc, step_type)
         return step
 

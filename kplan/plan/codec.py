@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from kplan.kinds import kind_of
 from kplan.kinds.codec import converter as kinds_converter
 from kplan.model.consumers import ConsumerContext, GroupOnTopic
 from kplan.model.diagnostics import Diagnostic
@@ -102,8 +103,6 @@ def _structure_change(d: Mapping[str, Any], _: object) -> ResourceChange:
         raise ValueError(f"{d['address']}: expected exactly one action, got {d['actions']}")
     planned = d.get("planned")
     if planned is not None:
-        from kplan.kinds import kind_of  # plan sits above kinds; imported here as the kinds import the plan model
-
         planned = converter.structure(planned, kind_of(d["type"]).planned_type)
     return _change_from({**d, "planned": planned, "meta": d}, ResourceChange)
 

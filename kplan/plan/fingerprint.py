@@ -16,15 +16,15 @@ import json
 from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
+from kplan.kinds import kind_of
 from kplan.model.desired import Stack
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.plan import ABSENT, Flag, Plan, ResourceType, split_address
 
 
 def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:
     """`sha256:<hex>` of one live resource, or `absent` for None."""
-    from kplan.kinds import kind_of
-
     if live is None:
         return ABSENT
     doc = kind_of(resource_type).canonical(live, sensitive)
@@ -32,22 +32,19 @@ def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def fingerprint_address(live: LiveState, address: str, sensitive: Mapping[str, frozenset[str]] | None = None) -> str:
-    from kplan.kinds import kind_of
-
-    kind, name = split_address(address)
-    try:
-        current = kind_of(kind).live(live).get(name)
-    except ValueError:
-        raise ValueError(f"not a resource address: {address!r}") from None
-    return fingerprint_resource(kind, current, (sensitive or {}).get(address, frozenset()))
-
-
 def fingerprints(live: LiveState, addresses: Iterable[str],
                  sensitive: Mapping[str, frozenset[str]] | None = None) -> dict[str, str]:
     """`sensitive`: address -> keys the stack treats as secrets (declared, or set from ${secret:...}): their
     live values are left out of the fingerprint like any key named as a secret."""
-    return {a: fingerprint_address(live, a, sensitive) for a in addresses}
+    out = {}
+    for address in addresses:
+        kind, name = split_address(address)
+        try:
+            current = kind_of(kind).live(live).get(name)
+        except ValueError:
+            raise ValueError(f"not a resource address: {address!r}") from None
+        out[address] = fingerprint_resource(kind, current, (sensitive or {}).get(address, frozenset()))
+    return out
 
 
 def stack_sensitive_keys(stack: Stack) -> dict[str, frozenset[str]]:
@@ -76,7 +73,6 @@ def what_changes(plan: Plan) -> list[Any]:
     changed attributes with their before/after values (sensitive ones only as 'changed'); not the changes of a kind
     whose saved change apply runs (`Kind.applies_saved`: their shown positions move on their own), nor a connector's
     `unhealthy` flag (a FAILED task the plan does not act on: its health is not in the fingerprint either)."""
-    from kplan.kinds import kind_of
     from kplan.plan.serialize import plan_to_dict
 
     out = []
@@ -93,9 +89,6 @@ def as_reviewed(saved: Plan, fresh: Plan) -> Plan:
     """The plan apply runs for a saved plan that is not stale: the fresh one, with the changes of the kinds whose
     saved change apply runs (`Kind.applies_saved`: a request's, the positions it resolved) and their notes (Info) as
     saved. The fresh plan's errors and warnings stay: a request the cluster cannot take now is refused."""
-    from kplan.kinds import kind_of
-    from kplan.model.diagnostics import Severity
-
     kept = {c.address: c for c in saved.changes if kind_of(c.type).applies_saved}
     if not kept:
         return fresh

@@ -8,6 +8,7 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.model.plan import FORMAT_VERSION, Plan, Selection
+from kplan.plan.clusters import combine
 from kplan.plan.codec import converter
 
 
@@ -32,8 +33,6 @@ def plan_from_dict(doc: object) -> Plan:
 def _combined_from(doc: dict[str, Any]) -> Plan:
     """A several-cluster plan: one group per listed cluster, with the changes, diagnostics and unread systems that
     name it."""
-    from kplan.plan.clusters import combine
-
     groups = []
     for c in doc["clusters"]:
         name = c["name"]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from builders import connector, lconn, live, ltopic, stack, topic
 
 from kplan.model.plan import Action, ResourceType
-from kplan.plan.fingerprint import fingerprint_address, fingerprint_resource, stale_addresses
+from kplan.plan.fingerprint import fingerprint_resource, fingerprints, stale_addresses
 from kplan.plan.planner import make_plan
 
 
@@ -58,8 +58,8 @@ def test_stale_addresses():
 def test_fingerprint_address():
     state = live([ltopic("a.b")], [lconn("c")])
     topics = state.of(ResourceType.TOPIC).resources
-    assert fingerprint_address(state, "topic.a.b") == fingerprint_resource("topic", topics["a.b"])
-    assert fingerprint_address(state, "connector.zz") == "absent"
+    assert fingerprints(state, ["topic.a.b"])["topic.a.b"] == fingerprint_resource("topic", topics["a.b"])
+    assert fingerprints(state, ["connector.zz"])["connector.zz"] == "absent"
 
 
 def _requests(group_targets, share_targets, tokens=None, group_state="Empty"):
