@@ -20,10 +20,7 @@ HISTORY_TOPIC_KEY = "schema.history.internal.kafka.topic"  # Debezium's schema-h
 
 def history_owner(topic: str, connectors: Iterable[ConnectorSpec | LiveConnector]) -> str | None:
     """The connector (of `connectors`: live or declared) that keeps its schema history in `topic`, if any."""
-    for c in connectors:
-        if c.config.get(HISTORY_TOPIC_KEY) == topic:
-            return c.name
-    return None
+    return next((c.name for c in connectors if c.config.get(HISTORY_TOPIC_KEY) == topic), None)
 
 
 class ConnectorKeepers:

@@ -126,20 +126,17 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
     wanted = {k: v for k, v in resolved.items() if v is not None}
     have = {k: v for k, v in current.items() if k not in unresolved}
     # ignore_changes: what the cluster has of an ignored key stays (apply writes it back), said once
-    left = [k for k in sorted(set(wanted) | set(have)) if ignored(spec.ignore_changes, k)]
-    if left:
-        differ = key_changes({k: have[k] for k in left if k in have}, {k: wanted[k] for k in left if k in wanted}, sens)
-        if differ:
-            diags.append(ignored_note("connector", spec.name, addr, [
-                f"{k} ({_said(current.get(k), k in sens)}; "
-                f"{'declared ' + _said(spec.config.get(k), k in sens) if k in spec.config else 'not declared'})"
-                for k in sorted(differ)], spec.origin))
-        wanted = {k: v for k, v in wanted.items() if k not in left}
-        have = {k: v for k, v in have.items() if k not in left}
+    left = {k for k in {*wanted, *have} if ignored(spec.ignore_changes, k)}
     differing = key_changes(have, wanted, sens)
+    if left & set(differing):
+        diags.append(ignored_note("connector", spec.name, addr, [
+            f"{k} ({_said(current.get(k), k in sens)}; "
+            f"{'declared ' + _said(spec.config.get(k), k in sens) if k in spec.config else 'not declared'})"
+            for k in sorted(left & set(differing))], spec.origin))
+    differing = {k: c for k, c in differing.items() if k not in left}
     diags += missed_notes("connector", spec.name, addr, spec.ignore_changes, {*resolved, *current}, sorted(differing),
                           spec.origin)
-    unchanged = len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
+    unchanged = len((set(have) & set(wanted)) - left) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
     attrs = attribute_changes({("config", k): _show(k, current.get(k), sens) for k in differing},
                               {("config", k): _show(k, spec.config.get(k), sens) for k in differing},
                               compare=False, sensitive=_paths(sens))
@@ -252,19 +249,6 @@ def _show(key: str, value: str | None, sensitive: frozenset[str]) -> str | None:
 
 def _paths(keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(("config", k) for k in sorted(keys))
-
-
-def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: Reason) -> ResourceChange:
-    sens = sensitive_keys(spec, live_config(live), live.sensitive_keys)
-    before = live_connector_repr(live, sens)
-    attrs = attribute_changes({**{("config", k): v for k, v in before["config"].items()}, ("state",): before["state"]},
-                              {}, sort=False, sensitive=_paths(sens))
-    return ResourceChange(
-        address_of(CONNECTOR, live.name), CONNECTOR, live.name, Action.DELETE, before=before, after=None,
-        attributes=tuple(attrs), reason=reason, origin=spec.origin if spec else None,
-        sensitive_paths=tuple(("config", k) for k in sorted(sens) if k in before["config"]),
-        planned=_delete_planned(live, spec),
-    )
 
 
 def _delete_planned(live: LiveConnector, spec: ConnectorSpec | None) -> ConnectorPlanned:
@@ -426,7 +410,16 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def delete(self, current: LiveConnector, spec: ConnectorSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
-        return delete_connector(current, spec, reason)
+        sens = sensitive_keys(spec, live_config(current), current.sensitive_keys)
+        before = live_connector_repr(current, sens)
+        attrs = attribute_changes({**{("config", k): v for k, v in before["config"].items()},
+                                   ("state",): before["state"]}, {}, sort=False, sensitive=_paths(sens))
+        return ResourceChange(
+            address_of(CONNECTOR, current.name), CONNECTOR, current.name, Action.DELETE, before=before, after=None,
+            attributes=tuple(attrs), reason=reason, origin=spec.origin if spec else None,
+            sensitive_paths=tuple(("config", k) for k in sorted(sens) if k in before["config"]),
+            planned=_delete_planned(current, spec),
+        )
 
     def live_repr(self, current: LiveConnector, spec: ConnectorSpec | None = None) -> dict[str, Any]:
         return live_connector_repr(current, sensitive_keys(spec, live_config(current), current.sensitive_keys))

@@ -14,7 +14,7 @@ from kplan.kinds.step import name_list
 from kplan.model.desired import connect_of, connector_key, freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.mirror import IDENTITY, FailoverDrill, MirrorRead, copied, declared_mirrors, drill, drill_groups
-from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of, error, warning
+from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
     from kplan.model.mirror import MirrorSpec
 
+
+INFO, WARNING, ERROR = Severity.INFO, Severity.WARNING, Severity.ERROR
+# One of a mirror's notes: (severity, text, code), each said at the mirror's first connector (`flow_notes`).
+Note = tuple[Severity, str, str]
 
 MIRROR_SOURCE, MIRROR_CHECKPOINT = (f"org.apache.kafka.connect.mirror.{c}" for c in ("MirrorSourceConnector",
                                                                                     "MirrorCheckpointConnector"))
@@ -75,24 +79,22 @@ def flow_notes(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
         have = (f"; {len(replicas)} replica topic(s) on {mirror.target_alias} now: "
                 f"{', '.join(replicas[:10])}{' ...' if len(replicas) > 10 else ''}" if replicas else
                 f"; no replica on {mirror.target_alias} yet")
-        address = address_of(ResourceType.CONNECTOR, spec.name)
-        out.append(PlanDiagnostic(Severity.INFO, mirror.describe() + have, "mirror-flow", address=address,
-                                  origin=spec.origin))
-        out += _source_notes(mirror, spec, live)
+        notes: list[Note] = [(INFO, mirror.describe() + have, "mirror-flow"), *_source_notes(mirror, spec, live)]
         read = live.mirror_sources.get(mirror.name)
         if read is not None and read.copied_problem is not None:
-            out.append(warning(f"mirror {mirror.name!r}: {read.copied_problem}; under the identity policy they say "
-                               f"which topics on {mirror.target_alias} are its replicas, so this plan lists none "
-                               "there as an orphan and prunes none", "mirror-replicas-unknown", address=address,
-                               origin=spec.origin))
+            notes.append((WARNING, f"mirror {mirror.name!r}: {read.copied_problem}; under the identity policy they say "
+                          f"which topics on {mirror.target_alias} are its replicas, so this plan lists none there as "
+                          "an orphan and prunes none", "mirror-replicas-unknown"))
         needed = max(mirror.factors())
         if live.broker_count and needed > live.broker_count:
             said = ("its replication_factor" if mirror.replication_factor is not None else
                     "MirrorMaker's default replication factors (2 for replicas, 3 for its own topics)")
-            out.append(error(f"mirror {mirror.name!r} creates topics on {mirror.target_alias} with {said}, but it has "
-                             f"{live.broker_count} broker(s): MirrorMaker could not create them and would replicate "
-                             f"nothing; set replication_factor: {live.broker_count} or fewer",
-                             "mirror-replication-factor", address=address, origin=spec.origin))
+            notes.append((ERROR, f"mirror {mirror.name!r} creates topics on {mirror.target_alias} with {said}, but it "
+                          f"has {live.broker_count} broker(s): MirrorMaker could not create them and would replicate "
+                          f"nothing; set replication_factor: {live.broker_count} or fewer",
+                          "mirror-replication-factor"))
+        address = address_of(ResourceType.CONNECTOR, spec.name)
+        out += [PlanDiagnostic(sev, text, code, address=address, origin=spec.origin) for sev, text, code in notes]
     return out
 
 
@@ -126,17 +128,15 @@ def _compiles(pattern: str) -> bool:
     return True
 
 
-def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState") -> list[PlanDiagnostic]:
+def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState") -> list[Note]:
     """What the source has: the topics replicated once the plan is applied, and which of them the change adds or
     drops (against what the live source connector's patterns replicate); a source not read is said so."""
-    address = address_of(ResourceType.CONNECTOR, spec.name)
     read = live.mirror_sources.get(mirror.name)
     if read is None:
         return []
     if read.problem is not None:
-        return [warning(f"mirror {mirror.name!r}: {read.problem}; the plan cannot say which of its topics are "
-                        "replicated", "mirror-source-unread", address=address, origin=spec.origin),
-                *_health(mirror, read, address, spec)]
+        return [(WARNING, f"mirror {mirror.name!r}: {read.problem}; the plan cannot say which of its topics are "
+                 "replicated", "mirror-source-unread"), *_health(mirror, read)]
     source_connector = live.of(ResourceType.CONNECTOR).resources.get(source_key(mirror, spec))
     now = {t for t in read.source_topics if mirror.replicates(t)}
     text = (f"mirror {mirror.name!r} replicates {plural(len(now), 'topic')} of {mirror.source_alias}"
@@ -149,12 +149,11 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
         if before - now:
             text += (f"; it drops {name_list(sorted(before - now), 10)} (their replicas on {mirror.target_alias} "
                      "stay, no longer updated)")
-    out = [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]
-    out += _collisions(mirror, now, live, address, spec) + _rights(mirror, read, address, spec)
-    return out + _health(mirror, read, address, spec)
+    return [(INFO, text, "mirror-topics"), *_collisions(mirror, now, live), *_rights(mirror, read),
+            *_health(mirror, read)]
 
 
-def _health(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "ConnectorSpec") -> list[PlanDiagnostic]:
+def _health(mirror: "MirrorSpec", read: MirrorRead) -> list[Note]:
     """The replicas' lag, the checkpoints' age and each translated group's failover drill (`status` shows them
     too)."""
     out = []
@@ -163,21 +162,18 @@ def _health(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "Connect
         behind = {t: n for t, n in lags.items() if n > 0}
         said = ("every replica is caught up" if not behind else
                 "; ".join(f"{t} {plural(n, 'record')} behind" for t, n in behind.items()))
-        out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror.name!r} replication lag on {mirror.target_alias} "
-                                  f"(the source's end offsets less the replica's, summed over partitions): {said}",
-                                  "mirror-lag", address=address, origin=spec.origin))
+        out.append((INFO, f"mirror {mirror.name!r} replication lag on {mirror.target_alias} (the source's end offsets "
+                    f"less the replica's, summed over partitions): {said}", "mirror-lag"))
     if read.checkpoint_problem is not None:
-        out.append(warning(f"mirror {mirror.name!r}: {read.checkpoint_problem}; no failover drill",
-                           "mirror-checkpoints-unread", address=address, origin=spec.origin))
+        out.append((WARNING, f"mirror {mirror.name!r}: {read.checkpoint_problem}; no failover drill",
+                    "mirror-checkpoints-unread"))
     newest = max((c.at_ms for c in read.checkpoints), default=None)
     if newest is not None:
         age = max(0, read.read_ms - newest)
         text = (f"mirror {mirror.name!r}: its newest checkpoint on {mirror.target_alias} was written "
                 f"{_age(age)} before this read (every {mirror.checkpoint_interval_s} s while a group commits)")
-        out.append(PlanDiagnostic(Severity.INFO, text, "mirror-checkpoint-age", address=address, origin=spec.origin))
-    out += [_failover(mirror, drill(mirror, read, group), read, address, spec)
-            for group in drill_groups(mirror, read)]
-    return out
+        out.append((INFO, text, "mirror-checkpoint-age"))
+    return out + [_failover(mirror, drill(mirror, read, group)) for group in drill_groups(mirror, read)]
 
 
 def lag_by_replica(mirror: "MirrorSpec", read: MirrorRead) -> dict[str, int]:
@@ -193,11 +189,11 @@ def _age(ms: int) -> str:
     return f"{s} s" if s < 120 else f"{s // 60} min" if s < 7200 else f"{s // 3600} h"
 
 
-def _rights(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "ConnectorSpec") -> list[PlanDiagnostic]:
+def _rights(mirror: "MirrorSpec", read: MirrorRead) -> list[Note]:
     """The rights MirrorMaker's principals lack (asked of each cluster as them, kplan.kinds.connector.io.mirrors): an
     error per side for those without which nothing is copied or translated, a warning for those that degrade a part."""
-    out = [] if read.rights_problem is None else [warning(f"mirror {mirror.name!r}: {read.rights_problem}",
-                                                            "mirror-rights", address=address, origin=spec.origin)]
+    out = [] if read.rights_problem is None else [(WARNING, f"mirror {mirror.name!r}: {read.rights_problem}",
+                                                   "mirror-rights")]
     for side, alias in (("source", mirror.source_alias), ("target", mirror.target_alias)):
         for fatal in (True, False):
             lacking = [n for n in read.missing if n.side == side and n.fatal == fatal]
@@ -209,40 +205,35 @@ def _rights(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "Connect
             text = (f"mirror {mirror.name!r}: {who}, as whom MirrorMaker logs in to {alias} (the {side}), lacks: "
                     f"{said}. Grant it those rights (ACLs on {alias}) or give the mirror a principal that has them; "
                     "the connectors would run without reporting it")
-            out.append((error if fatal else warning)(text, "mirror-rights", address=address, origin=spec.origin))
+            out.append((ERROR if fatal else WARNING, text, "mirror-rights"))
     return out
 
 
-def _collisions(mirror: "MirrorSpec", replicated: set[str], live: "LiveState", address: str,
-                spec: "ConnectorSpec") -> list[PlanDiagnostic]:
+def _collisions(mirror: "MirrorSpec", replicated: set[str], live: "LiveState") -> list[Note]:
     """A replica would be written into a topic of the target that another stack owns: one error each."""
     out = []
     for topic in sorted(replicated):
         target = mirror.target_name(topic)
         owner = live.foreign_owners.get(address_of(ResourceType.TOPIC, target))
         if owner is not None:
-            out.append(error(f"mirror {mirror.name!r} would copy {mirror.source_alias}'s topic {topic} into "
-                             f"{target} on {mirror.target_alias}, which stack {owner!r} owns: exclude it "
-                             "(topics_exclude), or use the prefixed policy", "mirror-target-owned",
-                             address=address, origin=spec.origin))
+            out.append((ERROR, f"mirror {mirror.name!r} would copy {mirror.source_alias}'s topic {topic} into {target} "
+                        f"on {mirror.target_alias}, which stack {owner!r} owns: exclude it (topics_exclude), or use "
+                        "the prefixed policy", "mirror-target-owned"))
     return out
 
 
-def _failover(mirror: "MirrorSpec", d: FailoverDrill, read: MirrorRead, address: str,
-              spec: "ConnectorSpec") -> PlanDiagnostic:
+def _failover(mirror: "MirrorSpec", d: FailoverDrill) -> Note:
     """Where a consumer group would resume were it moved to the target now (a failover drill): its translated offsets
     from the mirror's checkpoints, and the records it would re-read or miss there against the source."""
     head = f"failover of consumer group {d.group} to {mirror.target_alias} now: "
     if not d.positions:
-        return PlanDiagnostic(Severity.INFO, head + "it has no translated offsets there yet (no checkpoint), so it "
-                              "would start where its auto.offset.reset says", "mirror-failover", address=address,
-                              origin=spec.origin)
+        return (INFO, head + "it has no translated offsets there yet (no checkpoint), so it would start where its "
+                "auto.offset.reset says", "mirror-failover")
     where = ", ".join(f"{t}/{p} at {o}" for t, p, o in d.positions[:6]) + (" ..." if len(d.positions) > 6 else "")
     age = f" (checkpoint {_age(d.checkpoint_age_ms or 0)} old)"
     if not d.known:
-        text = (f"{head}it would resume at {where}{age}, {plural(d.left_target, 'record')} left to read there; "
-                f"what it would re-read or miss is not known: {mirror.source_alias} was not read")
-        return PlanDiagnostic(Severity.INFO, text, "mirror-failover", address=address, origin=spec.origin)
+        return (INFO, f"{head}it would resume at {where}{age}, {plural(d.left_target, 'record')} left to read there; "
+                f"what it would re-read or miss is not known: {mirror.source_alias} was not read", "mirror-failover")
     what = (" and ".join(x for x in (f"re-read {plural(d.reread, 'record')}" if d.reread else "",
                                      f"MISS {plural(d.missed, 'record')}" if d.missed else "") if x)
             or "re-read none and miss none")
@@ -250,8 +241,7 @@ def _failover(mirror: "MirrorSpec", d: FailoverDrill, read: MirrorRead, address:
             f"on {mirror.source_alias}: it would {what}; it would resume at {where}{age}")
     if d.untranslated:
         text += f"; no translation for {', '.join(d.untranslated)} (it would start there by its auto.offset.reset)"
-    return PlanDiagnostic(Severity.WARNING if d.missed or d.untranslated else Severity.INFO, text,
-                          "mirror-failover", address=address, origin=spec.origin)
+    return (WARNING if d.missed or d.untranslated else INFO, text, "mirror-failover")
 
 
 def listed(value: Any) -> tuple[str, ...]:
