@@ -9,27 +9,20 @@ cluster has an authorizer at all (SECURITY_DISABLED), which the SCRAM users' rea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kplan.model.live import Problem
 from kplan.transport.acls import AclWrites as AclWrites
 from kplan.transport.acls import acls_request, cluster_rights_problem, from_kafka
 from kplan.transport.kafka import unreachable
 from kplan.transport.reach import kafka_error_name
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.transport.reads import AdminContext
+from kplan.transport.reads import AdminContext, AdminRead
 
 
-class AclRead:
-    """Every ACL binding by principal (`kplan.transport.reads.AdminRead`)."""
+class AclRead(AdminRead):
+    """Every ACL binding by principal; nothing to do once the cluster pin is checked (`AdminRead.after_pin`)."""
 
-    def __init__(self, ctx: "AdminContext"):
+    def __init__(self, ctx: AdminContext):
         self.ctx = ctx
         self.future = acls_request(ctx)
-
-    def after_pin(self) -> None:
-        pass
 
     def result(self) -> tuple[dict[str, set], Problem | None]:
         acls, problem = self._bindings()

@@ -8,12 +8,12 @@ what it says."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable, Mapping, Protocol, runtime_checkable
+from typing import Any, Iterable, Mapping
 
 from kplan.kinds.subject.kind import SUBJECT
 from kplan.kinds.subject.live import LiveSubject, SubjectReads, SubjectsRead
 from kplan.kinds.subject.mirrored import derive, given, schema_mirrors, source_names, with_schemas
-from kplan.model.desired import ClusterSpec, Stack, freeze
+from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, Problem
 from kplan.model.orphans import claim_for
 
@@ -93,19 +93,11 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
                                                      for n, s in subjects.resources.items()})) if older else live
 
 
-@runtime_checkable
-class SourceSubjectReads(Protocol):
-    """The read of a mirror's source registry (kplan.kinds.subject.io.SubjectRead; a live-state file has none)."""
-
-    def read_source_subjects(self, cluster: ClusterSpec, names: Iterable[str]) -> SubjectsRead:
-        ...
-
-
 Source = tuple[Mapping[str, str], "Mapping[str, LiveSubject] | None", "str | None"]
 Sources = Mapping[str, Source]
 
 
-def _source_subjects(stack: Stack, live: LiveState, reader: object) -> Sources:
+def _source_subjects(stack: Stack, live: LiveState, reader: Any) -> Sources:
     """Mirror -> (source subject -> target subject, what the source's registry has of them or None, why it could not
     be read), for the stack's mirrors with `schemas: true` (kplan.kinds.subject.mirrored); only the subjects of the
     topics the mirror replicates are asked."""
@@ -116,7 +108,7 @@ def _source_subjects(stack: Stack, live: LiveState, reader: object) -> Sources:
         if read is None or read.problem is not None or mirror.source is None:
             why = read.problem if read is not None and read.problem else "the source cluster was not read"
             out[mirror.name] = ({}, None, why)
-        elif not isinstance(reader, SourceSubjectReads):
+        elif not hasattr(reader, "read_source_subjects"):
             out[mirror.name] = (names, None, "a live-state file has no source registry")
         elif not names:
             out[mirror.name] = (names, {}, None)

@@ -16,18 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable
 
-
-class Reference(Protocol):
-    """What a digest reads of a schema reference (`kplan.model.desired.SchemaReference` has it)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def subject(self) -> str: ...
-
+from kplan.kinds.subject.model import SchemaReference
 
 AVRO_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 SHOWN_LIMIT = 160  # characters of one part's value in a plan
@@ -61,7 +52,7 @@ def canonical(schema_type: str, text: str) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def schema_digest(schema_type: str, text: str, references: Iterable[Reference]) -> str:
+def schema_digest(schema_type: str, text: str, references: Iterable[SchemaReference]) -> str:
     """What the ownership record keeps of a registered schema: its type, canonical form and references (names
     and subjects: a reference to `latest` is resolved only when registered)."""
     doc = {"type": schema_type, "schema": canonical(schema_type, text),

@@ -161,21 +161,18 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
         current = dict(live.credentials)
         attrs = attribute_changes(_iterations(live.credentials), _iterations(spec.credentials),
                                   notes={AttrKind.REMOVE: NoteKind.CREDENTIAL_NO_LONGER_DECLARED})
-        flags: set[Flag] = set()
+        # adopted: kplan sets the declared password, the only way to know what it is
+        flags = set() if ctx.owned else {Flag.ADOPT}
+        rotated = ctx.owned and spec.rotation != (live.rotation or "")
         upsert = any(a.kind in (AttrKind.ADD, AttrKind.UPDATE) for a in attrs)
-        if not ctx.owned:  # adopted: kplan sets the declared password, the only way to know what it is
-            flags.add(Flag.ADOPT)
-            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
-                                         note=NoteKind.PASSWORD_REPLACED))
-            if spec.rotation:
-                attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
-        elif spec.rotation != (live.rotation or ""):
-            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
-                                         note=NoteKind.PASSWORD_ROTATION))
+        note = (NoteKind.PASSWORD_REPLACED if not ctx.owned else NoteKind.PASSWORD_ROTATION if rotated else
+                NoteKind.PASSWORD_SET if upsert else None)
+        if note is not None:
+            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True, note=note))
+        if not ctx.owned and spec.rotation:
+            attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
+        elif rotated:
             attrs.append(AttributeChange(ROTATION, AttrKind.UPDATE, live.rotation or None, spec.rotation or None))
-        elif upsert:
-            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
-                                         note=NoteKind.PASSWORD_SET))
         attrs.sort(key=lambda a: a.path)
         diags: list[PlanDiagnostic] = []
         if attrs:

@@ -41,24 +41,18 @@ def _iterations(value: Any) -> int | None:
 def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[UserSpec, ...]:
     out = []
     for item, loc, name in diags.named_entries(entries, "name", 'user "{}"', "declare each user once"):
-        ok = True
-        problem = password_problem(item.get("password"))
-        if problem:
-            diags.error(smap.value_loc(item, "password") or loc, f"user {name}: {problem}")
-            ok = False
         iterations = _iterations(item.get("iterations", SCRAM_DEFAULT_ITERATIONS))
-        if iterations is None:
-            diags.error(smap.value_loc(item, "iterations") or loc,
-                        f"user {name}: iterations must be a whole number from {MIN_ITERATIONS} to {MAX_ITERATIONS} "
-                        "(Kafka's bounds for SCRAM)")
-            ok = False
         mechanisms = item.get("mechanisms") or [SCRAM_DEFAULT_MECHANISM]
         unknown = [m for m in mechanisms if m not in SCRAM_MECHANISMS]
-        if unknown:
-            diags.error(smap.value_loc(item, "mechanisms") or loc,
-                        f"user {name}: unknown mechanism {unknown[0]!r}; use {' or '.join(SCRAM_MECHANISMS)}")
-            ok = False
-        if not ok:
+        problems = {  # by the key each is at
+            "password": password_problem(item.get("password")),
+            "iterations": None if iterations is not None else f"iterations must be a whole number from "
+                          f"{MIN_ITERATIONS} to {MAX_ITERATIONS} (Kafka's bounds for SCRAM)",
+            "mechanisms": f"unknown mechanism {unknown[0]!r}; use {' or '.join(SCRAM_MECHANISMS)}" if unknown else None}
+        for key, problem in problems.items():
+            if problem:
+                diags.error(smap.value_loc(item, key) or loc, f"user {name}: {problem}")
+        if any(problems.values()):
             continue
         rotation = item.get("rotation")
         out.append(UserSpec(name, item["password"],
