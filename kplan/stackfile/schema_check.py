@@ -28,24 +28,18 @@ IGNORED = frozenset({"description", "title", "default", "$comment", "$schema", "
                       "then", "else", "x-kafka-versions"})
 
 
+# The JSON types a Python class stands for by itself (numbers below: a boolean is none, 1.0 is an integer)
+_CLASSES: dict[str, type] = {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}
+
+
 def _is_type(value: Any, name: str) -> bool:
-    if name == "string":
-        return isinstance(value, str)
-    if name == "object":
-        return isinstance(value, dict)
-    if name == "array":
-        return isinstance(value, list)
-    if name == "boolean":
-        return isinstance(value, bool)
-    if name == "null":
-        return value is None
+    if name in _CLASSES:
+        return isinstance(value, _CLASSES[name])
     if isinstance(value, bool):
         return False
     if name == "integer":
         return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-    if name == "number":
-        return isinstance(value, (int, float))
-    return False
+    return name == "number" and isinstance(value, (int, float))
 
 
 def _equal(a: Any, b: Any) -> bool:
