@@ -40,7 +40,17 @@ def stack_data(stack: Stack) -> dict:
             if items or u.section.always_counted:
                 out[u.section.key] = items
         return out
-    return _one_cluster(stack)
+    return {
+        "stack": stack.name,
+        "environment": stack.environment,
+        "files": list(stack.files),
+        "cluster": _cluster_data(stack.cluster),
+        "authoritative_config": stack.authoritative_config,
+        **{u.section.key: [_with_meta(stack, u.section.key, spec.name, _stack_wide(stack, u.render(spec)))
+                           for spec in stack.of(u.section.key)]
+           for u in UNITS if u.render is not None and u.section is not None
+           and (u.section.always_counted or stack.of(u.section.key))},
+    }
 
 
 def _cluster_data(cluster) -> dict:
@@ -55,20 +65,6 @@ def _cluster_data(cluster) -> dict:
                          for name, t in sorted(cluster.connects.items())}} if cluster.connects else {}),
         **({"schema_registry": {"url": masked_url(cluster.schema_registry_url), "delete": cluster.registry_delete,
                                 **connect_data(cluster.schema_registry)}} if cluster.schema_registry_url else {}),
-    }
-
-
-def _one_cluster(stack: Stack) -> dict:
-    return {
-        "stack": stack.name,
-        "environment": stack.environment,
-        "files": list(stack.files),
-        "cluster": _cluster_data(stack.cluster),
-        "authoritative_config": stack.authoritative_config,
-        **{u.section.key: [_with_meta(stack, u.section.key, spec.name, _stack_wide(stack, u.render(spec)))
-                           for spec in stack.of(u.section.key)]
-           for u in UNITS if u.render is not None and u.section is not None
-           and (u.section.always_counted or stack.of(u.section.key))},
     }
 
 
