@@ -114,22 +114,19 @@ def server_id_for(name: str) -> int:
 
 
 def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[TableRef]:
-    tables = source.get("tables")
-    if not isinstance(tables, list):
-        return []
-    default_schema = source.get("schema") if isinstance(source.get("schema"), str) else None
+    """The captured tables of a source the schema passed (`tables`: at least one, each a name or a mapping with one)."""
+    tables = source["tables"]
+    default_schema = source.get("schema")
     out: list[TableRef] = []
     seen: dict[tuple, Loc] = {}
     for i, entry in enumerate(tables):
         loc = smap.value_loc(tables, i) or Loc("<stack>", 0, 0)
         if isinstance(entry, str):
             name, schema, settings = entry, None, {}
-        elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            name = entry["name"]
-            schema = entry.get("schema") if isinstance(entry.get("schema"), str) else None
-            settings = as_dict(entry.get("topic"))
         else:
-            continue  # the schema reported it
+            name = entry["name"]
+            schema = entry.get("schema")
+            settings = as_dict(entry.get("topic"))
         if schema is None and "." in name:
             schema, _, name = name.partition(".")
         if not name or (schema is not None and not schema) or "." in name:
@@ -154,14 +151,12 @@ def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[Tabl
 def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults: dict, connector_defaults: dict,
            templates: EngineTemplates, smap: SourceMap, diags: Diagnostics,
            registry: tuple[str | None, ConnectAccess] = (None, ConnectAccess())) -> Expansion | None:
-    name = source.get("name")
-    engine = source.get("engine")
-    if not isinstance(name, str) or not isinstance(engine, str):
-        return None  # the schema reported it
+    name = source["name"]  # (a source the schema flagged is not expanded)
+    engine = source["engine"]
     template = _template(source, engine, templates, smap, diags)
     if template is None:
         return None
-    tables = _tables(source, name, smap, diags)
+    tables = parse_tables(source, smap, diags)
     if not tables:
         return None
     ctx = _Render(source, name, engine, cluster_bootstrap)
@@ -214,14 +209,6 @@ def _template(source: dict, engine: str, templates: EngineTemplates, smap: Sourc
     return template
 
 
-def _tables(source: dict, name: str, smap: SourceMap, diags: Diagnostics) -> list[TableRef]:
-    """The captured tables; an empty list is an error (one the schema or `parse_tables` did not already report)."""
-    tables = parse_tables(source, smap, diags)
-    if not tables and isinstance(source.get("tables"), list) and not source["tables"]:
-        diags.error(smap.value_loc(source, "tables"), f'cdc source "{name}" captures no tables (list at least one)')
-    return tables
-
-
 class _Render:
     """A cdc source's settings as the engine template sees them (defaults filled in)."""
 
@@ -230,8 +217,7 @@ class _Render:
         self.prefix: str = source["topic_prefix"] if isinstance(source.get("topic_prefix"), str) else name
         self.history: dict = as_dict(source.get("schema_history"))
         self.history_bs = _servers(self.history.get("bootstrap_servers")) or cluster_bootstrap
-        self.history_topic = (self.history.get("topic") if isinstance(self.history.get("topic"), str)
-                              else f"schema-changes.{name}")
+        self.history_topic = self.history.get("topic", f"schema-changes.{name}")
         self.connection: dict = as_dict(source.get("connection"))
         self.snapshot_mode = source.get("snapshot_mode") if isinstance(source.get("snapshot_mode"), str) else None
 
@@ -301,9 +287,7 @@ def _signal(exp: Expansion, ctx: _Render, topic_defaults: dict, gen_config: dict
     settings."""
     source = ctx.source
     sig = as_dict(source.get("signal"))
-    sig_topic = sig.get("topic")
-    if not isinstance(sig_topic, str):
-        sig_topic = f"{ctx.prefix}.signal"
+    sig_topic = sig.get("topic", f"{ctx.prefix}.signal")
     sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
     exp.topics.append(GeneratedTopic(sig_topic, _internal(topic_defaults, {"cleanup.policy": "delete"}, smap, sloc),
                                      sloc, "signal"))

@@ -36,9 +36,7 @@ def _entries(inp: MemberInput, section: str, key: str, what: str, again: str, ty
     error too (`wrong(address)` says what to write)."""
     diags = inp.ctx.diags
     seen: dict[str, Loc] = {}
-    for item, loc in inp.unflagged(section):
-        if not isinstance(item, dict) or not isinstance(item.get(key), str):
-            continue  # the schema reported it
+    for item, loc in inp.unflagged(section):  # (`key` is a text of each: the schema passed them)
         value = item[key]
         at = inp.ctx.smap.value_loc(item, key) or loc
         word, _, name = value.partition(".")

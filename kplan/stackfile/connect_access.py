@@ -42,9 +42,6 @@ def build_connects(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics
     url, access, others = None, ConnectAccess(), {}
     for name in sorted(connect):
         nloc = smap.value_loc(connect, name) or cloc
-        if not isinstance(connect[name].get("url"), str):
-            diags.error(nloc, f"connect.{name}.url is not set (the Kafka Connect REST URL)")
-            continue
         one_url, one = _url_of(connect[name], nloc, f"connect.{name}", smap, diags)
         if name == DEFAULT_CONNECT:
             url, access = one_url, one
@@ -65,18 +62,18 @@ def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tu
 
 def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
             diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
-    """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`)."""
-    url = _url(service.get("url") if isinstance(service.get("url"), str) else None,
-               smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
+    """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`), which the schema
+    checked: its url, auth and header values are strings."""
+    url = _url(service["url"], smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
     auth = as_dict(service.get("auth"))
     username = password = token = None
     basic = auth.get("basic")
     if isinstance(basic, dict):
         username = str(basic.get("username") or "") or None
-        password = _reference(basic.get("password"), smap.value_loc(basic, "password") or cloc,
+        password = _reference(basic["password"], smap.value_loc(basic, "password") or cloc,
                               f"{key}.auth.basic.password", diags)
     if "bearer" in auth:
-        token = _reference(auth.get("bearer"), smap.value_loc(auth, "bearer") or cloc, f"{key}.auth.bearer", diags)
+        token = _reference(auth["bearer"], smap.value_loc(auth, "bearer") or cloc, f"{key}.auth.bearer", diags)
     headers = as_dict(service.get("headers"))
     for name, value in headers.items():
         hloc = smap.value_loc(headers, name) or cloc
@@ -115,9 +112,7 @@ def _url(url: str | None, loc: Loc, key: str, diags: Diagnostics) -> str | None:
     return url.rstrip("/")
 
 
-def _reference(value: object, loc: Loc, key: str, diags: Diagnostics) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
+def _reference(value: str, loc: Loc, key: str, diags: Diagnostics) -> str | None:
     if SECRET_REF.fullmatch(value.strip()) is None:
         diags.error(loc, f"{key} must be {_REF_HINT}")
         return None

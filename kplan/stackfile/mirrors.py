@@ -29,9 +29,8 @@ ROLES = {"source": "MirrorSourceConnector", "checkpoint": "MirrorCheckpointConne
 
 def _regexes(entry: dict, key: str, smap: SourceMap, diags: Diagnostics, loc: Loc) -> tuple[str, ...]:
     """A list of patterns, each a valid regular expression (MirrorMaker matches them against whole names)."""
-    value = entry.get(key) or []
     out = []
-    for p in value if isinstance(value, list) else []:
+    for p in entry.get(key) or ():
         try:
             re.compile(str(p))
         except re.error as e:
@@ -109,8 +108,8 @@ def _servers(servers: str) -> set[str]:
 def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap, diags: Diagnostics, loc: Loc
               ) -> tuple[str, ClusterSpec] | None:
     """(alias, how to reach it) of the mirror's source: a cluster of `clusters:` by name (its settings), or inline
-    (its bootstrap servers, plaintext)."""
-    source = entry.get("source")
+    (its bootstrap servers, plaintext; the schema checked its alias and servers)."""
+    source = entry["source"]
     where = smap.value_loc(entry, "source") or loc
     if isinstance(source, str):
         cluster = clusters.get(source)
@@ -121,10 +120,8 @@ def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap,
                                "source: {alias: ..., bootstrap_servers: ...}")
             return None
         return source, cluster
-    if isinstance(source, dict) and isinstance(source.get("alias"), str) and source.get("bootstrap_servers"):
-        servers = source["bootstrap_servers"]
-        return source["alias"], ClusterSpec(",".join(servers) if isinstance(servers, list) else str(servers))
-    return None  # the schema reported it
+    servers = source["bootstrap_servers"]
+    return source["alias"], ClusterSpec(",".join(servers) if isinstance(servers, list) else servers)
 
 
 def _schemas(entry: dict, source_alias: str, source: ClusterSpec, target_alias: str, target: ClusterSpec,
@@ -157,8 +154,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
         return None
     source_alias, source_cluster = src
     source_servers = source_cluster.bootstrap_servers
-    declared_alias = entry.get("target_alias")
-    target_alias = declared_alias if isinstance(declared_alias, str) else (target_name or "target")
+    target_alias = entry.get("target_alias") or target_name or "target"
     if _servers(source_servers) & _servers(target.bootstrap_servers):
         diags.error(smap.value_loc(entry, "source") or loc, f'mirror "{name}": its source is its target cluster '
                     f"({source_servers}); MirrorMaker always replicates heartbeats topics, so a cluster mirrored into "
@@ -173,8 +169,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
     groups = _regexes(entry, "groups", smap, diags, loc)
     checkpoint_s = _seconds(entry, "checkpoint_interval", 60, smap, diags, loc)
     sync_offsets = entry.get("sync_group_offsets") is not False
-    raw_rf = entry.get("replication_factor")
-    rf = raw_rf if isinstance(raw_rf, int) and not isinstance(raw_rf, bool) else None
+    rf = entry.get("replication_factor")
     own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
     mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
                         groups, policy, checkpoint_s, sync_offsets, rf, entry.get("sync_topic_configs") is not False,

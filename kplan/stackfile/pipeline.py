@@ -474,21 +474,14 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
                        pin_origin=f"{pin_loc.file}:{pin_loc.line}: {label}.id" if pin_loc else "")
 
 
-_MSK_KEYS = ("region", "profile", "role_arn", "session_name")
-
-
 def _aws_msk_iam(raw, loc: Loc, diags: Diagnostics):
-    """cluster.client.aws_msk_iam: {region, profile?, role_arn?, session_name?} (strings), or None."""
+    """cluster.client.aws_msk_iam: {region, profile?, role_arn?, session_name?} (strings: the schema checked the
+    cluster's settings), or None."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or not isinstance(raw.get("region"), str) or not raw["region"].strip():
+    if not raw["region"].strip():
         diags.error(loc, "cluster.client.aws_msk_iam needs region (e.g. {region: eu-west-1}), and optionally profile, "
                          "role_arn or session_name")
-        return None
-    unknown = sorted(set(raw) - set(_MSK_KEYS))
-    if unknown or any(not isinstance(v, str) for v in raw.values()):
-        diags.error(loc, f"cluster.client.aws_msk_iam takes {', '.join(_MSK_KEYS)} as strings"
-                         + (f" (unknown: {', '.join(map(str, unknown))})" if unknown else ""))
         return None
     if raw.get("profile") and raw.get("role_arn"):
         diags.error(loc, "cluster.client.aws_msk_iam: set profile or role_arn, not both")

@@ -35,8 +35,8 @@ POLICY_SCHEMA = "schemas/policy.schema.json"
 
 def load_policy(section, root: dict | None, smap: SourceMap,
                 diags: Diagnostics) -> tuple[Policy | None, list[SourceFile]]:
-    """The policy of a stack's `policy:` section (`root`: the document that holds it), and the policy files read
-    (for the inputs digest). (None, []) without a section."""
+    """The policy of a stack's `policy:` section (`root`: the document that holds it; the schema passed the section),
+    and the policy files read (for the inputs digest). (None, []) without a section."""
     if not isinstance(section, dict) or root is None:
         return None, []
     here = smap.key_loc(root, "policy") or Loc("<stack>", 0, 0)
@@ -44,13 +44,9 @@ def load_policy(section, root: dict | None, smap: SourceMap,
     rules: list[Rule] = []
     sources: list[SourceFile] = []
     seen: dict[str, Loc] = {}
-    files = section.get("files")
-    if not isinstance(files, list):
-        files = []
+    files = section.get("files") or []
     for i, rel in enumerate(files):
         loc = smap.value_loc(files, i) or here
-        if not isinstance(rel, str):
-            continue
         if "\0" in rel:
             diags.error(loc, f'policy file "{shown_path(rel)}" {NUL_IN_PATH}')
             continue
@@ -64,9 +60,7 @@ def load_policy(section, root: dict | None, smap: SourceMap,
         if source is not None:
             sources.append(source)
         rules += file_rules
-    inline = section.get("rules")
-    if isinstance(inline, list):
-        rules += build_rules(inline, smap, diags)
+    rules += build_rules(section.get("rules") or [], smap, diags)
     return Policy(rules=tuple(rules)), sources
 
 
