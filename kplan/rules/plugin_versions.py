@@ -49,9 +49,7 @@ _QUALIFIERS = {"alpha": 0, "a": 0, "beta": 1, "b": 1, "milestone": 2, "m": 2, "r
 def _items(version: str) -> list[int | str]:
     """The version's items: numbers, and qualifiers as their Maven names; trailing release markers (0, final,
     ga, "") trimmed, as Maven does, so that 3.7.0.Final and 3.7 are one version."""
-    out: list[int | str] = []
-    for part in re.findall(r"\d+|[a-z]+", version.strip().lower()):
-        out.append(int(part) if part.isdigit() else part)
+    out: list[int | str] = [int(p) if p.isdigit() else p for p in re.findall(r"\d+|[a-z]+", version.strip().lower())]
     while out and (out[-1] == 0 or (isinstance(out[-1], str) and _QUALIFIERS.get(out[-1]) == 5)):
         out.pop()
     return out
@@ -88,20 +86,17 @@ def compare(a: str, b: str) -> int:
 _RANGE = re.compile(r"\s*([\[(])\s*([^,\[\]()]*?)\s*(?:,\s*([^,\[\]()]*?)\s*)?([\])])\s*(?:,|$)")
 
 
-def _ranges(spec: str) -> list[tuple[str, bool, str, bool, bool]] | None:
-    """A range spec's restrictions: (lower, inclusive, upper, inclusive, exact); None when it is not one."""
+def _ranges(spec: str) -> list[tuple[str, bool, str, bool]] | None:
+    """A range spec's restrictions: (lower, inclusive, upper, inclusive); None when it is not one."""
     out, pos = [], 0
     while pos < len(spec):
         m = _RANGE.match(spec, pos)
         if m is None:
             return None
         opening, low, high, closing = m.group(1), m.group(2), m.group(3), m.group(4)
-        if high is None:  # [x]: exactly x
-            if opening != "[" or closing != "]" or not low:
-                return None
-            out.append((low, True, low, True, True))
-        else:
-            out.append((low, opening == "[", high, closing == "]", False))
+        if high is None and (opening != "[" or closing != "]" or not low):  # [x]: exactly x
+            return None
+        out.append((low, opening == "[", low if high is None else high, closing == "]"))
         pos = m.end()
     return out or None
 
@@ -116,7 +111,7 @@ def satisfies(spec: str, version: str) -> bool | None:
     ranges = _ranges(spec)
     if ranges is None:
         return None
-    for low, low_in, high, high_in, _ in ranges:
+    for low, low_in, high, high_in in ranges:
         if low and (compare(version, low) < 0 or (compare(version, low) == 0 and not low_in)):
             continue
         if high and (compare(version, high) > 0 or (compare(version, high) == 0 and not high_in)):
