@@ -103,18 +103,18 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
 
     what, where = _on(ctx)
     footer = c.footer(forge.name, ctx.commit, ctx.run_url)
-    env = environment or _environment_of(sections)
+    found = [c.key_from_plan(c.Kind.PLAN, s.markdown) for s in sections]  # each plan's marker says its stack and env
+    env = environment or next((f.env for f in found if f is not None and f.env), None)
     posts: list[tuple[c.Key, str, str | None]]
     if one_summary:
         posts = [(c.Key(c.Kind.REPOSITORY, "repository", env),
                   summary_body(sections, summary, report_url=report_url, environment=env), None)]
     else:
         posts = []
-        for s in sections:
-            found = c.key_from_plan(c.Kind.PLAN, s.markdown)
+        for s, marked in zip(sections, found):
             try:
-                key = c.Key(c.Kind.PLAN, c.check_key_part("stack", found.stack if found else s.label),
-                            found.env if found else environment)
+                key = c.Key(c.Kind.PLAN, c.check_key_part("stack", marked.stack if marked else s.label),
+                            marked.env if marked else environment)
             except ValueError as e:
                 click.echo(f"{s.path}: not posted: {e}", err=True)
                 continue
@@ -147,16 +147,6 @@ def _tell(out, done: str, unchanged: str) -> None:
     from kplan.ci.post import Posted
 
     click.echo(unchanged if out.action is Posted.UNCHANGED else done + (f": {out.url}" if out.url else ""))
-
-
-def _environment_of(sections) -> str | None:
-    from kplan.ci import comment as c
-
-    for s in sections:
-        found = c.key_from_plan(c.Kind.PLAN, s.markdown)
-        if found is not None and found.env:
-            return found.env
-    return None
 
 
 @ci_group.command("drift-issue")
