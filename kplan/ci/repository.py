@@ -86,16 +86,14 @@ def summary_body(sections: list[StackPlan], summary: str, *, report_url: str | N
                  environment: str | None = None) -> str:
     """One comment for every stack: a row each (its plan's line, a link to its page under `report_url`), and the
     summary line."""
+    from kplan.render.markdown import cell
+
     env = f" (`{environment}`)" if environment else ""
     lines = [f"### kplan plan: {len(sections)} stack{'s' if len(sections) != 1 else ''}{env}", "",
              f"**{summary}**" if summary else "", "", "| Stack | Path | Plan |", "|---|---|---|"]
     for s in sections:
-        text = _cell(plan_line(s))
+        text = cell(plan_line(s))
         if report_url:
             text += f" ([plan]({report_url.rstrip('/')}/{page_name(s.label)}))"
-        lines.append(f"| `{_cell(s.stack or '?')}` | `{_cell(s.path)}` | {text} |")
+        lines.append(f"| `{cell(s.stack or '?')}` | `{cell(s.path)}` | {text} |")
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -59,13 +59,11 @@ def _sections(plan: Plan, level: str = "###", group: int = 0) -> list[Part]:
     warnings come first: a plan cut at the comment's size limit (kplan.render.markdown_cut) still shows them."""
     visible = [ch for ch in plan.changes if shown(ch)]
     parts: list[Part] = []
-    errors = _errors(plan)
-    if errors:
-        parts.append(Part("error", f"\n{level} Errors\n\n", [f"- {e}\n" for e in errors], group))
-    warnings = _warnings(plan)
-    if warnings:
-        parts.append(Part("warning", f"\n{level} Warnings\n\n", [f"- {w}\n" for w in warnings], group))
-    titled = f"\n{level} Changes\n" if errors or warnings else ""  # the table is not a part of the lists
+    listed = (("error", "Errors", _errors(plan)), ("warning", "Warnings", _warnings(plan)))
+    for kind, title, items in listed:
+        if items:
+            parts.append(Part(kind, f"\n{level} {title}\n\n", [f"- {x}\n" for x in items], group))
+    titled = f"\n{level} Changes\n" if any(p[2] for p in listed) else ""  # the table is not a part of the lists
     table = "\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n"
     if visible and any(ch.meta.owner is not None for ch in visible):  # whose resources change: one table each
         for owner, changes in owner_groups(visible):
@@ -93,7 +91,7 @@ def _row(ch: ResourceChange) -> str:
     notes = ", ".join(_FLAG_WORDS.get(f, f.value) for f in sorted(ch.flags, key=lambda f: f.value))
     origin = _code(where(ch.origin)) if ch.origin else ""
     return (f"| {_code(SYMBOLS[ch.action].strip() or '=')} | {_code(ch.address)} | {ch.action.value} | "
-            f"{_cell(notes)} | {origin} |\n")
+            f"{cell(notes)} | {origin} |\n")
 
 
 def _errors(plan: Plan) -> list[str]:
@@ -128,7 +126,7 @@ def _consumers(plan: Plan) -> list[str]:
         ctx = ch.consumers
         if ctx is None:
             continue
-        why = _cell(", ".join(ctx.because))
+        why = cell(", ".join(ctx.because))
         if not ctx.groups:
             rows.append(f"| {_code(ch.name)} | {why} | (none) | | | | | |\n")
         for g in ctx.groups:
@@ -137,10 +135,10 @@ def _consumers(plan: Plan) -> list[str]:
                 f"{'**' if g.beyond_retention else ''}{g.beyond_retention}{'**' if g.beyond_retention else ''}"
                 + (f" ({retention(ctx.retention_ms)})" if ctx.retention_ms is not None else ""))
             state = f"**{g.state}**" if g.active and g.leaves is None else g.state
-            lag = g.lag if g.lag is not None else _cell(f"none committed (assigned {len(g.assigned)})")
-            who = _code(g.group) + (f" ({_cell(g.leaves)})" if g.leaves is not None else "")
+            lag = g.lag if g.lag is not None else cell(f"none committed (assigned {len(g.assigned)})")
+            who = _code(g.group) + (f" ({cell(g.leaves)})" if g.leaves is not None else "")
             rows.append(f"| {_code(ch.name)} | {why} | {who} | {state} | {g.members} | {lag} | {oldest} "
-                        f"| {_cell(beyond)} |\n")
+                        f"| {cell(beyond)} |\n")
     return rows
 
 
@@ -164,7 +162,7 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
