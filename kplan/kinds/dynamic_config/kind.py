@@ -90,16 +90,6 @@ Live = LiveKeys[Any, Any]
 Values = tuple[tuple[str, Any, Any], ...]  # (key, before, after): None for absent
 
 
-@dataclass(frozen=True)
-class KeyNotes:
-    """A kind's notes on an undeclared key: kplan set it and deletes it, the entry is authoritative and deletes it
-    (None: the kind has no authoritative entries), or it stays as drift."""
-
-    no_longer_declared: NoteKind
-    left_alone: NoteKind
-    authoritative_removal: NoteKind | None = None
-
-
 def key_values(value: Callable[[Any], Any] = lambda v: v) -> JsonKey:
     """A payload's (key, before, after) triples in the plan file: [{key, before, after}]; `value`: a present value
     as the kind holds it."""
@@ -136,7 +126,9 @@ def not_authorized(what: str, read_on: str = "on the cluster", alter_on: str = "
 
 
 class KeysKind(Kind[Spec, Live, KeyStatus]):
-    """A dynamic-config kind. Its words: `entries`, its stack section's (`KeysSection`); `notes` on undeclared keys;
+    """A dynamic-config kind. Its words: `entries`, its stack section's (`KeysSection`); its notes on an undeclared
+    key: kplan set it and deletes it (`no_longer_declared`), the entry is authoritative and deletes it
+    (`authoritative_removal`; None: the kind has no authoritative entries), or it stays as drift (`left_alone`);
     `problems`, why its keys could not be read; `values_word`, a value in a step's description ("dynamic config");
     `not_declared`, the info line on an entity with keys the stack neither declares nor owns ({entity}, {values};
     None: none); `adopt_unset`: a declared entity is adopted by any declared key not kplan's, not only one already
@@ -146,7 +138,9 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
 
     planned_type: type[KeysPlanned]
     entries: ClassVar[KeysSection[Any, Any]]
-    notes: ClassVar[KeyNotes]
+    no_longer_declared: ClassVar[NoteKind]
+    left_alone: ClassVar[NoteKind]
+    authoritative_removal: ClassVar[NoteKind | None] = None
     problems: ClassVar[Mapping[Problem, str]]
     values_word: ClassVar[str]
     not_declared: ClassVar[str | None] = None
@@ -198,11 +192,11 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         removed = [k for k in undeclared if k in ours or (spec.authoritative and deletable(k))]
         path_notes: dict[Path, NoteKind | None] = {
             **{(k,): added_note(k) for k in changes if k not in current},
-            **{(k,): self.notes.no_longer_declared if k in ours else self.notes.authoritative_removal for k in removed}}
+            **{(k,): self.no_longer_declared if k in ours else self.authoritative_removal for k in removed}}
         attrs = attribute_changes({(k,): self.shown(current[k]) for k in [*changes, *undeclared] if k in current},
                                   {(k,): self.shown(v) for k, v in changes.items()}, sort=False, compare=False,
                                   drift={(k,) for k in undeclared if k not in removed}, path_notes=path_notes,
-                                  notes={AttrKind.DRIFT: self.notes.left_alone})
+                                  notes={AttrKind.DRIFT: self.left_alone})
         after = {**{k: v for k, v in current.items() if k not in removed}, **dict(sorted(declared.items()))}
         values = [*((k, current.get(k), v) for k, v in changes.items()), *((k, current[k], None) for k in removed)]
         unchanged = len(declared) - len(changes)
@@ -228,7 +222,7 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         ours = {k for k in values if k in current.owned}
         others = {k: v for k, v in values.items() if k not in ours}
         attrs = attribute_changes({(k,): self.shown(v) for k, v in values.items()}, {}, drift={(k,) for k in others},
-                                  notes={AttrKind.DRIFT: self.notes.left_alone})
+                                  notes={AttrKind.DRIFT: self.left_alone})
         action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
         return ResourceChange(
             address=self.address(current.name), type=self.type, name=current.name, action=action,
@@ -396,8 +390,8 @@ def _dangerous(spec: Spec, key: str) -> bool:
 class BrokerConfigKind(KeysKind):
     type, title, section = ResourceType.BROKER_CONFIG, "Broker configs", "broker_configs"
     planned_type, live_type, entries = BrokerConfigPlanned, LiveBrokerConfig, BROKER_CONFIGS
-    notes = KeyNotes(NoteKind.BROKER_CONFIG_NO_LONGER_DECLARED, NoteKind.BROKER_CONFIG_LEFT_ALONE,
-                     NoteKind.BROKER_CONFIG_AUTHORITATIVE_REMOVAL)
+    no_longer_declared, left_alone = NoteKind.BROKER_CONFIG_NO_LONGER_DECLARED, NoteKind.BROKER_CONFIG_LEFT_ALONE
+    authoritative_removal = NoteKind.BROKER_CONFIG_AUTHORITATIVE_REMOVAL
     problems = {Problem.NOT_AUTHORIZED: not_authorized("broker configs")}
     values_word = "dynamic broker config"
     not_declared = "{entity} has dynamic configs ({values}) this stack does not declare; left alone"
@@ -494,8 +488,8 @@ class GroupConfigPlanned(KeysPlanned):
 class GroupConfigKind(KeysKind):
     type, title, section = ResourceType.GROUP_CONFIG, "Group configs", "group_configs"
     planned_type, live_type, entries = GroupConfigPlanned, LiveGroupConfig, GROUP_CONFIGS
-    notes = KeyNotes(NoteKind.GROUP_CONFIG_NO_LONGER_DECLARED, NoteKind.GROUP_CONFIG_LEFT_ALONE,
-                     NoteKind.GROUP_CONFIG_AUTHORITATIVE_REMOVAL)
+    no_longer_declared, left_alone = NoteKind.GROUP_CONFIG_NO_LONGER_DECLARED, NoteKind.GROUP_CONFIG_LEFT_ALONE
+    authoritative_removal = NoteKind.GROUP_CONFIG_AUTHORITATIVE_REMOVAL
     problems = {
         Problem.NOT_AUTHORIZED: not_authorized("group configs", "on the cluster and on the groups", "on the groups"),
         Problem.UNSUPPORTED: "the cluster does not support them: group configs need Kafka 4.1 or newer (KIP-848's "
@@ -528,7 +522,7 @@ class QuotaPlanned(KeysPlanned):
 class QuotaKind(KeysKind):
     type, title, section = ResourceType.QUOTA, "Client quotas", "quotas"
     planned_type, live_type, entries = QuotaPlanned, LiveQuota, QUOTAS
-    notes = KeyNotes(NoteKind.QUOTA_NO_LONGER_DECLARED, NoteKind.QUOTA_LEFT_ALONE)
+    no_longer_declared, left_alone = NoteKind.QUOTA_NO_LONGER_DECLARED, NoteKind.QUOTA_LEFT_ALONE
     problems = {Problem.NOT_AUTHORIZED: not_authorized("client quotas")}
     values_word = "client quota"
     not_declared = "client quota {entity} ({values}) is set on the cluster but not declared by this stack; left alone"

@@ -9,7 +9,7 @@ UNIT = KindUnit(
     (".steps:AlterGroupOffsets", ".steps:DeleteConsumerGroup"),
     (".steps:AlterGroupOffsets.build",),
     follow_up_ref=".io:consumer_follow_up",
-    live_module=".live:CONSUMER",
+    live_module=".kind:CONSUMER",
     importer_ref=None,
     flows_ref=".flows:FLOWS",
     io=KindIO(metrics_read_ref=".io:lag_metrics"),

@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext
-from kplan.kinds.codec import JsonKey
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.group_request import model
-from kplan.kinds.group_request.live import GroupReads, LiveGroup, ShareGroupReads, group_of
+from kplan.kinds.group_request.live import CONSUMER_PART, SHARE_PART, GroupReads, LiveGroup, ShareGroupReads, group_of
 from kplan.kinds.group_request.model import (
     AGO,
     AT_TIME,
@@ -42,7 +42,7 @@ from kplan.kinds.group_request.model import (
     Terms,
     query,
 )
-from kplan.kinds.requests import REQUEST, RequestKind, pending
+from kplan.kinds.requests import REQUEST, RequestKind, pending, token_state
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState, Problem
@@ -89,17 +89,12 @@ class GroupPlanned(PlannedPayload):
 
 
 @dataclass(frozen=True)
-class ShareGroupPlanned(PlannedPayload):
-    """What apply does with one share group's request: its token; the start offsets to set (exactly the plan's); the
-    start offsets the plan saw (shown, not used: apply journals what it finds), and the token recorded before."""
+class ShareGroupPlanned(GroupPlanned):
+    """What apply does with one share group's request, as a consumer group's: its start offsets to set (exactly the
+    plan's), never a delete (not in its JSON)."""
 
     type: ClassVar[ResourceType] = ResourceType.SHARE_GROUP
-    json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST, "seen": POSITION_LIST}
-
-    request: str
-    offsets: tuple[Position, ...] = ()
-    seen: tuple[Position, ...] = ()
-    previous_request: str | None = None
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {**GroupPlanned.json_keys, "delete": UNSET_OMITTED}
 
 
 def group_repr(name: str, request: str | None, live: LiveGroup | None,
@@ -210,8 +205,9 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
     follow-up read asks (`read`) and what apply does, in words (`apply_note`)."""
 
     terms: ClassVar[Terms]
-    planned_type: type[GroupPlanned | ShareGroupPlanned]
+    planned_type: type[GroupPlanned]
     reads: ClassVar[type]  # its follow-up read's Protocol
+    kind_state = staticmethod(token_state)  # the follow-up read adds what the cluster has
 
     def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
@@ -282,6 +278,7 @@ class ConsumerGroupKind(GroupRequestKind):
     type = ResourceType.CONSUMER_GROUP
     planned_type = GroupPlanned
     reads = GroupReads
+    live_from_json = staticmethod(CONSUMER_PART)
     title = "Consumer groups"
     section = "consumer_groups"
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: a deleted group's committed offsets cannot be put back"}
@@ -354,6 +351,7 @@ class ShareGroupKind(GroupRequestKind):
     type = ResourceType.SHARE_GROUP
     planned_type = ShareGroupPlanned
     reads = ShareGroupReads
+    live_from_json = staticmethod(SHARE_PART)
     title = "Share groups"
     section = "share_groups"
     never_deleted = "share group requests"

@@ -1,6 +1,6 @@
 """The group-request kinds' live type, their follow-up reads' Protocols and their parts of a live-state document
-(`kplan.kinds.livejson`: golden tests, unit tests and `kplan plan --live-state`), one object per kind (`CONSUMER`,
-`SHARE`: its `live_from_json` and `kind_state`).
+(`kplan.kinds.livejson`: golden tests, unit tests and `kplan plan --live-state`), one per kind
+(`CONSUMER_PART`, `SHARE_PART`: its kind's `live_from_json`).
 
     {"group_tokens": {"orders-app": "<request token kplan last applied>"},
      "consumer_groups": {"orders-app": {"state": "Empty", "members": 0,
@@ -21,11 +21,10 @@ time a datetime or duration reset resolved to); `share_group_problem`: a cluster
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, NamedTuple, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 from kplan.kinds.group_request.model import GroupQuery, Position, positions
 from kplan.kinds.live_codec import by_name, each, kind_slice, shape
-from kplan.kinds.requests import token_state
 from kplan.model.live import KindState
 
 
@@ -87,26 +86,18 @@ def group_of(name: str, token: str | None, doc: Mapping[str, Any]) -> LiveGroup:
     return _group({**doc, "name": name, "token": token})
 
 
-class Part(NamedTuple):
-    """A kind's slice of the live state: from a live-state document, and as the batched read leaves it (only the
-    tokens the stack's record says kplan last applied: the follow-up read adds what the cluster has, for the groups
-    with a pending request)."""
-
-    live_from_json: Callable[[Mapping[str, Any]], KindState]
-    kind_state: Callable[[Any, Any, Any], KindState] = token_state
-
-
-def _part(groups: str, tokens: str, held: str, problem: str | None = None) -> Part:
-    """The slice of a document whose `groups` hold each group (its positions under `held`), with the tokens the
-    record says kplan last applied under `tokens` (and the cluster's `problem`, if it may have one)."""
+def _part(groups: str, tokens: str, held: str, problem: str | None = None
+          ) -> Callable[[Mapping[str, Any]], KindState]:
+    """A kind's slice of a live-state document whose `groups` hold each group (its positions under `held`), with the
+    tokens the record says kplan last applied under `tokens` (and the cluster's `problem`, if it may have one)."""
 
     def with_tokens(doc: Mapping[str, Any]) -> Mapping[str, Any]:
         found = doc.get(tokens) or {}
         return {**doc, groups: {n: {**g, "token": found.get(n), **({"committed": g[held]} if held in g else {})}
                                 for n, g in (doc.get(groups) or {}).items()}}
 
-    return Part(kind_slice(with_tokens, resources=(groups, by_name(_group)), records=tokens, problem=problem))
+    return kind_slice(with_tokens, resources=(groups, by_name(_group)), records=tokens, problem=problem)
 
 
-CONSUMER = _part("consumer_groups", "group_tokens", "committed")
-SHARE = _part("share_groups", "share_group_tokens", "starts", problem="share_group_problem")
+CONSUMER_PART = _part("consumer_groups", "group_tokens", "committed")
+SHARE_PART = _part("share_groups", "share_group_tokens", "starts", problem="share_group_problem")

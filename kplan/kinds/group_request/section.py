@@ -52,10 +52,6 @@ from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms
 
-# A kind's own form of a mapping `reset:` (a consumer group's failover): (the value, the declared topics) -> the
-# reset, or None once it reported why not
-OtherForm = Callable[[dict[str, Any], Any], "GroupReset | None"]
-
 
 @dataclass(frozen=True)
 class Section:
@@ -88,21 +84,8 @@ class Section:
             return None
         if delete is not None:
             return GroupSpec(name, request, delete=True, origin=to_origin(loc))
-
-        def failover(value: dict[str, Any], topics: Any) -> GroupReset | None:
-            mirror = value.get("mirror")
-            if not isinstance(mirror, str) or not mirror.strip() or set(value) != {"mirror"}:
-                diags.error(smap.value_loc(raw, "reset") or rloc, f"{what}: reset: {{mirror: <name>}} names a mirror "
-                            "of `mirrors:` (a failover to its target: the offsets it translated)")
-                return None
-            if topics:
-                diags.error(smap.value_loc(raw, "topics") or rloc, f"{what}: a failover moves the group on every "
-                            "replica the mirror translated offsets for: remove topics")
-                return None
-            return GroupReset(MIRRORED, f"mirror {mirror.strip()}", mirror=mirror.strip())
-
         # a mapping is a consumer group's failover: for a share group, none of the forms (the schema refused it)
-        reset = reset_request(what, raw, rloc, smap, diags, t.forms, failover if t.deletes else None)
+        reset = reset_request(what, raw, rloc, smap, diags, t.forms, failover=t.deletes)
         return None if reset is None else GroupSpec(name, request, reset, origin=to_origin(loc))
 
     @property
@@ -174,9 +157,9 @@ def reset_of(raw: Any, forms: str) -> GroupReset:
 
 
 def reset_request(what: str, raw: dict[str, Any], rloc: Loc, smap: SourceMap, diags: Diagnostics, forms: str,
-                  other: OtherForm | None = None) -> GroupReset | None:
+                  failover: bool = False) -> GroupReset | None:
     """The reset an `offsets:` request declares (`reset`, `topics`), or None once it (or the schema) reported why
-    not. `other`: the kind's own form of a mapping `reset:`, if it has one (else the mapping is not a reset)."""
+    not. `failover`: a mapping `reset:` is a failover (a consumer group's; else the mapping is not a reset)."""
     if "reset" not in raw:
         diags.error(rloc, f"{what}: {OFFSETS} needs reset: {forms}")
         return None
@@ -184,8 +167,17 @@ def reset_request(what: str, raw: dict[str, Any], rloc: Loc, smap: SourceMap, di
     if topics is not None and (not isinstance(topics, list) or not all(isinstance(t, str) for t in topics)):
         return None  # the schema reported it
     value, vloc = raw["reset"], smap.value_loc(raw, "reset") or rloc
-    if isinstance(value, dict) and other is not None:
-        return other(value, topics)
+    if isinstance(value, dict) and failover:
+        mirror = value.get("mirror")
+        if not isinstance(mirror, str) or not mirror.strip() or set(value) != {"mirror"}:
+            diags.error(vloc, f"{what}: reset: {{mirror: <name>}} names a mirror of `mirrors:` (a failover to its "
+                        "target: the offsets it translated)")
+            return None
+        if topics:
+            diags.error(smap.value_loc(raw, "topics") or rloc, f"{what}: a failover moves the group on every replica "
+                        "the mirror translated offsets for: remove topics")
+            return None
+        return GroupReset(MIRRORED, f"mirror {mirror.strip()}", mirror=mirror.strip())
     if isinstance(value, list):
         if topics:
             diags.error(smap.value_loc(raw, "topics") or rloc,

@@ -9,6 +9,6 @@ UNIT = KindUnit(
     (".steps:AlterShareGroupOffsets",),
     (".steps:AlterShareGroupOffsets.build",),
     follow_up_ref=".io:share_follow_up",
-    live_module=".live:SHARE",
+    live_module=".kind:SHARE",
     importer_ref=None,
 )

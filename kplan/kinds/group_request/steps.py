@@ -70,10 +70,10 @@ class MoveGroup(StepBase):
     def build(cls, plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
         """One step per request of its kind the plan applies, from its change's payload (a consumer group's delete:
         `DeleteConsumerGroup`)."""
-        planned: type[GroupPlanned | ShareGroupPlanned] = GroupPlanned if cls.terms is CONSUMER else ShareGroupPlanned
+        planned = GroupPlanned if cls.terms is CONSUMER else ShareGroupPlanned
         out: list[Planned] = []
         for change, p in sorted(payloads(plan, planned), key=lambda cp: cp[0].name):
-            if isinstance(p, GroupPlanned) and p.delete:
+            if p.delete:
                 out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
             elif p.offsets:
                 out.append(Planned(cls(change.name, p.request, p.offsets, p.previous_request)))

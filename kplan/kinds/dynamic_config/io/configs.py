@@ -38,8 +38,8 @@ def planned_writes(plan: "Plan", planned: "type[KeysPlanned]") -> "list[tuple[Re
             if c.is_change and isinstance(c.planned, planned) and c.planned.values]
 
 
-def matches(shown: Values, values: Values) -> bool:
-    """Whether the dynamic values `shown` are `values` (None: absent)."""
+def matches(shown: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Whether the dynamic values `shown` (configs, quotas) are `values` (None: absent)."""
     return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
 
 

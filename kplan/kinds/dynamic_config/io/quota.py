@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.kinds.dynamic_config.io.configs import matches
 from kplan.kinds.dynamic_config.model import DEFAULT_ENTITY, QuotaEntity
 from kplan.model.live import Problem
 from kplan.model.results import BatchResults
@@ -127,11 +128,7 @@ def alter_quotas(self: "DynamicConfigWrites", changes: Changes) -> BatchResults:
             return "altering client quotas: the cluster did not answer the read-back"
         except Refused as e:
             raise WriteError(f"altering client quotas: reading them back failed: {e}") from None
-        wrong = sorted(
-            entity.name
-            for entity, values in changes
-            if any(live.get(entity, {}).get(k) != (None if v is None else float(v)) for k, v in values.items())
-        )
+        wrong = sorted(entity.name for entity, values in changes if not matches(live.get(entity, {}), values))
         return (
             f"altering client quotas: the cluster does not show the quotas as written for {', '.join(wrong)}"
             if wrong

@@ -83,7 +83,8 @@ def test_a_reset_shows_each_start_offset_moved_or_set_again_and_carries_them_all
         (("request",), "r1", "r2", NoteKind.SHARE_GROUP_REQUEST),
         (("offsets", "t/0"), 9, 2, NoteKind.GROUP_OFFSET_MOVED),
         (("offsets", "t/1"), 4, 4, NoteKind.SHARE_GROUP_OFFSET_AGAIN)]
-    assert change.planned == ShareGroupPlanned("r2", (("t", 0, 2), ("t", 1, 4)), live.committed, "r1")
+    assert change.planned == ShareGroupPlanned("r2", offsets=(("t", 0, 2), ("t", 1, 4)), seen=live.committed,
+                                                previous_request="r1")
     assert converter().structure(converter().unstructure(change.planned), ShareGroupPlanned) == change.planned
     [info] = diags
     assert info.severity == Severity.INFO and "a rollback removes" not in info.message
