@@ -10,10 +10,10 @@ from kplan.kinds.handler import StepContext, StepHandler, handles
 
 class AlterKeysHandler(StepHandler[AlterKeys]):
     def run(self, step: AlterKeys, ctx: StepContext) -> None:
-        step.write(ctx.io(DynamicConfigWrites), undo=False)
+        getattr(ctx.io(DynamicConfigWrites), step.writer)(step.by_entity())
 
     def undo(self, step: AlterKeys, ctx: StepContext) -> None:
-        step.write(ctx.io(DynamicConfigWrites), undo=True)
+        getattr(ctx.io(DynamicConfigWrites), step.writer)(step.by_entity(undo=True))
 
 
 for _step in (AlterBrokerConfigs, AlterGroupConfigs, AlterQuotas):

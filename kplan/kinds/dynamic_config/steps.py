@@ -7,7 +7,7 @@ request per entity; group configs, one per group; client quotas, one AlterClient
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, GROUP_CONFIG, QUOTA, KeysKind
@@ -16,9 +16,6 @@ from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
-
-if TYPE_CHECKING:  # pragma: no cover  (the io reaches a client library: the planning contract, .importlinter)
-    from kplan.kinds.dynamic_config.io import DynamicConfigWrites
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ class AlterKeys(StepBase):
 
     before_says: ClassVar[Mapping[str, Any]] = {"in_changes": True}  # each change holds its key's value before
     keys: ClassVar[KeysKind]  # the kind, and its words
-    writer: ClassVar[str]
+    writer: ClassVar[str]  # its io's call: the `DynamicConfigWrites` method, given `by_entity` (handlers.py)
 
     changes: tuple[KeyChange, ...]
 
@@ -69,10 +66,6 @@ class AlterKeys(StepBase):
         for c in self.changes:
             out.setdefault(c.entity, {})[c.key] = c.before if undo else c.after
         return sorted(out.items(), key=lambda kv: self.keys.entries.order(entity_name(kv[0])))
-
-    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
-        """The kind's io call (its `DynamicConfigWrites` method named `writer`), with `by_entity(undo)`."""
-        getattr(io, self.writer)(self.by_entity(undo))
 
     @classmethod
     def build(cls, plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
