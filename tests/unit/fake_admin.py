@@ -85,5 +85,5 @@ class FakeAdmin:
                 if n in self.topics else failed(KafkaError.UNKNOWN_TOPIC_OR_PART) for n in topics.topic_names}
 
     def describe_configs(self, resources, request_timeout=None):
-        return {r: done({k: SimpleNamespace(value=v, source=DYNAMIC) for k, v in self.topics[r.name][1].items()})
-                for r in resources}
+        return {r: done({k: SimpleNamespace(value=v, source=DYNAMIC, is_sensitive=False)
+                         for k, v in self.topics[r.name][1].items()}) for r in resources}

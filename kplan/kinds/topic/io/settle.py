@@ -62,6 +62,15 @@ class NotSettled(KplanError):
     """The cluster's metadata did not settle before the deadline."""
 
 
+def in_batches(items: list, records: Callable[[Any], int], send: Callable[[list], Mapping]) -> dict:
+    """`send(batch)` for each batch of `items` apply would send (within the controller's per-request limit, each its
+    own request, all in flight together): their answers' futures in one map."""
+    futures: dict = {}
+    for batch in packed(items, records, records_per_request()):
+        futures.update(send(batch))
+    return futures
+
+
 def existing_topics(admin, names: Collection[str], timeout_s: float) -> set[str]:
     """The names the controller says exist (validate-only creates of one partition with the broker's default
     replication factor: nothing is created; two metadata records each, in batches within the controller's
@@ -71,10 +80,8 @@ def existing_topics(admin, names: Collection[str], timeout_s: float) -> set[str]
 
     if not names:
         return set()
-    futures: dict = {}
-    for batch in packed(list(names), lambda n: 2, records_per_request()):
-        futures.update(admin.create_topics([NewTopic(n, 1) for n in batch], validate_only=True,
-                                           request_timeout=timeout_s))
+    futures = in_batches(list(names), lambda n: 2, lambda batch: admin.create_topics(
+        [NewTopic(n, 1) for n in batch], validate_only=True, request_timeout=timeout_s))
     found = set()
     for name, fut in futures.items():
         try:

@@ -13,27 +13,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.kinds.topic.batches import config_records, create_records
-from kplan.kinds.topic.io.settle import EXISTS, NOT_LISTED
+from kplan.kinds.topic.io.settle import EXISTS, NOT_LISTED, in_batches
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
-from kplan.rules.batching import packed
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import denied
 from kplan.transport.reach import kafka_error_name
-from kplan.transport.request_limit import records_per_request
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.validator import RealValidator
-
-
-def _in_batches(items: list, records, send) -> dict:
-    """`send(batch)` for each batch of `items` apply would send (each its own request, all in flight together):
-    their answers' futures in one map."""
-    futures: dict = {}
-    for batch in packed(items, records, records_per_request()):
-        futures.update(send(batch))
-    return futures
 
 
 def key_name(key) -> str:
@@ -54,7 +43,7 @@ def altered(kind: str, name: str, values: Mapping[str, str | None]) -> Any:
 def _validate_creates_of(admin, specs: list[TopicSpec], timeout_s: float) -> dict:
     from confluent_kafka.admin import NewTopic
 
-    return _in_batches(specs, lambda t: create_records(t.partitions, t.config),
+    return in_batches(specs, lambda t: create_records(t.partitions, t.config),
                        lambda batch: admin.create_topics(
                            [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in batch],
                            validate_only=True, request_timeout=timeout_s))
@@ -137,7 +126,7 @@ class TopicValidation:
             for a in c.attributes:
                 if a.path == ("partitions",) and a.kind == AttrKind.UPDATE:
                     added[c.name] = topics[c.name].partitions - (a.before if isinstance(a.before, int) else 0)
-        futures = _in_batches(list(added), lambda n: added[n], lambda batch: self.systems.admin.create_partitions(
+        futures = in_batches(list(added), lambda n: added[n], lambda batch: self.systems.admin.create_partitions(
             [NewPartitions(n, topics[n].partitions) for n in batch], validate_only=True,
             request_timeout=self.systems.timeout_s))
         return self._results(futures, "add partitions to", topics)
@@ -149,7 +138,7 @@ class TopicValidation:
                       for a in c.attributes if len(a.path) == 2 and a.path[0] == "config" and a.changed}
             if values:
                 resources.append(altered("TOPIC", c.name, values))
-        futures = _in_batches(resources, lambda r: config_records(e.name for e in r.incremental_configs),
+        futures = in_batches(resources, lambda r: config_records(e.name for e in r.incremental_configs),
                               lambda batch: self.systems.admin.incremental_alter_configs(
                                   batch, validate_only=True, request_timeout=self.systems.timeout_s))
         return self._results(futures, "change the configs of", topics)

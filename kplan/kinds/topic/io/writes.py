@@ -238,28 +238,18 @@ class TopicWrites(Reassignments):
         return through_wire(client_config(self.kafka.cluster, self.kafka.secrets), self.kafka.request_timeout(),
                             what, call)
 
-    def _topic_overrides(self, names: list[str], keys: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
-        """name -> the topic's own overrides (among `keys` only, when given), for topics that are visible
-        (chunked, concurrent reads)."""
-        from confluent_kafka.admin import ConfigSource
-
+    def _topic_overrides(self, names: list[str], keys: Iterable[str]) -> dict[str, dict[str, str]]:
+        """name -> the topic's own overrides among `keys`, for topics that are visible (chunked, concurrent reads):
+        kplan's own wire client when it speaks the settings, else librdkafka (`describe.describe_plain`)."""
         from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_topic_entries
         from kplan.transport.wire.configs import topic_configs
 
-        wanted = None if keys is None else tuple(sorted(set(keys)))
-        if names:  # kplan's own wire client when it speaks the settings (`describe.describe_plain`)
-            plain = self._wire("topic configs", lambda settings: topic_configs(settings, names,
-                                                                               TopicConfigConverter().share, wanted))
-            if plain is not None:
-                return {name: overrides for name, (overrides, _, _) in plain.items()}
-        dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
-
-        def overrides(entries) -> dict[str, str]:
-            return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None
-                    and (wanted is None or k in wanted)}
-
-        return describe_topic_entries(self.kafka.admin, names, self.kafka.timeout_s, who=self.kafka.who,
-                                      convert=overrides) if names else {}
+        wanted, converter = tuple(sorted(set(keys))), TopicConfigConverter()
+        plain = self._wire("topic configs", lambda settings: topic_configs(settings, names, converter.share, wanted))
+        if plain is None:
+            plain = describe_topic_entries(self.kafka.admin, names, self.kafka.timeout_s, who=self.kafka.who,
+                                           convert=converter)
+        return {name: {k: v for k, v in overrides.items() if k in wanted} for name, (overrides, _, _) in plain.items()}
 
     def _topic_matches(self, spec: TopicSpec) -> bool:
         return spec.name in self._showing({spec.name: (spec.partitions, spec.replication_factor, dict(spec.config))})
