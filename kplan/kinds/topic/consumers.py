@@ -38,7 +38,7 @@ from kplan.model.consumers import (
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, error, warning
-from kplan.model.policy import Policy, Rule, RuleType
+from kplan.model.policy import Policy, RuleType
 from kplan.rules.display import readable
 from kplan.words import plural
 
@@ -91,8 +91,8 @@ def _shorter(new: str, old: str | None) -> bool:
     return n >= 0 and (o is None or o < 0 or n < o)
 
 
-def attach(plan: Plan, stack: Stack, live: LiveState, allow_active: bool = False,
-           leaving: Callable[[Plan, LiveState], Mapping[str, str]] | None = None) -> Plan:
+def attach(plan: Plan, stack: Stack, live: LiveState, allow_active: bool,
+           leaving: Callable[[Plan, LiveState], Mapping[str, str]]) -> Plan:
     """`plan` with the consumer context on each disrupted topic's change and the guard's diagnostics; the same plan
     when the consumers were not read (`live.consumers` is None) or no topic is disrupted. `leaving`: group -> what in
     this plan takes it away before any topic step (kplan.plan.planner.leaving)."""
@@ -103,7 +103,7 @@ def attach(plan: Plan, stack: Stack, live: LiveState, allow_active: bool = False
     if not wanted:
         return plan
     specs = {t.name: t for t in stack.of("topics")}
-    gone = dict(leaving(plan, live)) if leaving is not None else {}
+    gone = leaving(plan, live)
     changes: list[ResourceChange] = []
     extra: list[PlanDiagnostic] = []
     for c in plan.changes:
@@ -126,8 +126,7 @@ def _ordered(plan: Plan, extra: list[PlanDiagnostic]) -> tuple[PlanDiagnostic, .
     return tuple(out)
 
 
-def context_of(topic: str, need: Disruption, consumers: LiveConsumers,
-               gone: dict[str, str] | None = None) -> ConsumerContext:
+def context_of(topic: str, need: Disruption, consumers: LiveConsumers, gone: Mapping[str, str]) -> ConsumerContext:
     """The groups whose members are assigned `topic` or that have committed offsets on it, by name, with their lag
     (where they committed), the age of their oldest unconsumed record (where every lagging partition's was read),
     on a retention.ms cut how many unconsumed records are older than the new retention, and (`gone`: `leaving`)
@@ -146,7 +145,7 @@ def context_of(topic: str, need: Disruption, consumers: LiveConsumers,
         groups.append(GroupOnTopic(gid, g.state, g.members, sum(lags.values()) if committed else None,
                                    _oldest_age(committed, lags, pos, consumers.read_at_ms),
                                    _beyond(committed, pos, need.retention_ms), assigned, g.protocol,
-                                   (gone or {}).get(gid)))
+                                   gone.get(gid)))
     return ConsumerContext(need.because, tuple(groups), need.retention_ms)
 
 
@@ -202,21 +201,14 @@ def _active(c: ResourceChange, what: str, groups: list[GroupOnTopic], spec: Topi
 
 
 def _idle(c: ResourceChange, what: str, groups: list[GroupOnTopic], policy: Policy | None) -> PlanDiagnostic:
-    rule = _rule(policy, c.name)
+    rule = next((r for r in (policy.rules if policy is not None else ())  # the first that selects the topic
+                 if r.type == RuleType.TOPIC_CONSUMED_DELETION and r.selects(c.name)), None)
     text = (f"{what} the topic drops the committed offsets of consumer groups without live members: "
             f"{_with_lag(groups)}")
     if rule is None:
         return warning(f"{text}; they restart from their auto.offset.reset position if they come back "
                        "(docs/consumers.md)", COMMITTED_CODE, address=c.address, origin=c.origin)
     return rule.violation(text, address=c.address, origin=c.origin)
-
-
-def _rule(policy: Policy | None, topic: str) -> Rule | None:
-    """The first topic-consumed-deletion rule that selects `topic` (None without one)."""
-    for rule in (policy.rules if policy is not None else ()):
-        if rule.type == RuleType.TOPIC_CONSUMED_DELETION and rule.selects(topic):
-            return rule
-    return None
 
 
 def _with_lag(groups: Iterable[GroupOnTopic]) -> str:
