@@ -105,13 +105,11 @@ def describe_plain(admin, names: list[str], timeout_s: float, who: str | None,
     return describe_topic_entries(admin, names, timeout_s, who=who, convert=converter, in_flight=in_flight)
 
 
-def describe_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float, share,
-                  keys: tuple[str, ...] | None = None) -> dict | None:
-    """The plain configs (all, or only `keys`) through the wire client, or None when it does not speak these
-    settings or failed."""
+def describe_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float, share) -> dict | None:
+    """The plain configs through the wire client, or None when it does not speak these settings or failed."""
     from kplan.transport.wire.configs import topic_configs
 
-    return through_wire(conf, timeout_s, "topic configs", lambda settings: topic_configs(settings, names, share, keys))
+    return through_wire(conf, timeout_s, "topic configs", lambda settings: topic_configs(settings, names, share))
 
 
 def through_wire(conf: Mapping[str, Any], timeout_s: float, what: str, call) -> dict | None:
