@@ -111,12 +111,10 @@ def live_topic_repr(live: LiveTopic) -> dict[str, Any]:
 
 
 def _create(spec: TopicSpec, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-    addr = address_of(TOPIC, spec.name)
     attrs = attribute_changes({}, {("partitions",): spec.partitions, ("replication_factor",): spec.replication_factor,
                                    **{("config", k): v for k, v in spec.config.items()}}, sort=False)
-    diags = _rf_vs_brokers(spec, ctx)
     change = ResourceChange(
-        address=addr,
+        address=address_of(TOPIC, spec.name),
         type=TOPIC,
         name=spec.name,
         action=Action.CREATE,
@@ -124,9 +122,9 @@ def _create(spec: TopicSpec, ctx: PlanContext) -> tuple[ResourceChange, list[Pla
         attributes=tuple(attrs),
         reason=Reason.NOT_ON_CLUSTER,
         origin=spec.origin,
+        planned=TopicPlanned(create=TopicImage(spec.partitions, spec.replication_factor, dict(spec.config))),
     )
-    planned = TopicPlanned(create=TopicImage(spec.partitions, spec.replication_factor, dict(spec.config)))
-    return with_planned(change, planned), diags
+    return change, _rf_vs_brokers(spec, ctx)
 
 
 def _rf_vs_brokers(spec: TopicSpec, ctx: PlanContext) -> list[PlanDiagnostic]:
@@ -155,7 +153,6 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     flags: set[Flag] = set()
     unchanged = 0
     needs_replace: list[str] = []  # why a replacement would be needed
-    before_repr = None
 
     # Partitions can only grow in place; the replication factor cannot change at all (no reassignment API).
     if spec.partitions < live.partitions:
@@ -246,6 +243,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     if not replace:
         diags += _tiered(spec, live, after_config, attrs, flags, protected)
 
+    before_repr = live_topic_repr(live)
     if replace:
         action = Action.REPLACE
         flags.add(Flag.DATA_LOSS)
@@ -263,7 +261,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
         reason = (Reason.DIFFERS if action == Action.UPDATE
                   else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
         if spec.partitions <= live.partitions and reassigned is None and after_config == live.overrides:
-            after_repr = before_repr = live_topic_repr(live)  # nothing differs: one shape for both sides
+            after_repr = before_repr  # nothing differs: one shape for both sides
         else:
             after_repr = topic_repr(spec.name, max(spec.partitions, live.partitions),
                                     spec.replication_factor if reassigned is not None else live.replication_factor,
@@ -274,7 +272,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
                             if k in live.overrides or k in spec.config) if live.sensitive_keys else ()
     change = ResourceChange(
         address=addr, type=TOPIC, name=spec.name, action=action,
-        before=before_repr if after_repr is before_repr else live_topic_repr(live),
+        before=before_repr,
         after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
     )
