@@ -117,17 +117,11 @@ def _spread_leaders(parts: list[list[int]], brokers: Sequence[int]) -> None:
     while True:
         leads = Counter({b: 0 for b in brokers})
         leads.update(r[0] for r in parts if r)
-        swap = None
-        for src in sorted(brokers, key=lambda b: (-leads[b], b)):
-            for p, replicas in enumerate(parts):
-                if not replicas or replicas[0] != src:
-                    continue
-                better = [b for b in replicas[1:] if b in leads and leads[src] - leads[b] >= 2]
-                if better:
-                    swap = (p, min(better, key=lambda b: (leads[b], b)))
-                    break
-            if swap is not None:
-                break
+        # a partition of the most leading broker with a replica leading at least two fewer: the least leading first
+        swap = next(((p, min(better, key=lambda b: (leads[b], b)))
+                     for src in sorted(brokers, key=lambda b: (-leads[b], b))
+                     for p, replicas in enumerate(parts) if replicas and replicas[0] == src
+                     if (better := [b for b in replicas[1:] if b in leads and leads[src] - leads[b] >= 2])), None)
         if swap is None:
             return
         p, b = swap
