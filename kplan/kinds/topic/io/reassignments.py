@@ -147,14 +147,8 @@ FIRST_AFTER_S = 1.0
 EVERY_S = 5.0
 
 
-def progress_line(total: int, moving: int) -> str:
-    """One progress line: how many of the `total` partitions have moved, how many are still copying (what
-    ListPartitionReassignments tells)."""
-    return f"reassignment: {total - moving}/{total} partitions moved, {moving} still copying"
-
-
 class MoveProgress:
-    """Prints `progress_line` at most every EVERY_S seconds once the wait has lasted FIRST_AFTER_S."""
+    """Prints a progress line at most every EVERY_S seconds once the wait has lasted FIRST_AFTER_S."""
 
     def __init__(self, targets: Mapping[str, Sequence[Sequence[int]]], stream: TextIO | None = None,
                  clock: Callable[[], float] = time.monotonic):
@@ -170,5 +164,6 @@ class MoveProgress:
             return
         self.next_at = now + EVERY_S
         mine = [(t, p) for t, p in moving if t in self.targets and 0 <= p < len(self.targets[t])]
-        self.stream.write(progress_line(self.total, len(mine)) + "\n")
+        self.stream.write(f"reassignment: {self.total - len(mine)}/{self.total} partitions moved, {len(mine)} still "
+                          "copying\n")
         self.stream.flush()

@@ -11,7 +11,7 @@ from fakes import FakeWriter, writers
 
 from kplan.apply.executor import StepContext, handler_for
 from kplan.apply.steps import Step
-from kplan.kinds.topic.io.reassignments import MoveProgress, progress_line
+from kplan.kinds.topic.io.reassignments import MoveProgress
 from kplan.kinds.topic.steps import ElectLeaders, ReassignReplicas
 from kplan.secrets import SecretValues
 
@@ -77,4 +77,6 @@ def test_progress_lines_come_after_a_moment_then_every_few_seconds():
     progress.tick({("orders", 1)})
     assert out.getvalue().splitlines() == ["reassignment: 1/3 partitions moved, 2 still copying",
                                            "reassignment: 2/3 partitions moved, 1 still copying"]
-    assert progress_line(12, 0) == "reassignment: 12/12 partitions moved, 0 still copying"
+    done, times = io.StringIO(), iter([0.0, 1.0])
+    MoveProgress({"t": ((1,),) * 12}, done, clock=lambda: next(times)).tick(set())
+    assert done.getvalue() == "reassignment: 12/12 partitions moved, 0 still copying\n"
