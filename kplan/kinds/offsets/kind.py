@@ -143,12 +143,11 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
         form = "sink positions (topic, partition, offset)" if spec.sink else "source positions (partition maps)"
         diags.append(error(f"connector {name!r} is a {kind} connector, but its offsets.set gives {form}",
                            "offsets-wrong-form", address=address, origin=req.origin))
-    state = conn.state.value
     how = (f"apply creates connector {name!r} stopped, " if not current.exists else
            f"apply stops connector {name!r}, ")
     what = ("deletes its offsets" if spec.reset else
             f"moves {len(spec.positions)} partition offset(s) to the declared positions")
-    back = "starts it" if conn.state is ConnectorState.RUNNING else f"leaves it {state}"
+    back = "starts it" if conn.state is ConnectorState.RUNNING else f"leaves it {conn.state.value}"
     text = f"{how}{what} (request {spec.request!r}), then {back}"
     if spec.reset and conn.captured_tables:
         mode = conn.config.get("snapshot.mode", "initial")

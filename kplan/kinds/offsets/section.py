@@ -73,12 +73,11 @@ def _positions(what: str, positions: list[Any], loc: Loc, smap: SourceMap, diags
         if not isinstance(item, dict):
             return None
         iloc = smap.loc(item) or loc
-        entry = _position(what, item, smap, iloc, diags)
+        entry = _position(what, item, iloc, diags)
         if entry is None:
             ok = False
             continue
-        form = "topic" in item
-        forms.add(form)
+        forms.add("topic" in item)
         key = partition_key(entry)
         if key in seen:
             diags.error(iloc, f"{what}: offsets.set names the same partition twice (first at line {seen[key].line})")
@@ -97,7 +96,7 @@ def _positions(what: str, positions: list[Any], loc: Loc, smap: SourceMap, diags
     return (out, True in forms) if ok else None
 
 
-def _position(what: str, item: dict[str, Any], smap: SourceMap, loc: Loc, diags: Diagnostics) -> dict[str, Any] | None:
+def _position(what: str, item: dict[str, Any], loc: Loc, diags: Diagnostics) -> dict[str, Any] | None:
     partition, offset = item.get("partition"), item.get("offset")
     if "topic" in item:
         topic = item.get("topic")
