@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Sequence, Type, TypeAlias, TypeVar
 
-from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem, problem_line
 from kplan.model.orphans import Orphan, claim_for
 from kplan.model.ownership import Entry, NamesPart, Ownership
@@ -246,10 +245,9 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         return None
 
     def kept_with(self, spec: SpecT, owner: str) -> PlanDiagnostic:
-        """Why destroy keeps a resource whose `protected_for` resource stays."""
-        return PlanDiagnostic(Severity.INFO, f"{self.type.value} {spec.name!r} exists for {owner}, which destroy "
-                              "does not delete; destroy keeps it too", "kept-with-its-resource",
-                              address=self.address(spec.name), origin=spec.origin)
+        """Why destroy keeps a resource whose `protected_for` resource stays (asked only of a kind whose
+        `protected_for` names one)."""
+        raise NotImplementedError
 
     def deletion_notes(self, stack: "Stack", changes: Mapping[str, ResourceChange],
                        all_changes: Mapping[str, ResourceChange], live: "LiveState",

@@ -10,12 +10,9 @@ from kplan.model.plan import Plan, PlannedPayload, ResourceChange
 P = TypeVar("P", bound=PlannedPayload)
 
 
-class StalePlan(KplanError):
-    """A plan made by a kplan older than the `planned` payload: apply does not guess what it decided. (`kplan apply
-    plan.json` builds its steps from a fresh plan, which it checks still matches the saved one, so an old saved plan
-    is re-derived there; this guards every other way a plan reaches the builders.)"""
-
-
+# A plan made by a kplan older than the `planned` payload: apply does not guess what it decided. (`kplan apply
+# plan.json` builds its steps from a fresh plan, which it checks still matches the saved one, so an old saved plan is
+# re-derived there; this guards every other way a plan reaches the builders.)
 STALE = ("the plan does not say what apply does to {address} (no `planned` payload: it was made by an older kplan); "
          "run `kplan plan` again")
 
@@ -23,7 +20,7 @@ STALE = ("the plan does not say what apply does to {address} (no `planned` paylo
 def planned_of(change: ResourceChange, cls: type[P]) -> P:
     """The payload of a change apply acts on, of its kind's type."""
     if not isinstance(change.planned, cls):
-        raise StalePlan(STALE.format(address=change.address))
+        raise KplanError(STALE.format(address=change.address))
     return change.planned
 
 
@@ -36,4 +33,4 @@ def check_planned(plan: Plan) -> None:
     """Every change apply acts on carries its payload; otherwise one clear line, before any step is built."""
     for change in plan.changes:
         if change.is_change and change.planned is None:
-            raise StalePlan(STALE.format(address=change.address))
+            raise KplanError(STALE.format(address=change.address))

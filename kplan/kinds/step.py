@@ -63,10 +63,6 @@ class Phase(IntEnum):
     RECORD_OWNERSHIP = 100
 
 
-class UnknownStepKind(KplanError):
-    """A journal names a step kind this kplan does not know (written by another version, or damaged)."""
-
-
 _BY_KIND: dict[str, type["StepBase"]] = {}
 
 
@@ -133,7 +129,7 @@ class StepBase(Immutable):
         kind = doc.get("kind")
         step_type = _BY_KIND.get(kind) if isinstance(kind, str) else None
         if step_type is None:
-            raise UnknownStepKind(f"the journal holds a step of unknown kind {kind!r} (known: "
+            raise KplanError(f"the journal holds a step of unknown kind {kind!r} (known: "
                                   f"{', '.join(sorted(_BY_KIND))}); was it written by another version of kplan?")
         step: StepBase = converter().structure(doc, step_type)
         return step

@@ -9,7 +9,6 @@ only for stable output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from kplan.kinds import KINDS, UNITS, consumer_guard
@@ -257,15 +256,9 @@ def _unique(kind: AnyKind, specs: Iterable[Declared], diags: list[PlanDiagnostic
     return out
 
 
-@dataclass(frozen=True)
-class _Deferred:
-    """A resource destroy deletes only together with the resource it exists for (`Kind.protected_for`): decided
-    once every kind is planned."""
-
-    kind: AnyKind
-    spec: Declared
-    current: Named
-    owner: str  # the address of the resource it exists for
+# A resource destroy deletes only together with the resource it exists for (`Kind.protected_for`): decided once every
+# kind is planned. (its kind, its declaration, the live resource, the address of the resource it exists for)
+_Deferred = tuple[AnyKind, Declared, Named, str]
 
 
 def _destroy(kind: AnyKind, spec: Declared, current: Named | None, owned: bool, into: dict[str, ResourceChange],
@@ -283,7 +276,7 @@ def _destroy(kind: AnyKind, spec: Declared, current: Named | None, owned: bool, 
         return
     owner = kind.protected_for(spec)
     if owner is not None:
-        deferred.append(_Deferred(kind, spec, current, owner))
+        deferred.append((kind, spec, current, owner))
         return
     into[spec.name] = kind.delete(current, spec, Reason.DESTROY, spec.origin)
 
@@ -294,15 +287,15 @@ def _destroy_with_owners(deferred: list[_Deferred], by_kind: dict[AnyKind, dict[
     deletes that one or it is gone from the cluster, kept (with a note) when that one stays."""
     changes = {c.address: c for kind_changes in by_kind.values() for c in kind_changes.values()}
     kinds = {k.type.value: k for k in KINDS}
-    for d in deferred:
-        owner_type, _, owner_name = d.owner.partition(".")
+    for kind, spec, current, owner in deferred:
+        owner_type, _, owner_name = owner.partition(".")
         owner_kind = kinds.get(owner_type)
-        owner_change = changes.get(d.owner)
+        owner_change = changes.get(owner)
         gone = owner_kind is None or owner_name not in owner_kind.live(live)
         if gone or (owner_change is not None and owner_change.action == Action.DELETE):
-            by_kind[d.kind][d.spec.name] = d.kind.delete(d.current, d.spec, Reason.DESTROY, d.spec.origin)
+            by_kind[kind][spec.name] = kind.delete(current, spec, Reason.DESTROY, spec.origin)
         else:
-            diags.append(d.kind.kept_with(d.spec, d.owner))
+            diags.append(kind.kept_with(spec, owner))
 
 
 def _ordered(diags: list[PlanDiagnostic]) -> tuple[PlanDiagnostic, ...]:

@@ -65,13 +65,10 @@ def metadata_after(plan: Plan, live: LiveState, after: Ownership) -> dict[str, M
     owned = frozenset(address_of(u.kind.type, n) for u in UNITS for n in after.owned(u.kind.section))
     out = {a: m for a, m in live.metadata.items() if a in owned}
     for c in plan.changes:
-        if c.action == Action.DELETE or c.address not in owned or (plan.destroy and c.address not in out):
+        if c.action == Action.DELETE or c.address not in owned or (not plan.destroy and c.meta.empty):
             out.pop(c.address, None)
         elif not plan.destroy:
-            if c.meta.empty:
-                out.pop(c.address, None)
-            else:
-                out[c.address] = c.meta
+            out[c.address] = c.meta
     return dict(sorted(out.items()))
 
 

@@ -9,9 +9,9 @@ import pytest
 from builders import live, ltopic, stack, topic
 
 from kplan.apply.steps import build
+from kplan.errors import KplanError
 from kplan.kinds.acl.kind import AclPlanned
 from kplan.kinds.codec import converter
-from kplan.kinds.planned import StalePlan
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.model.bindings import AclBinding
 from kplan.model.plan import Action, Plan
@@ -58,7 +58,7 @@ def test_a_plan_without_the_payload_is_shown_but_refused_by_apply():
     old = _old(plan)
     assert old.changes[0].planned is None and old.changes[0].is_change
     assert "orders" in render_text(old)  # `kplan show` still reads it
-    with pytest.raises(StalePlan, match=r"^the plan does not say what apply does to topic\.orders .*kplan plan"):
+    with pytest.raises(KplanError, match=r"^the plan does not say what apply does to topic\.orders .*kplan plan"):
         build(old, s, lv)
 
 
