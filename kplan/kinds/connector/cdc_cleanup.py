@@ -34,31 +34,29 @@ def cleanup_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "
         slot, publication = slot_and_publication(current.config)
         spec = declared.get(change.name)
         opt = spec.on_destroy if spec is not None else None
-        dropped = [w for w, on in ((f"replication slot {slot!r}", opt and opt.drop_slot),
-                                   (f"publication {quote_ident(publication)}", opt and opt.drop_publication)) if on]
-        where = current.config.get("database.dbname", "?")
-        if dropped and opt is not None and secrets is not None:
-            try:  # the drop runs after the connector and its topics are gone: its password must resolve now
-                secrets.substitute(opt.password)
-            except KplanError as e:
-                out.append(error(f"on_destroy of connector {change.name!r} cannot connect to PostgreSQL: {e}; "
-                                 "nothing is deleted until the password resolves (or remove on_destroy)",
-                                 "secret-unresolved", address=change.address, origin=change.origin))
+        left_slot = slot if not (opt and opt.drop_slot) else None
+        left_pub = publication if not (opt and opt.drop_publication) else None
+        named = ((f"replication slot {slot!r}", left_slot), (f"publication {quote_ident(publication)}", left_pub))
+        dropped, left = [w for w, kept in named if kept is None], [w for w, kept in named if kept is not None]
         if dropped and opt is not None:
+            if secrets is not None:
+                try:  # the drop runs after the connector and its topics are gone: its password must resolve now
+                    secrets.substitute(opt.password)
+                except KplanError as e:
+                    out.append(error(f"on_destroy of connector {change.name!r} cannot connect to PostgreSQL: {e}; "
+                                     "nothing is deleted until the password resolves (or remove on_destroy)",
+                                     "secret-unresolved", address=change.address, origin=change.origin))
             out.append(PlanDiagnostic(
                 Severity.INFO, f"after deleting connector {change.name!r}, apply drops its {' and '.join(dropped)} in "
                 f"PostgreSQL database {opt.database!r} at {opt.host}:{opt.port} (on_destroy; irreversible)",
                 "cdc-database-objects-dropped", address=change.address, origin=change.origin))
-        left_slot = slot if not (opt and opt.drop_slot) else None
-        left_pub = publication if not (opt and opt.drop_publication) else None
-        if left_slot or left_pub:
-            what = " and ".join(w for w in (left_slot and f"replication slot {left_slot!r}",
-                                            left_pub and f"publication {quote_ident(left_pub)}") if w)
+        if left:
+            where = current.config.get("database.dbname", "?")
             keeps = " (the slot keeps its WAL on the server until it is dropped)" if left_slot else ""
             out.append(warning(
-                f"connector {change.name!r} leaves its {what} in PostgreSQL database {where!r}{keeps}; kplan drops "
-                f"{'them' if left_slot and left_pub else 'it'} only with the source's on_destroy. To drop by hand, "
-                f"run in that database: {drop_sql(left_slot, left_pub)}",
+                f"connector {change.name!r} leaves its {' and '.join(left)} in PostgreSQL database {where!r}{keeps}; "
+                f"kplan drops {'them' if len(left) == 2 else 'it'} only with the source's on_destroy. To drop by "
+                f"hand, run in that database: {drop_sql(left_slot, left_pub)}",
                 LEFT_CODE, address=change.address, origin=change.origin))
     return out
 

@@ -244,10 +244,9 @@ class SnapshotSignalHandler(StepHandler[SnapshotSignal]):
 @handles(RestartConnector)
 class RestartConnectorHandler(StepHandler[RestartConnector]):
     def run(self, step: RestartConnector, ctx: StepContext) -> None:
-        w = ctx.io(ConnectWrites)
-        if w.get_connector(step.name)[0] is None:
+        if not _exists(ctx, step.name):
             raise KplanError(f"connector {step.name} no longer exists (deleted meanwhile); run `kplan plan` again")
-        w.restart_failed(step.name)
+        ctx.io(ConnectWrites).restart_failed(step.name)
 
     def undo(self, step: RestartConnector, ctx: StepContext) -> None:
         pass  # nothing declared was changed; the restarted instances are left running (or failed again)

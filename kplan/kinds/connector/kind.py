@@ -476,10 +476,8 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         in_state = want is None or (current.state == want and all(t.in_declared_state for t in tasks))
         diffs = () if change is None or spec is None else tuple(
             Difference(a.path, a.kind, sensitive=a.sensitive) for a in change.attributes if a.path[0] == "config")
-        if spec is None:
-            status = Status.NOT_DECLARED
-        else:
-            status = Status.DRIFTED if diffs else Status.IN_SYNC if in_state else Status.WRONG_STATE
+        status = (Status.NOT_DECLARED if spec is None else Status.DRIFTED if diffs else Status.IN_SYNC if in_state
+                  else Status.WRONG_STATE)
         return ResourceStatus(
             CONNECTOR, name, status, True, origin=origin, owned=owned(change), differences=diffs,
             state=current.state, declared_state=declared, connector_type=current.type, in_declared_state=in_state,

@@ -1,6 +1,5 @@
 """What a CDC source's preflight concludes from what the database answered (pure: the facts, kplan.model.cdc_preflight,
-are read by the kind's io, kplan.kinds.connector.io.preflight; kplan.kinds.connector.io.validation puts the two
-together).
+are read by the kind's io, kplan.kinds.connector.io.preflight, which puts the two together).
 Each finding says what would fail and what to run to fix it; docs/cdc-preflight.md lists them. `table` names the
 captured table a finding is about (located at its line), else the source."""
 

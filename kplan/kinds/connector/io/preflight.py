@@ -1,15 +1,16 @@
 """CDC preflight at plan time: for each CDC source whose connector the plan creates or changes, log in to its
 database with the connector's own settings (the password resolved through the session's `SecretValues`, never
-printed), read-only and bounded by the stack's timeout, and report what Debezium would fail on
-(the connector's validation, kplan.kinds.connector.io.validation, gives the check: this module's reads, PostgreSQL's
-and MariaDB/MySQL's, judged by the connector kind). Only sources in the plan's changes are contacted: a plan
-without a CDC change opens no database connection. The queries are listed in docs/cdc-preflight.md."""
+printed), read-only and bounded by the stack's timeout, and report what Debezium would fail on (`cdc_findings`: this
+module's reads, PostgreSQL's and MariaDB/MySQL's, judged by the connector kind; the connector's validation,
+kplan.kinds.connector.io.validation, asks it). Only sources in the plan's changes are contacted: a plan without a CDC
+change opens no database connection. The queries are listed in docs/cdc-preflight.md."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
 from kplan.errors import KplanError
+from kplan.kinds.connector.preflight import check_mysql, check_postgres
 from kplan.model.cdc_cleanup import slot_and_publication
 from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
 from kplan.model.desired import ConnectorSpec
@@ -102,8 +103,19 @@ def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> Pg
 Check = Callable[[CdcPreflight, dict, tuple[str, ...], bool, float], list[Finding]]
 
 
+def cdc_findings(pf: CdcPreflight, config: dict, tables: tuple[str, ...], creating: bool,
+                 timeout_s: float) -> list[Finding]:
+    """A CDC source's preflight check: its database read here, judged by the connector kind
+    (kplan.kinds.connector.preflight)."""
+    if pf.engine == "postgres":  # the slot, publication and autocreate mode the config sets (else Debezium's)
+        slot, publication = slot_and_publication(config)
+        return check_postgres(read_postgres(config, tables, timeout_s), tables, slot, publication,
+                              config.get("publication.autocreate.mode") or "all_tables", creating)
+    return check_mysql(read_mysql(config, tables, timeout_s), tables)
+
+
 def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues, timeout_s: float,
-              check: Check) -> list[PlanDiagnostic]:
+              check: Check = cdc_findings) -> list[PlanDiagnostic]:
     """One diagnostic per finding of each (connector, creating) pair given; `check` reads the database and judges
     what it read."""
     out: list[PlanDiagnostic] = []

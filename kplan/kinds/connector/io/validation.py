@@ -14,8 +14,9 @@ Nothing here writes. Secret values are resolved only to send them for validation
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable
 
+from kplan.kinds.connector.io.preflight import preflight
 from kplan.model.desired import ConnectorSpec, Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error
 from kplan.secrets import secret_keys
@@ -23,27 +24,8 @@ from kplan.transport.http import RestClient, RestUnavailable, error_message, is_
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.validator import RealValidator
-    from kplan.model.cdc_preflight import CdcPreflight, Finding
 
 _CONNECT_VALIDATE_WORKERS = 8
-
-
-def cdc_findings(pf: "CdcPreflight", config: dict, tables: tuple[str, ...], creating: bool,
-                 timeout_s: float) -> "list[Finding]":
-    """A CDC source's preflight check: its database read (kplan.kinds.connector.io.preflight), judged by
-    the connector kind (kplan.kinds.connector.preflight)."""
-    from kplan.kinds.connector.preflight import check_mysql, check_postgres
-
-    if pf.engine == "postgres":  # the slot, publication and autocreate mode the config sets (else Debezium's)
-        from kplan.kinds.connector.io.preflight import read_postgres
-        from kplan.model.cdc_cleanup import slot_and_publication
-
-        slot, publication = slot_and_publication(config)
-        return check_postgres(read_postgres(config, tables, timeout_s), tables, slot, publication,
-                              config.get("publication.autocreate.mode") or "all_tables", creating)
-    from kplan.kinds.connector.io.preflight import read_mysql
-
-    return check_mysql(read_mysql(config, tables, timeout_s), tables)
 
 
 class ConnectorValidation:
@@ -56,33 +38,24 @@ class ConnectorValidation:
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
         connectors = {c.name: c for c in stack.of("connectors")}
         changes = [c for c in plan.changes if c.type == ResourceType.CONNECTOR and c.name in connectors]
+        written = [c for c in changes if c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
         # a pin the worker lacks is the plan's own error already, naming the installed versions: Connect would say
         # it again (and some 4.x workers answer a second validation of it with an error 500, KAFKA-20751)
         unpinnable = {d.address for d in plan.diagnostics if d.code == "plugin-version-missing"}
-        diags = self._on_connect(self._validate_connector, [
-            connectors[c.name] for c in changes
-            if c.address not in unpinnable and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)])
+        diags = self._on_connect(self._validate_connector,
+                                 [connectors[c.name] for c in written if c.address not in unpinnable])
         diags += self._on_connect(self._validate_name, [connectors[c.name] for c in changes
                                                         if c.action == Action.CREATE])
         diags += self._validate_cdc_drops(stack, plan)
-        checked = self._preflight(plan, connectors)
+        # CDC sources the plan creates or changes, checked at their database (kplan.kinds.connector.io.preflight)
+        checked = preflight([(connectors[c.name], c.action in (Action.CREATE, Action.REPLACE)) for c in written
+                             if connectors[c.name].preflight], self.systems.secrets, self.systems.timeout_s)
         # `preflight: warn` and the database out of reach: Connect's validation could not reach it either; its
         # errors on the database.* keys are that same fact, reported once by the preflight's warning
         skipped = {d.address for d in checked if d.code == "cdc-preflight-unreachable" and not d.is_error}
         diags = [d for d in diags if not (d.address in skipped and d.code == "connector-config-invalid" and d.path
                                           and d.path[-1].startswith("database."))]
         return diags + checked
-
-    def _preflight(self, plan: Plan, connectors: Mapping[str, ConnectorSpec]) -> list[PlanDiagnostic]:
-        """CDC sources the plan creates or changes, checked at their database (kplan.kinds.connector.io.preflight)."""
-        todo = [(connectors[c.name], c.action in (Action.CREATE, Action.REPLACE)) for c in plan.changes
-                if c.type == ResourceType.CONNECTOR and c.name in connectors and connectors[c.name].preflight
-                and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
-        if not todo:
-            return []
-        from kplan.kinds.connector.io.preflight import preflight
-
-        return preflight(todo, self.systems.secrets, self.systems.timeout_s, cdc_findings)
 
     # -- PostgreSQL sources' on_destroy --------------------------------------------------------------------
 
