@@ -15,20 +15,14 @@ class ClusterMismatch(KplanError):
     """The cluster at the stack's bootstrap servers is not the one its `cluster.id` names."""
 
 
-def pin_problem(cluster: ClusterSpec, found: str | None) -> str | None:
-    """The one line refusing `found` as the stack's cluster, or None when the stack is not pinned or it matches."""
+def check_pin(cluster: ClusterSpec, found: str | None) -> None:
+    """Raise `ClusterMismatch`, one line refusing `found` as the stack's cluster, unless `found` is the pinned id (or
+    nothing is pinned)."""
     expected = cluster.pinned_id
     if expected is None or (found or "") == expected:
-        return None
+        return
     where = cluster.pin_origin or "cluster.id"
     seen = f"cluster {found}" if found else "a cluster that reports no id"
-    return (f"{where} pins the stack to Kafka cluster {expected}, but {cluster.bootstrap_servers} is {seen}: "
-            "nothing was read or changed. Point bootstrap_servers (or -e) at the cluster the stack is for; if that "
-            f"cluster was re-created, set the id to {found or 'its new id'}")
-
-
-def check_pin(cluster: ClusterSpec, found: str | None) -> None:
-    """Raise `ClusterMismatch` unless `found` is the pinned id (or nothing is pinned)."""
-    problem = pin_problem(cluster, found)
-    if problem is not None:
-        raise ClusterMismatch(problem)
+    raise ClusterMismatch(f"{where} pins the stack to Kafka cluster {expected}, but {cluster.bootstrap_servers} is "
+                          f"{seen}: nothing was read or changed. Point bootstrap_servers (or -e) at the cluster the "
+                          f"stack is for; if that cluster was re-created, set the id to {found or 'its new id'}")

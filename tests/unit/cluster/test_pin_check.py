@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
-from kplan.cluster.pin import ClusterMismatch, check_pin, pin_problem
+from kplan.cluster.pin import ClusterMismatch, check_pin
 from kplan.commands.import_ import pinned
 from kplan.model.desired import ClusterSpec
 from kplan.stackfile import StackError, load_stack
@@ -35,6 +35,15 @@ topics:
 
 def spec(pinned_id=None, origin="stack.yaml:4: cluster.id") -> ClusterSpec:
     return ClusterSpec("broker:9092", pinned_id=pinned_id, pin_origin=origin if pinned_id else "")
+
+
+def pin_problem(cluster: ClusterSpec, found: str | None) -> str | None:
+    """check_pin's refusal, or None when it accepts `found`."""
+    try:
+        check_pin(cluster, found)
+    except ClusterMismatch as e:
+        return str(e)
+    return None
 
 
 def test_no_pin_accepts_any_cluster():
