@@ -28,10 +28,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
 
+from kplan.errors import KplanError
 from kplan.kinds.codec import converter
 from kplan.model.ownership import Ownership
 from kplan.secrets import scrubbed_json
 from kplan.state import faults
+from kplan.transport.reach import ClusterUnreachable, link_of
 
 JOURNAL_TOPIC = "__kplan_journal"
 
@@ -227,8 +229,6 @@ class JournalStore:
 
     def __init__(self, producer, consumer_conf: dict[str, Any] | None,
                  admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
-        from kplan.transport.reach import link_of
-
         self.producer = producer  # None: read-only (planning)
         self.cluster_id = cluster_id
         self.consumer_conf = consumer_conf
@@ -260,8 +260,6 @@ class JournalStore:
         file alone (`pending`; see the class). Raises when the local write fails, when the cluster refuses the
         record, and when the run's first write cannot reach the cluster (a run never starts with a journal only
         this machine knows of)."""
-        from kplan.transport.reach import ClusterUnreachable
-
         journal.updated_at = now()
         payload = scrubbed_json(journal.to_json()).encode()  # never a known secret
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -284,9 +282,7 @@ class JournalStore:
         faults.at("journal-written")
 
     def _write_cluster(self, payload: bytes) -> None:
-        from kplan.errors import KplanError
         from kplan.state.records import write_record
-        from kplan.transport.reach import ClusterUnreachable
 
         try:
             write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self._timeout(), "the journal",
@@ -302,8 +298,6 @@ class JournalStore:
     def replay(self) -> bool:
         """Write the local copy to the cluster if the cluster copy is behind it; True when the cluster copy is
         current afterwards. Quiet: a cluster that does not answer leaves it for later."""
-        from kplan.errors import KplanError
-
         if self.pending is None or self.producer is None:
             return self.pending is None
         try:
@@ -319,8 +313,6 @@ class JournalStore:
         """The stack's latest journal: the local copy when it is the newer one (or as new: it is written first)
         or the only one, else the cluster's. A store that can write brings the cluster copy up to date when the
         local one is newer (see the class)."""
-        from kplan.transport.reach import ClusterUnreachable
-
         local: list[tuple[Journal, bytes]] = []
         for path in self.local_paths():
             try:
@@ -354,7 +346,6 @@ class JournalStore:
     def _read_cluster(self) -> tuple[Journal | None, bool]:
         """The cluster's copy, and whether the cluster answered (False: its metadata could not be read)."""
         from kplan.state.records import read_compacted
-        from kplan.transport.reach import ClusterUnreachable
 
         assert self.consumer_conf is not None
         if self.link is not None:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from kplan.errors import KplanError
-from kplan.state import faults
-from kplan.state.records import catch_up_window, create_topic, wait_visible
+from kplan.state import faults, records
+from kplan.state.records import RecordRefused, catch_up_window, create_topic, wait_visible
 from kplan.transport.permissions import denied, principal
-from kplan.transport.reach import kafka_error_name
+from kplan.transport.reach import ClusterUnreachable, kafka_error_name, link_of, no_answer
 
 LOCK_PREFIX = "__kplan_lock."
 _GONE = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITION"})
@@ -100,10 +100,8 @@ def read_holder(consumer_conf: dict[str, Any], topic: str, timeout_s: float) -> 
     not named itself yet. A read that fails otherwise counts as held: a warning too many, never one missed."""
     from confluent_kafka import KafkaException
 
-    from kplan.state.records import read_compacted
-
     try:
-        value = read_compacted(consumer_conf, topic, min(5.0, timeout_s)).get(b"holder")
+        value = records.read_compacted(consumer_conf, topic, min(5.0, timeout_s)).get(b"holder")
     except KafkaException as e:
         return kafka_error_name(e) not in _GONE, None
     except KplanError:
@@ -180,15 +178,14 @@ class StackLock:
         first record is this run's."""
         from confluent_kafka import KafkaException
 
-        from kplan.state.records import RecordRefused, first_record, write_record
-        from kplan.transport.reach import ClusterUnreachable
-
         value = json.dumps(holder.__dict__).encode()
         delay = 0.1
         while True:
             try:
-                offset = write_record(self.producer, self.topic, b"holder", value, self.timeout_s, "the lock holder")
-                first = first_record(self.consumer_conf, self.topic, min(5.0, self.timeout_s)) if offset else None
+                offset = records.write_record(self.producer, self.topic, b"holder", value, self.timeout_s,
+                                              "the lock holder")
+                first = (records.first_record(self.consumer_conf, self.topic, min(5.0, self.timeout_s)) if offset
+                         else None)
                 if not offset or (first is not None and Holder.from_json(json.loads(first)).run_id == holder.run_id):
                     return
                 if clock() >= deadline:
@@ -226,15 +223,12 @@ class StackLock:
         """Mark the lock released, then delete its topic; nothing waits for the brokers' metadata to drop it (see
         the module's docstring). An apply that starts before the deletion completes at the controller sees
         TOPIC_ALREADY_EXISTS with a released holder and asks again briefly (see acquire)."""
-        from kplan.state.records import write_record
-        from kplan.transport.reach import link_of, no_answer
-
         faults.at("lock-releasing")
         if self.producer is not None:  # (a dead run's lock, released by unlock or recover, is marked without a name)
             released = json.dumps({**(self.mine.__dict__ if self.mine else {}), "released": True}).encode()
             try:
-                write_record(self.producer, self.topic, b"holder", released, self.timeout_s, "the lock's release",
-                             link=link_of(self.admin))
+                records.write_record(self.producer, self.topic, b"holder", released, self.timeout_s,
+                                     "the lock's release", link=link_of(self.admin))
             except Exception:  # noqa: BLE001 - the deletion below decides; a reader then warns while it is listed
                 pass
         # At most the stack's timeout (and at once while Kafka is known to be unreachable: the admin client is the

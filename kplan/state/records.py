@@ -7,19 +7,16 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from kplan.errors import KplanError
 from kplan.transport.kafka import read_to_end, reader
+from kplan.transport.reach import NO_ANSWER_KAFKA, ClusterUnreachable, Link, kafka_error_name
 
 if TYPE_CHECKING:
     from confluent_kafka import Producer
-
-    from kplan.transport.reach import Link
 
 
 def create_topic(admin, name: str, broker_count: int, timeout_s: float, config: Mapping[str, str]) -> bool:
     """Create a one-partition topic of kplan's, durable on real clusters (3 replicas, 2 in sync), unreplicated on a
     dev one; False when it exists already. Any other failure is raised as the admin client raised it."""
     from confluent_kafka.admin import NewTopic
-
-    from kplan.transport.reach import kafka_error_name
 
     rf = max(1, min(3, broker_count))
     topic = NewTopic(name, 1, rf, config={"min.insync.replicas": str(min(2, rf)), **config})
@@ -123,8 +120,6 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
     newer record's back, and no later flush waits for it. No answer from the cluster (timed out, transport
     failure) raises `ClusterUnreachable` and marks `link` down; a refusal raises a KplanError. `link`
     (kplan.transport.reach): nothing is produced while Kafka is known to be unreachable."""
-    from kplan.transport.reach import NO_ANSWER_KAFKA, ClusterUnreachable
-
     if link is not None:
         link.gate(f"writing {what} to {topic}")
     errors: list = []

@@ -14,6 +14,7 @@ from kplan.errors import KplanError
 from kplan.model.desired import ConnectAccess
 from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
 from kplan.transport.interrupts import held
+from kplan.transport.retry import RetriableError, RetryPolicy, retry
 
 # Requests that change nothing: Ctrl-C stops them at once. Every other one is awaited (see RestClient.request).
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -183,8 +184,6 @@ class RestClient:
         seen in CI: Connect answers 500 "Request cannot be completed because a rebalance is expected" to `GET
         /connectors/<name>` right after another client created a connector. No answer at all is not retried here
         (`RestUnavailable` at once: the callers judge an unreachable server)."""
-        from kplan.transport.retry import RetriableError, RetryPolicy, retry
-
         name = f"{_capital(self.service.name)} at {self.shown_url}"
 
         def attempt():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from kplan.errors import KplanError
 from kplan.transport.reach import ClusterUnreachable, kafka_error_name, no_answer
 
 if TYPE_CHECKING:
@@ -121,8 +122,6 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
 
                 link.down(str(last))
                 raise ClusterUnreachable(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
-            from kplan.errors import KplanError
-
             raise KplanError(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
         sleep(delay)
 
