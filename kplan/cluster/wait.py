@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from kplan.errors import KplanError
+from kplan.transport.reach import shortened
 
 EXIT_NOT_READY = 4  # one of kplan.exiting.EXIT_CODES
 PROBE_MAX_S = 5.0  # the longest one probe may take (the deadline bounds it too)
@@ -74,21 +75,16 @@ def format_seconds(seconds: float) -> str:
     return f"{h}h{m}m" if m else f"{h}h"
 
 
-def _short(reason: str) -> str:
-    text = " ".join(str(reason).split())
-    return text if len(text) <= _REASON_MAX else text[:_REASON_MAX - 3] + "..."
-
-
 def progress_line(pending: Sequence[Pending], remaining_s: float) -> str:
     """`waiting for the cluster, 1m35s left: Kafka at host:9092 (connection refused), Kafka Connect at http://...
     (503: starting)` — the time first, so that a terminal's width cuts a reason rather than it."""
-    parts = [f"{p.name} at {p.where} ({_short(p.reason)})" for p in pending]
+    parts = [f"{p.name} at {p.where} ({shortened(p.reason, _REASON_MAX)})" for p in pending]
     return f"waiting for the cluster, {format_seconds(remaining_s)} left: {', '.join(parts)}"
 
 
 def timeout_message(pending: Sequence[Pending], waited_s: float) -> str:
     """The one line when the deadline passed: what did not answer, and its last reason."""
-    parts = [f"{p.name} at {p.where} ({_short(p.reason)})" for p in pending]
+    parts = [f"{p.name} at {p.where} ({shortened(p.reason, _REASON_MAX)})" for p in pending]
     verb = "was" if len(pending) == 1 else "were"
     return (f"the cluster was not ready within {format_seconds(waited_s)} (--wait-for-cluster): "
             f"{' and '.join(parts)} {verb} not ready")

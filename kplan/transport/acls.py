@@ -215,11 +215,8 @@ class AclWrites(SessionsIO):
 
         def attempt():
             with interrupts.held():  # Ctrl-C waits for the answers: a binding written after the undo looked stays
-                once()
-
-        def once():
-            futures = getattr(self.kafka.admin, call)(items, request_timeout=self.kafka.request_timeout())
-            answered(self.kafka, futures, call, what, results, key=lambda item: key_of.get(item, str(item)))
+                futures = getattr(self.kafka.admin, call)(items, request_timeout=self.kafka.request_timeout())
+                answered(self.kafka, futures, call, what, results, key=lambda item: key_of.get(item, str(item)))
 
         self.kafka.attempts.retry(attempt, what)
         self._wait(acls, call == "create_acls", what)

@@ -226,11 +226,10 @@ class ConnectWrites:
                                       query={"includeTasks": "true", "onlyFailed": "false"}),
                     f"restarting connector {name}", (202, 204, 200))
 
-    def restart_failed(self, name: str, timeout_s: float | None = None) -> None:
+    def restart_failed(self, name: str) -> None:
         """Restart only the connector's FAILED instances, then until it and every task are RUNNING (at most
         cluster.timeout); one that fails again fails at once, with its error."""
         worker, name = self._at(name)
-        timeout_s = timeout_s or self.timeout_s
         r = worker.call("POST", rest_path("connectors", name, "restart",
                                           query={"includeTasks": "true", "onlyFailed": "true"}),
                         f"restarting connector {name}'s failed instances", (202, 204, 200), expected=(404,))
@@ -240,7 +239,7 @@ class ConnectWrites:
                      if v.get("state") == "RESTARTING"}
         seen_moving: set[str] = set()
         started = time.monotonic()
-        deadline = started + timeout_s
+        deadline = started + self.timeout_s
         last = "no status yet"
         while True:
             s = worker.status(name)
@@ -263,7 +262,8 @@ class ConnectWrites:
                 return
             last = ", ".join(f"{k} {v.get('state')}" for k, v in inst.items())
             if time.monotonic() > deadline:
-                raise WriteError(f"connector {name} was restarted but is not RUNNING after {timeout_s:g}s ({last})")
+                raise WriteError(f"connector {name} was restarted but is not RUNNING after {self.timeout_s:g}s "
+                                 f"({last})")
             time.sleep(POLL_S)
 
     def connector_offsets(self, name: str) -> list[dict]:
@@ -292,13 +292,13 @@ class ConnectWrites:
         return SinkGroup(group, session_timeout_s(config), lambda: describe_groups(
             kafka.admin, [group], kafka.request_timeout(), kafka.who).get(group, ("Dead", 0))[1])
 
-    def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
+    def wait_connector_gone(self, name: str) -> None:
         """Until Connect no longer lists the connector: its list of names, which holds names, not paths, so no name
         can make it answer for another connector."""
         worker, name = self._at(name)
         poll(lambda: f"connector {name} is still listed after its deletion"
              if name in set(worker.call("GET", rest_path("connectors"), "listing connectors", (200,)).json()) else None,
-             timeout_s or self.connector_timeout_s, delay=0.2, factor=1.0)
+             self.connector_timeout_s, delay=0.2, factor=1.0)
 
     def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
@@ -319,7 +319,7 @@ class ConnectWrites:
             f"connector {conn.get('state')}, tasks " + (", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks)
                                                        or "none")))
 
-    def wait_plugin_version(self, name: str, pin: str, timeout_s: float | None = None) -> None:
+    def wait_plugin_version(self, name: str, pin: str) -> None:
         """Until the connector and every task are RUNNING on a plugin version that satisfies `pin`, all in one
         status read (Kafka Connect 4.1+ reports the version each instance runs, KIP-891). A changed config restarts
         the connector and then its tasks: the old task may still answer RUNNING on the old version, and an instance
@@ -334,7 +334,7 @@ class ConnectWrites:
                 return False
             return True if tasks and None not in versions else None
 
-        self._until(name, timeout_s, done, f"does not run the pinned plugin version {pin}", "it reports ",
+        self._until(name, None, done, f"does not run the pinned plugin version {pin}", "it reports ",
                     lambda conn, tasks: f"connector {conn.get('state')} {conn.get('version')}" + "".join(
                         f", task {t.get('id')} {t.get('state')} {t.get('version')}" for t in tasks))
 

@@ -114,8 +114,9 @@ def _bypassed(host: str, port: int, no_proxy: str) -> bool:
         name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
         if entry_port and entry_port != str(port):
             continue
-        if "/" in name or _is_ip(name):
-            if _in_network(host, name):
+        within = _in_network(host, name)
+        if within is not None:
+            if within:
                 return True
             continue
         name = name.lstrip(".")
@@ -124,21 +125,16 @@ def _bypassed(host: str, port: int, no_proxy: str) -> bool:
     return False
 
 
-def _is_ip(text: str) -> bool:
+def _in_network(host: str, network: str) -> bool | None:
+    """Whether `host` is an address in `network` (an IP address or a CIDR network); None when `network` is neither."""
     import ipaddress
 
     try:
-        ipaddress.ip_address(text.strip("[]"))
+        net = ipaddress.ip_network(network.strip("[]"), strict=False)
     except ValueError:
-        return False
-    return True
-
-
-def _in_network(host: str, network: str) -> bool:
-    import ipaddress
-
+        return None
     try:
-        return ipaddress.ip_address(host) in ipaddress.ip_network(network.strip("[]"), strict=False)
+        return ipaddress.ip_address(host) in net
     except ValueError:
         return False
 

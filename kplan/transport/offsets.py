@@ -13,7 +13,6 @@ change waits for the group, saying so, for at most the members' session timeout 
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.model.offsets import canonical
 from kplan.transport.admin import poll
 from kplan.transport.http import error_message, rest_path
 from kplan.words import plural
@@ -149,14 +149,11 @@ def _say(line: str) -> None:
 
 
 def _wait(call: Call, name: str, want: Sequence[Mapping], failure: str, timeout_s: float) -> None:
-    def key(o: Mapping) -> str:
-        return json.dumps(o, sort_keys=True)
-
-    want_keys = sorted(key(o) for o in want)
+    want_keys = sorted(canonical(o) for o in want)
 
     def problem() -> str | None:
         have = offsets_of(call, name)
-        have_keys = sorted(key(o) for o in have)
+        have_keys = sorted(canonical(o) for o in have)
         if (have_keys == want_keys) if not want else set(want_keys) <= set(have_keys):
             return None
         return f"{failure} (Connect shows {len(have)} partition offset(s))"

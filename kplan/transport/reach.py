@@ -96,7 +96,7 @@ class Link:
         now = self.clock()
         if self.down_since is None:
             self.down_since = now
-        self.reason = _short(reason)
+        self.reason = shortened(reason)
         self._checked_at = now
 
     def up(self) -> None:
@@ -105,9 +105,10 @@ class Link:
         self.reason = ""
 
 
-def _short(text: str) -> str:
+def shortened(text: str, most: int = 300) -> str:
+    """`text` on one line, cut to at most `most` characters (ending in `...` when cut)."""
     text = " ".join(str(text).split())
-    return text if len(text) <= 300 else text[:297] + "..."
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def link_of(obj: object) -> Link | None:
@@ -140,7 +141,7 @@ def unreachable_reason(exc: BaseException) -> str | None:
         return None
     err = exc.args[0]
     detail = err.str() if hasattr(err, "str") else str(exc)
-    return f"Kafka is unreachable (no answer: {kafka_error_name(exc)}: {_short(detail)}); is the broker running?"
+    return f"Kafka is unreachable (no answer: {kafka_error_name(exc)}: {shortened(detail)}); is the broker running?"
 
 
 # Admin requests that are gated: refused at once while Kafka is known to be unreachable.

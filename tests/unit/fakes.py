@@ -310,18 +310,18 @@ class FakeWriter:
         if before_drop:
             before_drop()
 
-    def restart_failed(self, name, timeout_s=None):
+    def restart_failed(self, name):
         self.calls.append(f"restart_failed {name}")
         if name in self.failing_again:
             raise WriteError(f"connector {name} task 0 FAILED again after its restart: boom")
 
-    def wait_connector_gone(self, name, timeout_s=None):
+    def wait_connector_gone(self, name):
         pass
 
     def wait_connector(self, name, state, timeout_s=None):
         pass
 
-    def wait_plugin_version(self, name, pin, timeout_s=None):
+    def wait_plugin_version(self, name, pin):
         self.calls.append(f"wait_plugin_version {name} {pin}")
 
     def connector_offsets(self, name):

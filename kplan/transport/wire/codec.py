@@ -24,7 +24,7 @@ TOPIC_RESOURCE = 2
 DYNAMIC_TOPIC_CONFIG = 1  # the config source of a topic's own override
 NONE, UNKNOWN_TOPIC_OR_PARTITION = 0, 3
 
-_I16, _I32, _I16I32 = struct.Struct(">h"), struct.Struct(">i"), struct.Struct(">hi")
+_I16, _I32 = struct.Struct(">h"), struct.Struct(">i")
 
 
 class WireError(KplanError):
@@ -96,24 +96,21 @@ class Reader:
     def __init__(self, buf: bytes, pos: int = 0):
         self.buf, self.pos = buf, pos
 
-    def need(self, n: int) -> None:
+    def take(self, n: int) -> int:
+        """Where the next `n` bytes start; the cursor moves past them."""
         if n < 0 or self.pos + n > len(self.buf):
             raise WireError("a truncated answer")
+        self.pos += n
+        return self.pos - n
 
     def int8(self) -> int:
-        self.need(1)
-        self.pos += 1
-        return self.buf[self.pos - 1]
+        return self.buf[self.take(1)]
 
     def int16(self) -> int:
-        self.need(2)
-        self.pos += 2
-        return _I16.unpack_from(self.buf, self.pos - 2)[0]
+        return _I16.unpack_from(self.buf, self.take(2))[0]
 
     def int32(self) -> int:
-        self.need(4)
-        self.pos += 4
-        return _I32.unpack_from(self.buf, self.pos - 4)[0]
+        return _I32.unpack_from(self.buf, self.take(4))[0]
 
     def uvarint(self) -> int:
         result = shift = 0
@@ -127,9 +124,7 @@ class Reader:
                 raise WireError("a malformed varint")
 
     def raw(self, n: int) -> bytes:
-        self.need(n)
-        self.pos += n
-        return self.buf[self.pos - n:self.pos]
+        return self.buf[self.take(n):self.pos]
 
     def string(self) -> str | None:
         n = self.int16()
