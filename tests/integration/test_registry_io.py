@@ -14,7 +14,7 @@ from kplan.apply.executor import StepContext, handler_for
 from kplan.errors import WriteError
 from kplan.kinds.subject.io.client import registry_client
 from kplan.kinds.subject.io.compat import INCOMPATIBLE, UNCHECKED, check_subjects
-from kplan.kinds.subject.io.read import read_subjects
+from kplan.kinds.subject.io.read import RegistryRead
 from kplan.kinds.subject.io.write import SubjectWrites
 from kplan.kinds.subject.kind import live_repr
 from kplan.kinds.subject.live import LiveSubject
@@ -205,8 +205,8 @@ def test_read_subjects_reads_only_what_is_asked_and_tells_own_levels_from_the_gl
     post(reg, users, USER_V1)
     post(reg, users, USER_V2)
     requests.put(f"{reg}/config/{users}", json={"compatibility": "FULL"}, headers=CT, timeout=10)
-    found, level, problem = read_subjects(registry_client(ClusterSpec("b:1", schema_registry_url=reg)),
-                                          [users, customer, missing])
+    reader = RegistryRead(registry_client(ClusterSpec("b:1", schema_registry_url=reg)))
+    found, level, problem = reader.read_subjects([users, customer, missing])
     assert problem is None and level == "BACKWARD"  # the launcher's global level
     assert set(found) == {users, customer}
     u, c = found[users], found[customer]
@@ -218,8 +218,8 @@ def test_read_subjects_reads_only_what_is_asked_and_tells_own_levels_from_the_gl
 
 def test_a_registry_that_does_not_answer_is_one_problem_line(unused_port):
     url = f"http://127.0.0.1:{unused_port}/apis/ccompat/v7"
-    found, level, problem = read_subjects(registry_client(ClusterSpec("b:1", timeout_s=2, schema_registry_url=url)),
-                                          ["a"])
+    reader = RegistryRead(registry_client(ClusterSpec("b:1", timeout_s=2, schema_registry_url=url)))
+    found, level, problem = reader.read_subjects(["a"])
     assert found == {} and level is None
     assert problem == (f"unreachable: cannot reach the schema registry at {url}: connection refused (is the "
                        "registry running and cluster.schema_registry.url right?)")
@@ -285,7 +285,8 @@ def _plan_and_stack(reg: str, subject: str, schema: str, level: str | None = Non
     if level_changes:
         attrs.append(AttributeChange(("compatibility",), AttrKind.UPDATE, None, level))
     cluster = ClusterSpec("b:1", schema_registry_url=reg)
-    live, _, _ = read_subjects(registry_client(cluster), [subject])  # the live side, as a real plan holds it
+    reader = RegistryRead(registry_client(cluster))
+    live, _, _ = reader.read_subjects([subject])  # the live side, as a real plan holds it
     # (a registry that cannot be read: the live side the plan read before it went away)
     current = live.get(subject) or LiveSubject(subject, 1, schema, effective_compatibility="BACKWARD")
     change = ResourceChange(f"subject.{subject}", ResourceType.SUBJECT, subject, Action.UPDATE,

@@ -347,13 +347,10 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
         return f"{plural(r.bindings or 0, 'binding')} on the cluster"
 
     def difference_text(self, r: AclStatus, d: "Difference") -> str:
-        resource, name, operation = d.path
-        what = f"{resource} {name} {operation}"
-        if d.kind is AttrKind.ADD:
-            return f"+ {d.declared} {what}: declared, not on the cluster"
-        if d.kind is AttrKind.REMOVE:
-            return f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)"
-        return f"~ {d.live} {what}: on the cluster, not declared (left alone)"
+        what = " ".join(d.path)  # resource, name, operation
+        return {AttrKind.ADD: f"+ {d.declared} {what}: declared, not on the cluster",
+                AttrKind.REMOVE: f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)",
+                }.get(d.kind, f"~ {d.live} {what}: on the cluster, not declared (left alone)")
 
     def status_fields(self, r: AclStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},

@@ -296,8 +296,7 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
     def difference_text(self, r: StreamsAppStatus, d: Difference) -> str:
         if d.path[0] == "internal_topic":
             return f"+ internal topic {d.path[1]}: declared (managed), not on the cluster"
-        principal, resource, name, operation = d.path
-        what = f"{principal} {resource} {name} {operation}"
+        what = " ".join(d.path)  # principal, resource, name, operation
         if d.kind is AttrKind.ADD:
             return f"+ {d.declared} {what}: generated, not on the cluster"
         return f"- {d.live} {what}: created by kplan, no longer generated (the next apply deletes it)"

@@ -80,8 +80,11 @@ def _owned(doc: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _latest(state: KindState) -> KindState:
     """"latest" records the digest of the live latest version (kplan registered it)."""
-    return replace(state, records=freeze({n: _latest_digest(state.resources[n]) if d == "latest" and n in
-                                          state.resources else d for n, d in state.records.items()}))
+    from kplan.kinds.subject.schemas import schema_digest
+
+    return replace(state, records=freeze({n: schema_digest(s.schema_type, s.schema, s.references)
+                                          if d == "latest" and (s := state.resources.get(n)) is not None else d
+                                          for n, d in state.records.items()}))
 
 
 def _problem(value: Any) -> Problem | None:
@@ -98,9 +101,3 @@ live_from_json = kind_slice(
     resources=("subjects", by_name(shape(LiveSubject, _defaults, schema_id="id", references=each(_reference, tuple)))),
     owned="owned_subjects", records="owned_subjects", problem=("subject_problem", _problem),
     problem_detail=("subject_problem", lambda value: None if not value or value in _CODES else str(value)))
-
-
-def _latest_digest(s: LiveSubject) -> str:
-    from kplan.kinds.subject.schemas import schema_digest
-
-    return schema_digest(s.schema_type, s.schema, s.references)

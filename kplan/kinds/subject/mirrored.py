@@ -189,19 +189,16 @@ def registration_notes(changes: Mapping[str, "ResourceChange"], specs: Mapping[s
             same = "the same id" if current.schema_id == f.schema_id else \
                 f"id {current.schema_id} there, {f.schema_id} on {f.source_alias}"
             ids.setdefault(f.mirror, []).append((f"{SUBJECT.value}.{name}", f"{name}: {same}"))
-    out = []
-    for mirror, lines in sorted(by_mirror.items()):
-        idea = (" The target's registry (Apicurio's Confluent API ignores IMPORT mode and a registration's id) gives "
-                "each schema an id of its own: the replicas' records carry the source's ids, so their consumers on "
-                "the target must read schemas from the source's registry unless the ids happen to agree"
-                if apicurio(target_url) else
-                " The target's registry gives each schema an id of its own (kplan does not register in IMPORT mode "
-                "yet): the replicas' records carry the source's ids")
-        out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror!r} registers on the target's schema registry: "
-                                  f"{'; '.join(t for _, t in lines)}.{idea}", "mirror-schemas", address=lines[0][0],
-                                  origin=origin.get(mirror)))
-    for mirror, lines in sorted(ids.items()):
-        out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror!r} schema ids on the target against the source: "
-                                  f"{'; '.join(t for _, t in lines)}", "mirror-schema-ids", address=lines[0][0],
-                                  origin=origin.get(mirror)))
-    return out
+    idea = (" The target's registry (Apicurio's Confluent API ignores IMPORT mode and a registration's id) gives "
+            "each schema an id of its own: the replicas' records carry the source's ids, so their consumers on "
+            "the target must read schemas from the source's registry unless the ids happen to agree"
+            if apicurio(target_url) else
+            " The target's registry gives each schema an id of its own (kplan does not register in IMPORT mode "
+            "yet): the replicas' records carry the source's ids")
+    return [PlanDiagnostic(Severity.INFO, f"mirror {mirror!r} {head}{'; '.join(t for _, t in lines)}{tail}", code,
+                           address=lines[0][0], origin=origin.get(mirror))
+            for found, head, tail, code in ((by_mirror, "registers on the target's schema registry: ", f".{idea}",
+                                             "mirror-schemas"),
+                                            (ids, "schema ids on the target against the source: ", "",
+                                             "mirror-schema-ids"))
+            for mirror, lines in sorted(found.items())]

@@ -34,8 +34,6 @@ from kplan.transport.sessions import SessionsIO
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.reads import AdminContext
 
-MECHANISM_NAMES = {"SCRAM-SHA-256": "SCRAM_SHA_256", "SCRAM-SHA-512": "SCRAM_SHA_512"}
-
 
 def credentials_of(description: Any) -> dict[str, int]:
     """mechanism (`SCRAM-SHA-512` for confluent-kafka's ScramMechanism.SCRAM_SHA_512) -> iterations of a
@@ -55,10 +53,10 @@ def rounds(upserts: Sequence[tuple[str, str, int, str]],
 
     per_user: dict[str, list[Any]] = {}
     for user, mechanism, iterations, password in upserts:
-        info = ScramCredentialInfo(ScramMechanism[MECHANISM_NAMES[mechanism]], iterations)
+        info = ScramCredentialInfo(ScramMechanism[mechanism.replace("-", "_")], iterations)
         per_user.setdefault(user, []).append(UserScramCredentialUpsertion(user, info, password.encode()))
     for user, mechanism in removals:
-        kafka_mechanism = ScramMechanism[MECHANISM_NAMES[mechanism]]
+        kafka_mechanism = ScramMechanism[mechanism.replace("-", "_")]
         per_user.setdefault(user, []).append(UserScramCredentialDeletion(user, kafka_mechanism))
     depth = max((len(v) for v in per_user.values()), default=0)
     return [[alts[i] for _, alts in sorted(per_user.items()) if i < len(alts)] for i in range(depth)]

@@ -10,31 +10,18 @@ from typing import Any, Iterable
 
 from kplan.kinds.subject import attach
 from kplan.kinds.subject.io.client import registry_client
-from kplan.kinds.subject.io.read import declared_versions, read_subjects, subject_names
+from kplan.kinds.subject.io.read import RegistryRead
 from kplan.kinds.subject.live import SubjectsRead
 from kplan.model.desired import ClusterSpec
 
 
-class SubjectRead:
+class SubjectRead(RegistryRead):
     """The kind's follow-up reads (`kplan.kinds.subject.live.SubjectReads`, the mirrors' source registries and
     `kplan import`'s listing) over the stack's registry session, None when it names no registry."""
 
     def __init__(self, reader: Any):
         self.secrets = reader.secrets
-        self.registry = registry_client(reader.cluster, self.secrets)
-
-    def read_subjects(self, names: Iterable[str]) -> SubjectsRead:
-        """The named subjects the registry has, its global level, and why it could not be read (a few GETs per
-        subject, concurrently: kplan.kinds.subject.io.read; only the subjects a stack declares or owns)."""
-        return read_subjects(self.registry, names)
-
-    def subject_names(self) -> list[str]:
-        """Every subject the stack's registry lists ([] without a registry); KplanError when it cannot be read."""
-        return subject_names(self.registry) if self.registry is not None else []
-
-    def declared_versions(self, specs, live) -> dict[str, int]:
-        """subject -> the earlier version holding the declared schema (kplan.kinds.subject.io.read)."""
-        return declared_versions(self.registry, specs, live)
+        super().__init__(registry_client(reader.cluster, self.secrets))
 
     def read_source_subjects(self, cluster: ClusterSpec, names: Iterable[str]) -> SubjectsRead:
         """The named subjects of another cluster's registry (a mirror's source, `schemas: true`), as
@@ -44,7 +31,7 @@ class SubjectRead:
         if http is None:
             return {}, None, "the source cluster names no schema_registry"
         try:
-            return read_subjects(http, names)
+            return RegistryRead(http).read_subjects(names)
         finally:
             http.close()
 

@@ -66,59 +66,66 @@ def read_subject(http: RestClient, name: str) -> LiveSubject | None:
                        compatibility=own, effective_compatibility=effective)
 
 
-def subject_names(http: RestClient) -> list[str]:
-    """Every subject the registry lists (not the soft-deleted ones): `kplan import`. KplanError when it cannot."""
-    return sorted(str(n) for n in get(http, path("subjects"), missing=()) or ())
+class RegistryRead:
+    """The plan's reads of one schema registry (`registry` None: the stack names none, and nothing is read)."""
 
+    def __init__(self, registry: RestClient | None):
+        self.registry = registry
 
-def read_subjects(http: RestClient | None, names: Iterable[str]
-                  ) -> tuple[dict[str, LiveSubject], str | None, str | None]:
-    """(subject -> its live state for those of `names` that exist, the registry's global level, problem):
-    `problem` is one line saying why the registry cannot be read at all (`unreachable: ...`), then nothing is."""
-    names = sorted(set(names))
-    if http is None:
-        return {}, None, None
-    try:
-        global_level = level_of(get(http, path("config"), missing=()))
-        if not names:
-            return {}, global_level, None
-        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(names))) as pool:
-            found = dict(zip(names, pool.map(lambda n: read_subject(http, n), names)))
-    except KplanError as e:  # no answer (RestUnavailable), refused credentials, an error answer
-        return {}, None, f"{UNREACHABLE}: {e}"
-    return {n: s for n, s in found.items() if s is not None}, global_level, None
+    def subject_names(self) -> list[str]:
+        """Every subject the registry lists (not the soft-deleted ones; [] without a registry): `kplan import`.
+        KplanError when it cannot."""
+        if self.registry is None:
+            return []
+        return sorted(str(n) for n in get(self.registry, path("subjects"), missing=()) or ())
 
-
-def declared_versions(http: RestClient | None, specs: Iterable[SubjectSpec],
-                      live: Mapping[str, LiveSubject]) -> dict[str, int]:
-    """subject -> the live version that holds the declared schema by the registry's own judgement (its lookup, with
-    `normalize`), for the declared subjects whose latest version kplan's canonical form finds different (nothing is
-    asked for the others). The latest: the registry normalizes them alike, so there is nothing to register. An
-    earlier one: registries do not register a schema a subject already has, so it cannot be made the latest again
-    by registering it (kplan.kinds.subject.kind shows it as drift)."""
-    from kplan.kinds.subject.schemas import same_schema
-
-    if http is None:
-        return {}
-    asked = [s for s in specs if s.name in live and not (
-        live[s.name].schema_type == s.schema_type and same_schema(s.schema_type, live[s.name].schema, s.schema))]
-    if not asked:
-        return {}
-
-    def lookup(spec: SubjectSpec) -> int | None:
-        current = live[spec.name]
-        by_name = {r.name: r.version for r in current.references}
-        refs = [{"name": r.name, "subject": r.subject, "version": r.version or by_name.get(r.name)}
-                for r in spec.references]
-        if any(r["version"] is None for r in refs):
-            return None  # a reference the latest version does not have: that schema cannot be there as it is
-        body = {"schema": spec.schema, "schemaType": spec.schema_type, "references": refs}
+    def read_subjects(self, names: Iterable[str]) -> tuple[dict[str, LiveSubject], str | None, str | None]:
+        """(subject -> its live state for those of `names` that exist, the registry's global level, problem):
+        `problem` is one line saying why the registry cannot be read at all (`unreachable: ...`), then nothing is
+        (a few GETs per subject, concurrently; only the subjects a stack declares or owns)."""
+        http, names = self.registry, sorted(set(names))
+        if http is None:
+            return {}, None, None
         try:
-            r = http.request("POST", path("subjects", spec.name, query={"normalize": "true"}), json=body)
-        except KplanError:
-            return None
-        return int(json_body(http, r)["version"]) if r.status_code == 200 else None
+            global_level = level_of(get(http, path("config"), missing=()))
+            if not names:
+                return {}, global_level, None
+            with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(names))) as pool:
+                found = dict(zip(names, pool.map(lambda n: read_subject(http, n), names)))
+        except KplanError as e:  # no answer (RestUnavailable), refused credentials, an error answer
+            return {}, None, f"{UNREACHABLE}: {e}"
+        return {n: s for n, s in found.items() if s is not None}, global_level, None
 
-    with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(asked))) as pool:
-        found = dict(zip((s.name for s in asked), pool.map(lookup, asked)))
-    return {n: v for n, v in found.items() if v is not None}
+    def declared_versions(self, specs: Iterable[SubjectSpec], live: Mapping[str, LiveSubject]) -> dict[str, int]:
+        """subject -> the live version that holds the declared schema by the registry's own judgement (its lookup,
+        with `normalize`), for the declared subjects whose latest version kplan's canonical form finds different
+        (nothing is asked for the others). The latest: the registry normalizes them alike, so there is nothing to
+        register. An earlier one: registries do not register a schema a subject already has, so it cannot be made
+        the latest again by registering it (kplan.kinds.subject.kind shows it as drift)."""
+        from kplan.kinds.subject.schemas import same_schema
+
+        http = self.registry
+        if http is None:
+            return {}
+        asked = [s for s in specs if s.name in live and not (
+            live[s.name].schema_type == s.schema_type and same_schema(s.schema_type, live[s.name].schema, s.schema))]
+        if not asked:
+            return {}
+
+        def lookup(spec: SubjectSpec) -> int | None:
+            current = live[spec.name]
+            by_name = {r.name: r.version for r in current.references}
+            refs = [{"name": r.name, "subject": r.subject, "version": r.version or by_name.get(r.name)}
+                    for r in spec.references]
+            if any(r["version"] is None for r in refs):
+                return None  # a reference the latest version does not have: that schema cannot be there as it is
+            body = {"schema": spec.schema, "schemaType": spec.schema_type, "references": refs}
+            try:
+                r = http.request("POST", path("subjects", spec.name, query={"normalize": "true"}), json=body)
+            except KplanError:
+                return None
+            return int(json_body(http, r)["version"]) if r.status_code == 200 else None
+
+        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(asked))) as pool:
+            found = dict(zip((s.name for s in asked), pool.map(lookup, asked)))
+        return {n: v for n, v in found.items() if v is not None}

@@ -9,7 +9,7 @@ import pytest
 
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.subject.io.client import CONTENT_TYPE, error_line, level_of, registry_client
-from kplan.kinds.subject.io.read import read_subjects
+from kplan.kinds.subject.io.read import RegistryRead
 from kplan.kinds.subject.io.write import RegistryWriter, SubjectWrites
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
 from kplan.secrets import SecretValues
@@ -194,7 +194,7 @@ def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
 def test_a_registry_that_cannot_be_read_is_a_problem_not_a_traceback(monkeypatch):
     http = registry_client(_cluster())
     _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused")])
-    subjects, level, problem = read_subjects(http, ["a"])
+    subjects, level, problem = RegistryRead(http).read_subjects(["a"])
     assert subjects == {} and level is None
     assert problem == ("unreachable: cannot reach the schema registry at http://127.0.0.1:1/apis/ccompat/v7: "
                        "connection refused (is the registry running and cluster.schema_registry.url right?)")
@@ -226,7 +226,7 @@ def test_an_answer_that_is_not_json_is_one_line_naming_the_url_setting(monkeypat
     """A URL that points at a web page (say, the registry's UI): the read is one problem line, not a traceback."""
     http = registry_client(_cluster("http://127.0.0.1:1/ui"))
     monkeypatch.setattr(http, "request", lambda *a, **kw: Answer(200, text="<html>registry UI</html>"))
-    subjects, level, problem = read_subjects(http, ["orders-value"])
+    subjects, level, problem = RegistryRead(http).read_subjects(["orders-value"])
     assert subjects == {} and level is None
     assert problem.startswith("unreachable: the schema registry at http://127.0.0.1:1/ui answered a request with "
                               "something that is not JSON: is cluster.schema_registry.url the registry's API"), problem
