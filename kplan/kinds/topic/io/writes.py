@@ -151,7 +151,8 @@ class TopicWrites(Reassignments):
             if reason == ErrorReason.ALREADY:
                 return f"topic {name!r} was created by someone else after the plan; re-run plan"
             # our own request landed: expected only when what exists is what we declared
-            if not self._topic_matches(by_name[name]):
+            spec = by_name[name]
+            if name not in self._showing({name: (spec.partitions, spec.replication_factor, dict(spec.config))}):
                 return f"topic {name!r} already exists with a different spec (created outside this run)"
             return None
 
@@ -250,9 +251,6 @@ class TopicWrites(Reassignments):
             plain = describe_topic_entries(self.kafka.admin, names, self.kafka.timeout_s, who=self.kafka.who,
                                            convert=converter)
         return {name: {k: v for k, v in overrides.items() if k in wanted} for name, (overrides, _, _) in plain.items()}
-
-    def _topic_matches(self, spec: TopicSpec) -> bool:
-        return spec.name in self._showing({spec.name: (spec.partitions, spec.replication_factor, dict(spec.config))})
 
     def _showing(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]]) -> set[str]:
         """The topics of `expected` the cluster shows now with their partitions, replication factor (None: not
@@ -392,12 +390,8 @@ def _shows(admin: Any, resource: Any, values: Mapping[str, str | None], timeout_
         entries = fut.result(timeout=timeout_s + 5)
     except Exception:  # noqa: BLE001 - not readable yet: asked again until the deadline
         return False
-    for key, want in values.items():
-        entry = entries.get(key)
-        have = entry.value if entry is not None and entry.source in dynamic_sources else None
-        if have != want:
-            return False
-    return True
+    shown = {key: entry.value for key, entry in entries.items() if entry.source in dynamic_sources}
+    return all(shown.get(key) == want for key, want in values.items())
 
 
 # -- Partition leaders: who leads each partition now (what `kplan plan --elect-leaders` compares with the preferred
