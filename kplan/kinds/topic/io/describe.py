@@ -168,12 +168,7 @@ def describe_in_workers(conf: Mapping[str, Any], names: list[str], timeout_s: fl
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(run, parts))
-    merged: dict = {}
-    for r in results:
-        if r is None:
-            return None
-        merged.update(r)
-    return merged
+    return None if None in results else {k: v for r in results if r is not None for k, v in r.items()}
 
 
 def main() -> None:
