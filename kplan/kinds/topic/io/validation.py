@@ -121,11 +121,8 @@ class TopicValidation:
     def _validate_partition_increases(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
         from confluent_kafka.admin import NewPartitions
 
-        added: dict[str, int] = {}  # topic -> the partitions it gains (a record each)
-        for c in changes:
-            for a in c.attributes:
-                if a.path == ("partitions",) and a.kind == AttrKind.UPDATE:
-                    added[c.name] = topics[c.name].partitions - (a.before if isinstance(a.before, int) else 0)
+        added = {c.name: topics[c.name].partitions - (a.before if isinstance(a.before, int) else 0)  # a record each
+                 for c in changes for a in c.attributes if a.path == ("partitions",) and a.kind == AttrKind.UPDATE}
         futures = in_batches(list(added), lambda n: added[n], lambda batch: self.systems.admin.create_partitions(
             [NewPartitions(n, topics[n].partitions) for n in batch], validate_only=True,
             request_timeout=self.systems.timeout_s))
