@@ -48,7 +48,7 @@ def read_scope(stack: Stack) -> list[str]:
 
 
 def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, agg: Aggregate,
-                origin_loc: Loc, *, cdc_source: str | None = None, table: str | None = None,
+                where: Loc, *, cdc_source: str | None = None, table: str | None = None,
                 role: str | None = None) -> TopicSpec | None:
     """A TopicSpec from fully merged settings (defaults < declaration < overlay). None if unusable. (A stack may
     declare a hundred thousand: what most topics need is done inline, the rest only when the settings need it.)"""
@@ -57,7 +57,6 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
     partitions = partitions if partitions.__class__ is int else _int(partitions)
     rf = settings.get("replication_factor")
     rf = rf if rf.__class__ is int else _int(rf)
-    where = origin_loc
     if "partitions" not in settings or "replication_factor" not in settings:
         missing = [k for k in ("partitions", "replication_factor") if k not in settings]
         verb, pronoun = ("is", "it") if len(missing) == 1 else ("are", "them")
@@ -277,8 +276,7 @@ def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str
     refuses a collision too). `topics` holds (spec or None, name, location, description) in declaration order."""
     seen: dict[str, tuple[Loc, str]] = {}
     colliding: dict[str, tuple[str, Loc]] = {}
-    for entry in topics:
-        name, loc, what = entry[1], entry[2], entry[3]
+    for _, name, loc, what, _ in topics:
         if name in seen:
             first_loc, first_what = seen[name]
             diags.error(loc, f'duplicate topic "{name}": {what} collides with {first_what} at '
