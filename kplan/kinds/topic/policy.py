@@ -60,14 +60,11 @@ def _max_retention(rule: Rule, r: TopicSpec, env: str | None) -> Iterator[Findin
     key = "retention.ms"
     raw = r.config.get(key)
     value = int_or_none(raw) if raw is not None else KAFKA_DEFAULT_RETENTION_MS
-    if value is None:
+    if value is None or 0 <= value <= rule.max:
         return
-    if raw is None:
-        what = f"{key} is not set (Kafka's default is {duration_text(value)})"
-    else:
-        what = f"{key} is {duration_text(value)}"
-    if value < 0 or value > rule.max:
-        yield ("config", key), f"{what}, more than the maximum of {duration_text(rule.max)}", r.config_origins.get(key)
+    what = f"{key} is {duration_text(value)}" if raw is not None else (
+        f"{key} is not set (Kafka's default is {duration_text(value)})")
+    yield ("config", key), f"{what}, more than the maximum of {duration_text(rule.max)}", r.config_origins.get(key)
 
 
 _UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
