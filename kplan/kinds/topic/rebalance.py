@@ -216,8 +216,7 @@ def of_plan(plan: Plan | None) -> RebalanceRequest:
     for c in plan.changes:
         if c.type != TOPIC or not isinstance(c.planned, TopicPlanned):
             continue
-        notes = {a.note for a in c.attributes}
-        if NoteKind.REBALANCE in notes and c.planned.replicas:
+        if any(a.note == NoteKind.REBALANCE for a in c.attributes) and c.planned.replicas:
             targets[c.name] = c.planned.replicas
             throttle = throttle or c.planned.throttle
         if c.planned.elect:
