@@ -69,7 +69,6 @@ class LiveKeys(Generic[E, V]):
 
 DEFAULT_BROKER = "<default>"  # the cluster-wide dynamic default, as a stack and a plan name it
 SENSITIVE = "(sensitive)"  # a value Kafka does not show
-BrokerConfigSpec = KeysSpec[str, str]
 LiveBrokerConfig = LiveKeys[str, str | None]  # None: a sensitive value
 
 # Settings a wrong value of which can cut brokers off from clients, from each other or from their data, or lock
@@ -127,7 +126,6 @@ def entity_sort(name: str) -> tuple[int, int, str]:
 
 # -- group configs -------------------------------------------------------------------------------------------------
 
-GroupConfigSpec = KeysSpec[str, str]
 LiveGroupConfig = LiveKeys[str, str]
 
 
@@ -153,5 +151,4 @@ class QuotaEntity:
         return ",".join(parts)
 
 
-QuotaSpec = KeysSpec[QuotaEntity, float]  # bytes per second for the byte rates, a percentage of one I/O thread
-LiveQuota = LiveKeys[QuotaEntity, float]
+LiveQuota = LiveKeys[QuotaEntity, float]  # bytes per second for the byte rates, a percentage of one I/O thread

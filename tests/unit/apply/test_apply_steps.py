@@ -23,7 +23,7 @@ from kplan.kinds.connector.steps import (
     RestartConnector,
     SnapshotSignal,
 )
-from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, LiveQuota, QuotaEntity, QuotaSpec
+from kplan.kinds.dynamic_config.model import KeysSpec, LiveBrokerConfig, LiveQuota, QuotaEntity
 from kplan.kinds.dynamic_config.steps import AlterBrokerConfigs, AlterQuotas
 from kplan.kinds.dynamic_config.steps import KeyChange as BrokerConfigChange
 from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
@@ -89,8 +89,8 @@ def everything():
     ),
         "acls": (AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
         "users": (UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
-        "quotas": (QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),),
-        "broker_configs": (BrokerConfigSpec("<default>", freeze({"log.cleaner.threads": "2"})),)})
+        "quotas": (KeysSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),),
+        "broker_configs": (KeysSpec("<default>", freeze({"log.cleaner.threads": "2"})),)})
     live = live_state("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -215,11 +215,11 @@ def share_groups_plan():
 
 def group_configs_plan():
     """Group configs: one key set on a group without any, one changed (its value before kept for undo)."""
-    from kplan.kinds.dynamic_config.model import GroupConfigSpec, LiveGroupConfig
+    from kplan.kinds.dynamic_config.model import LiveGroupConfig
 
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"group_configs": (
-        GroupConfigSpec("app", freeze({"consumer.session.timeout.ms": "50000"})),
-        GroupConfigSpec("new", freeze({"share.auto.offset.reset": "earliest"})))})
+        KeysSpec("app", freeze({"consumer.session.timeout.ms": "50000"})),
+        KeysSpec("new", freeze({"share.auto.offset.reset": "earliest"})))})
     live = live_state("c", 1, {}, {}).with_kind(ResourceType.GROUP_CONFIG, resources=freeze({
         "app": LiveGroupConfig("app", freeze({"consumer.session.timeout.ms": "45001"}))}))
     return stack, live, make_plan(stack, live)

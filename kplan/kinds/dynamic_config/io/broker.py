@@ -17,13 +17,13 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations, planned_writes
+from kplan.kinds.dynamic_config.io import configs
+from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, planned_writes
 from kplan.kinds.dynamic_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
-from kplan.transport.wire.client import Client, error_name, open_client, read_with
-from kplan.transport.wire.codec import Refused
+from kplan.transport.wire.client import Client, open_client, read_with
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.dynamic_config.io import DynamicConfigWrites
@@ -36,17 +36,8 @@ DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
 
 def describe_broker(client: Client, broker: int) -> list[dict[str, Any]]:
     """Every config of one broker with its synonyms (one DescribeConfigs at that broker)."""
-    from kplan.transport.wire.messages import DescribeConfigsRequest
-
-    response = client.send(DescribeConfigsRequest(resources=[(BROKER, str(broker), None)], include_synonyms=True,
-                                                  min_version=1), broker)
-    out = []
-    for result in response.results:
-        if result.error_code:
-            name = error_name(result.error_code)
-            raise Refused(f"describing the configs of broker {broker} failed: {name}", name)
-        out += [c.to_dict() for c in result.configs]
-    return out
+    results = configs.described(client, [(BROKER, str(broker), None)], lambda name: f"broker {name}", True, broker)
+    return [c.to_dict() for result in results for c in result.configs]
 
 
 def entities(described: Mapping[int, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -54,9 +45,9 @@ def entities(described: Mapping[int, list[dict[str, Any]]]) -> dict[str, dict[st
     dynamic values, the static values of its keys, the read-only keys and every key the brokers list."""
     default: dict[str, Any] = {"values": {}, "static": {}, "read_only": set(), "known": set()}
     out: dict[str, dict[str, Any]] = {DEFAULT_BROKER: default}
-    for broker, configs in sorted(described.items()):
+    for broker, listed in sorted(described.items()):
         mine: dict[str, Any] = {"values": {}, "static": {}, "read_only": set(), "known": set()}
-        for c in configs:
+        for c in listed:
             name = c["name"]
             mine["known"].add(name)
             if c.get("read_only"):
@@ -89,16 +80,9 @@ def read_broker_configs(cluster: ClusterSpec, secrets: SecretValues | None
 def _alter(client: Client, entity: str, values: Mapping[str, str | None], validate_only: bool
            ) -> tuple[str, str] | None:
     """One IncrementalAlterConfigs for one entity; (error name, broker's message) when refused."""
-    from kplan.transport.wire.messages import IncrementalAlterConfigsRequest
-
     # the default: the resource with an empty name, altered at any broker; a broker's own configs, at that broker
     name, node = ("", None) if entity == DEFAULT_BROKER else (entity, int(entity))
-    response = client.send(IncrementalAlterConfigsRequest(resources=[(BROKER, name, operations(values))],
-                                                          validate_only=validate_only), node)
-    for r in response.responses:
-        if r.error_code:
-            return error_name(r.error_code), r.error_message or ""
-    return None
+    return configs.altered(client, BROKER, {name: values}, validate_only, node).get(name)
 
 
 def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:

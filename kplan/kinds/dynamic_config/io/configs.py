@@ -1,8 +1,8 @@
 """Dynamic configs of a Kafka config resource (a broker, a group) through kplan's own Kafka client
-(kplan.transport.wire.client): what the broker- and group-config modules (`broker.py`, `group.py`) share — an
-IncrementalAlterConfigs request's operations, apply's verified writes (each entity asked again while it gets no
-answer, then read back until the brokers show it) and the plan-time validation's registration. Which resource, where
-it is sent and how it is read back stay theirs.
+(kplan.transport.wire.client): what the broker- and group-config modules (`broker.py`, `group.py`) share — a
+DescribeConfigs and an IncrementalAlterConfigs request and their refusals, apply's verified writes (each entity asked
+again while it gets no answer, then read back until the brokers show it) and the plan-time validation's registration.
+Which resources, where they are sent and how they are read back stay theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from kplan.errors import WriteError
 from kplan.model.results import BatchResults
+from kplan.transport.wire.client import error_name
 from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,15 +21,38 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.plan import Plan, PlanDiagnostic, ResourceChange
     from kplan.secrets import SecretValues
     from kplan.transport.admin import AdminSession
+    from kplan.transport.wire.client import Client
 
 SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 
 Values = Mapping[str, str | None]  # key -> value to set (None: delete; shown: absent)
 
 
-def operations(values: Values) -> list[tuple[str, int, str | None]]:
-    """An entity's IncrementalAlterConfigs operations, by key."""
-    return [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())]
+def described(client: "Client", resources: list[tuple[int, str, None]], word: Callable[[str], str], synonyms: bool,
+              node: int | None = None) -> list[Any]:
+    """The results of one DescribeConfigs request of these (resource type, name, None) at broker `node` (None: any);
+    Refused naming (`word`) the first resource refused."""
+    from kplan.transport.wire.messages import DescribeConfigsRequest
+
+    response = client.send(DescribeConfigsRequest(resources=resources, include_synonyms=synonyms, min_version=1), node)
+    for result in response.results:
+        if result.error_code:
+            name = error_name(result.error_code)
+            raise Refused(f"describing the configs of {word(result.resource_name)} failed: {name}", name)
+    return list(response.results)
+
+
+def altered(client: "Client", resource_type: int, changes: Mapping[str, Values], validate_only: bool,
+            node: int | None = None) -> dict[str, tuple[str, str]]:
+    """One IncrementalAlterConfigs request for these resources (name -> key -> value to set, None: delete), at broker
+    `node` (None: any); name -> (error name, broker's message) for those refused."""
+    from kplan.transport.wire.messages import IncrementalAlterConfigsRequest
+
+    resources = [(resource_type, name, [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())])
+                 for name, values in sorted(changes.items())]
+    response = client.send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only), node)
+    return {r.resource_name: (error_name(r.error_code), r.error_message or "")
+            for r in response.responses if r.error_code}
 
 
 def planned_writes(plan: "Plan", planned: "type[KeysPlanned]") -> "list[tuple[ResourceChange, Any, Values]]":

@@ -18,7 +18,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations, planned_writes
+from kplan.kinds.dynamic_config.io import configs
+from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, planned_writes
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
@@ -47,19 +48,10 @@ def list_groups(client: Client) -> list[str]:
 
 def describe_groups(client: Client, groups: Sequence[str]) -> dict[str, dict[str, str]]:
     """Each group's own dynamic values (source GROUP_CONFIG), in one DescribeConfigs request."""
-    from kplan.transport.wire.messages import DescribeConfigsRequest
-
     if not groups:
         return {}
-    response = client.send(DescribeConfigsRequest(resources=[(GROUP, g, None) for g in groups],
-                                                  include_synonyms=False, min_version=1))
-    out: dict[str, dict[str, str]] = {}
-    for result in response.results:
-        if result.error_code:
-            name = error_name(result.error_code)
-            raise Refused(f"describing the configs of group {result.resource_name} failed: {name}", name)
-        out[result.resource_name] = {c.name: c.value for c in result.configs if c.config_source == GROUP_CONFIG}
-    return out
+    results = configs.described(client, [(GROUP, g, None) for g in groups], lambda name: f"group {name}", False)
+    return {r.resource_name: {c.name: c.value for c in r.configs if c.config_source == GROUP_CONFIG} for r in results}
 
 
 def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
@@ -75,17 +67,6 @@ def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
         return {}, Problem.UNSUPPORTED
 
 
-def _alter(client: Client, changes: Mapping[str, Mapping[str, str | None]], validate_only: bool
-           ) -> dict[str, tuple[str, str]]:
-    """One IncrementalAlterConfigs for the groups given; group -> (error name, broker's message) for those refused."""
-    from kplan.transport.wire.messages import IncrementalAlterConfigsRequest
-
-    resources = [(GROUP, group, operations(values)) for group, values in sorted(changes.items())]
-    response = client.send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only))
-    return {r.resource_name: (error_name(r.error_code), r.error_message or "")
-            for r in response.responses if r.error_code}
-
-
 def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
     """The plan's group-config writes sent validate-only, in one request: whatever the brokers would refuse (an
     unknown key, a bad value, one out of their range) is one error line at plan time, at the entry."""
@@ -96,7 +77,7 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
     if not todo:
         return []
     with open_client(cluster, secrets) as client:
-        refused = _alter(client, {g: values for g, (_, values) in todo.items()}, validate_only=True)
+        refused = configs.altered(client, GROUP, {g: values for g, (_, values) in todo.items()}, validate_only=True)
     return [error(f"the brokers refuse the configs of group {group}: {message or name}", "group-config-invalid",
                   address=todo[group][0].address, origin=todo[group][0].origin)
             for group, (name, message) in sorted(refused.items())]
@@ -113,6 +94,6 @@ def alter_group_configs(self: "DynamicConfigWrites", changes: Sequence[tuple[str
     client = self.wire.client
     return alter_verified(
         self.kafka, changes, what="altering group configs", word=lambda group: f"group {group}",
-        alter=lambda group, values: _alter(client, {group: values}, validate_only=False).get(group),
+        alter=lambda group, values: configs.altered(client, GROUP, {group: values}, validate_only=False).get(group),
         shows=lambda group, values: matches(describe_groups(client, [group]).get(group, {}), values),
         unshown="the brokers do not show the configs {keys} of group {entity} as written")

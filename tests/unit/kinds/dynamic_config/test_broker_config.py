@@ -9,13 +9,13 @@ from builders import live_state
 from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.dynamic_config.io.broker import entities
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, BrokerConfigPlanned
-from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, danger_of, secret_key
+from kplan.kinds.dynamic_config.model import KeysSpec, LiveBrokerConfig, danger_of, secret_key
 from kplan.model.desired import freeze
 from kplan.model.plan import Action, AttrKind, NoteKind, Severity
 
 
 def spec(broker="<default>", authoritative=False, allow=(), **configs):
-    return BrokerConfigSpec(broker, freeze({k.replace("_", "."): v for k, v in configs.items()}), authoritative,
+    return KeysSpec(broker, freeze({k.replace("_", "."): v for k, v in configs.items()}), authoritative,
                             frozenset(allow))
 
 

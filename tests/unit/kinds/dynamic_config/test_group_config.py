@@ -12,7 +12,7 @@ from fakes import FakeWriter
 
 from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.dynamic_config.kind import GROUP_CONFIG, GroupConfigPlanned
-from kplan.kinds.dynamic_config.model import GroupConfigSpec, LiveGroupConfig
+from kplan.kinds.dynamic_config.model import KeysSpec, LiveGroupConfig
 from kplan.kinds.dynamic_config.steps import AlterGroupConfigs
 from kplan.kinds.dynamic_config.steps import KeyChange as GroupConfigChange
 from kplan.kinds.livejson import live_state_from_dict
@@ -23,7 +23,7 @@ from kplan.state.journal import RunStatus
 
 
 def spec(group="orders", authoritative=False, **configs):
-    return GroupConfigSpec(group, freeze({k.replace("_", "."): v for k, v in configs.items()}), authoritative)
+    return KeysSpec(group, freeze({k.replace("_", "."): v for k, v in configs.items()}), authoritative)
 
 
 def live(group="orders", values=None, owned=()):
@@ -115,7 +115,7 @@ def test_an_apply_and_its_rollback_leave_the_groups_exactly_as_before():
 
 def test_a_cluster_without_group_configs_is_one_located_error_and_nothing_planned():
     state = live_state_from_dict({"cluster_id": "c", "broker_count": 1, "group_config_problem": "unsupported"})
-    first = GroupConfigSpec("orders", freeze({"consumer.session.timeout.ms": "60000"}), origin=None)
+    first = KeysSpec("orders", freeze({"consumer.session.timeout.ms": "60000"}), origin=None)
     plan = make_plan(stack(first, spec("zeta", consumer_session_timeout_ms="1")), state)
     (err,) = [d for d in plan.diagnostics if d.is_error]
     assert err.code == "group_configs-unavailable" and err.address == "group_config.orders"
@@ -147,7 +147,7 @@ def test_the_read_keeps_only_the_groups_own_values():
     response = SimpleNamespace(results=[SimpleNamespace(error_code=0, resource_name="g", configs=[
         config(name="consumer.session.timeout.ms", value="50000", config_source=io.GROUP_CONFIG),
         config(name="consumer.heartbeat.interval.ms", value="5000", config_source=5)])])
-    client = SimpleNamespace(send=lambda request: response)
+    client = SimpleNamespace(send=lambda request, node=None: response)
     assert io.describe_groups(client, ["g"]) == {"g": {"consumer.session.timeout.ms": "50000"}}  # type: ignore
 
 
@@ -162,13 +162,13 @@ def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
 
         def __exit__(self, *exc):
             pass
-    def alter(client, changes, validate_only):
+    def alter(client, resource_type, changes, validate_only):
         sent.append((changes, validate_only))
         return {"orders": ("INVALID_CONFIG", "consumer.session.timeout.ms must be greater than or equal to "
                                              "group.consumer.min.session.timeout.ms")}
 
     monkeypatch.setattr(io, "open_client", lambda cluster, secrets: Client())
-    monkeypatch.setattr(io, "_alter", alter)
+    monkeypatch.setattr(io.configs, "altered", alter)
     plan = make_plan(stack(spec("orders", consumer_session_timeout_ms="5")), _live())
     (d,) = io.validate(ClusterSpec("b:1"), None, plan)  # type: ignore[arg-type]
     assert sent == [({"orders": {"consumer.session.timeout.ms": "5"}}, True)]

@@ -7,7 +7,7 @@ import pytest
 
 from kplan.errors import KplanError
 from kplan.kinds.dynamic_config.kind import QUOTA
-from kplan.kinds.dynamic_config.model import LiveQuota, QuotaEntity, QuotaSpec
+from kplan.kinds.dynamic_config.model import KeysSpec, LiveQuota, QuotaEntity
 from kplan.kinds.dynamic_config.section import QUOTAS, quota_value
 from kplan.kinds.dynamic_config.steps import AlterQuotas
 from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
@@ -38,7 +38,7 @@ def test_entity_names():
 
 
 def test_adopting_a_hand_set_entity_updates_declared_keys_and_leaves_the_others():
-    spec = QuotaSpec(APP, freeze({"producer_byte_rate": 100.0}))
+    spec = KeysSpec(APP, freeze({"producer_byte_rate": 100.0}))
     live = LiveQuota(APP, freeze({"producer_byte_rate": 50.0, "request_percentage": 10.0}))
     change = QUOTA.change(spec, live)
     assert change.action == Action.UPDATE
@@ -49,7 +49,7 @@ def test_adopting_a_hand_set_entity_updates_declared_keys_and_leaves_the_others(
 
 
 def test_a_key_kplan_set_and_no_longer_declared_is_removed():
-    spec = QuotaSpec(APP, freeze({"producer_byte_rate": 100.0}))
+    spec = KeysSpec(APP, freeze({"producer_byte_rate": 100.0}))
     live = LiveQuota(APP, freeze({"producer_byte_rate": 100.0, "request_percentage": 10.0}),
                      frozenset({"producer_byte_rate", "request_percentage"}))
     change = QUOTA.change(spec, live)
