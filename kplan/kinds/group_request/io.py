@@ -214,14 +214,11 @@ class GroupRead:
         client); or, on a cluster without share groups, nothing and why."""
         admin, partitions, who = self._asked()
         cluster = self.reader.cluster
-        client = open_client(cluster, self.reader.secrets)
-        try:
+        with open_client(cluster, self.reader.secrets) as client:
             why = supported(client)
             if why is not None:
                 return {}, why
             found = {n: (*describe_share(client, n, who)[:2], positions(client, n, who)) for n in sorted(queries)}
-        finally:
-            client.close()
         return targets(admin, queries, found, partitions, cluster.timeout_s, int(time.time() * 1000)), None
 
 
