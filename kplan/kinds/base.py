@@ -67,19 +67,16 @@ def rights_problems(what: str) -> dict[Problem, str]:
                                          (Problem.NOT_AUTHORIZED_ALTER, "alter", "ALTER"))}
 
 
-class Declared(Protocol):
-    """What the shared planning rules read of any declared resource."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def origin(self) -> "Origin | None": ...
-
-
 class Named(Protocol):
     @property
     def name(self) -> str: ...
+
+
+class Declared(Named, Protocol):
+    """What the shared planning rules read of any declared resource."""
+
+    @property
+    def origin(self) -> "Origin | None": ...
 
 
 SpecT = TypeVar("SpecT", bound=Declared)  # what the stack declares of the kind (TopicSpec, AclSpec...)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from kplan.kinds import ORDER, unit_module
+from kplan.kinds import ORDER, claimable_sections, unit_module
 
 NAMES = ("stack", "plan")
 _PART_KEYS = {"$comment", "properties", "extend", "$defs", "resource_change"}
@@ -80,9 +80,7 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
             branches.append({"if": {"properties": {"type": {"const": kind}}}, "then": part["resource_change"]})
     if name == "stack":
         _add_metadata(doc, defs)
-    if name == "stack" and "claim" in defs:
-        from kplan.kinds import claimable_sections  # the sections a claim may cover are the kinds' to say
-
+    if name == "stack" and "claim" in defs:  # the sections a claim may cover are the kinds' to say
         defs["claim"]["properties"]["kinds"]["items"]["enum"] = list(claimable_sections())
     if name == "plan":
         kinds = list(parts)

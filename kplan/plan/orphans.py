@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from kplan.kinds import KINDS
+from kplan.kinds import KINDS, kind_of
 from kplan.kinds.base import AnyKind
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Severity
@@ -51,14 +51,13 @@ def plan_orphans(stack: Stack, live: LiveState, by_kind: Mapping[AnyKind, dict[s
     """One information line per orphan; the pruned ones' deletions put into `by_kind` (merged with the change the
     plan already has for the address: a declared principal's ACLs)."""
     orphans = find_orphans(stack, live)
-    kinds = {k.type: k for k in KINDS}
     pruned: dict[str, list[Orphan]] = {}
     forgotten = {f.address for f in stack.forget}  # left on the cluster on purpose, for another stack to adopt
     for o in orphans:
         if o.prune and o.address not in forgotten:
             pruned.setdefault(o.address, []).append(o)
     for group in pruned.values():
-        kind = kinds[group[0].type]
+        kind = kind_of(group[0].type)
         changes = by_kind[kind]
         changes[group[0].name] = kind.prune(group, live, changes.get(group[0].name))
     return [orphan_line(o) for o in orphans]

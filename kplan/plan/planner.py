@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from kplan.kinds import KINDS, UNITS, consumer_guard
+from kplan.kinds import KINDS, UNITS, consumer_guard, kind_of
 from kplan.kinds.base import AnyKind, Declared, Named, PlanContext
 from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
@@ -286,12 +286,10 @@ def _destroy_with_owners(deferred: list[_Deferred], by_kind: dict[AnyKind, dict[
     """Generated protection on destroy: a resource goes with the resource it exists for — deleted when destroy
     deletes that one or it is gone from the cluster, kept (with a note) when that one stays."""
     changes = {c.address: c for kind_changes in by_kind.values() for c in kind_changes.values()}
-    kinds = {k.type.value: k for k in KINDS}
     for kind, spec, current, owner in deferred:
         owner_type, _, owner_name = owner.partition(".")
-        owner_kind = kinds.get(owner_type)
         owner_change = changes.get(owner)
-        gone = owner_kind is None or owner_name not in owner_kind.live(live)
+        gone = owner_name not in kind_of(owner_type).live(live)
         if gone or (owner_change is not None and owner_change.action == Action.DELETE):
             by_kind[kind][spec.name] = kind.delete(current, spec, Reason.DESTROY, spec.origin)
         else:
