@@ -40,9 +40,8 @@ from kplan.transport.sessions import Writers
 
 __all__ = ["ApplyResult", "Executor", "Progress", "StepContext", "UndoImpossible", "handler_for"]
 
-for _unit in UNITS:
-    for _module in _unit.handlers:
-        import_module(_module)
+for _unit in UNITS:  # the run/undo of its step types, registered by its folder's (or its family's) handlers module
+    import_module(f"{_unit.module.rpartition('.')[0]}.handlers")
 
 
 @handles(RecordOwnership)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.importing import KindImporter
     from kplan.kinds.keepers import TopicKeepers
     from kplan.kinds.policy import PolicyPart
-    from kplan.kinds.step import Planned, StepBase
+    from kplan.kinds.step import Planned
     from kplan.model.consumers import Disruption, LiveConsumers
     from kplan.model.desired import Stack
     from kplan.model.live import KindState, LiveState
@@ -193,12 +193,8 @@ class KindUnit:
     module: str  # the unit's module (`__name__`): its package is the kind's folder, or its family's
     section: StackSection | None  # its stack section (None: a kind no entry declares on its own, offsets)
     kind_ref: str = ".kind:KIND"  # its Kind: planning, status, fingerprints, labels
-    # Its typed apply steps; (): the step types its folder's `steps.py` defines
-    step_refs: tuple[str, ...] = ()
     # Plan -> its steps (within a phase, the builders' order holds); (): `.steps:build_<folder>_steps`
     builder_refs: tuple[str, ...] = ()
-    # The modules registering run/undo per step type, imported by kplan.apply.executor
-    handlers: tuple[str, ...] = (".handlers",)
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up_ref: str | None = None
@@ -265,16 +261,6 @@ class KindUnit:
     @property
     def kind(self) -> "AnyKind":
         return cast("AnyKind", resolve(self.kind_ref))
-
-    @property
-    def step_types(self) -> tuple[type["StepBase"], ...]:
-        if self.step_refs:
-            return tuple(resolve(r) for r in self.step_refs)
-        from kplan.kinds.step import step_types  # here: a unit imports nothing of the kit's steps
-
-        steps = f"{self.module.rpartition('.')[0]}.steps"
-        import_module(steps)  # defines its step types, each registered by its kind
-        return tuple(t for t in step_types().values() if t.__module__ == steps)
 
     @property
     def builders(self) -> tuple[StepBuilder, ...]:

@@ -72,11 +72,12 @@ def kept_elsewhere(kind: str, value: Elsewhere) -> None:
 
 
 def test_every_declared_irreversible_step_is_an_irreversible_step_type_with_parts():
-    """A fixture's `irreversible` names step kinds that are irreversible (a kind's `KindUnit.step_types`) and, for each,
+    """A fixture's `irreversible` names step kinds that are irreversible (`kplan.kinds.step.step_types`) and, for each,
     at least one non-empty path: a typo would otherwise only show as NEITHER on the real stack."""
-    from kplan.kinds import UNITS
+    import kplan.apply.steps  # noqa: F401 - every kind's builders, in the modules that define its step types
+    from kplan.kinds.step import step_types
 
-    kinds = {t.kind: t for u in UNITS for t in u.step_types}
+    kinds = step_types()
     for name, fx in fixtures().items():
         for kind, paths in fx.irreversible.items():
             assert kind in kinds and kinds[kind].irreversible, f"{name}: {kind!r} is not an irreversible step kind"

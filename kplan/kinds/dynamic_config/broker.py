@@ -7,7 +7,6 @@ UNIT = KindUnit(
     __name__,
     StackSection.of("broker_configs", "broker config set", ".section:BROKER_CONFIGS"),
     ".kind:BROKER_CONFIG",
-    (".steps:AlterBrokerConfigs",),
     (".steps:AlterBrokerConfigs.build",),
     live_module=".kind:BROKER_CONFIG",
     importer_ref=".kind:BROKER_IMPORTER",

@@ -7,7 +7,6 @@ UNIT = KindUnit(
     __name__,
     StackSection.of("group_configs", "group config set", ".section:GROUP_CONFIGS"),
     ".kind:GROUP_CONFIG",
-    (".steps:AlterGroupConfigs",),
     (".steps:AlterGroupConfigs.build",),
     live_module=".kind:GROUP_CONFIG",
     importer_ref=".kind:GROUP_IMPORTER",

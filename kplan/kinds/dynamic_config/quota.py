@@ -6,7 +6,6 @@ UNIT = KindUnit(
     __name__,
     StackSection.of("quotas", "quota", ".section:QUOTAS"),
     ".kind:QUOTA",
-    (".steps:AlterQuotas",),
     (".steps:AlterQuotas.build",),
     live_module=".kind:QUOTA",
     importer_ref=".kind:QUOTA_IMPORTER",

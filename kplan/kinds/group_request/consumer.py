@@ -6,7 +6,6 @@ UNIT = KindUnit(
     __name__,
     StackSection.of("consumer_groups", "consumer group request", ".section:CONSUMER"),
     ".kind:CONSUMER",
-    (".steps:AlterGroupOffsets", ".steps:DeleteConsumerGroup"),
     (".steps:AlterGroupOffsets.build",),
     follow_up_ref=".io:consumer_follow_up",
     live_module=".kind:CONSUMER",

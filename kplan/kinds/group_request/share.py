@@ -6,7 +6,6 @@ UNIT = KindUnit(
     __name__,
     StackSection.of("share_groups", "share group request", ".section:SHARE"),
     ".kind:SHARE",
-    (".steps:AlterShareGroupOffsets",),
     (".steps:AlterShareGroupOffsets.build",),
     follow_up_ref=".io:share_follow_up",
     live_module=".kind:SHARE",
