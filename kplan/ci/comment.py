@@ -51,7 +51,6 @@ class Note:
 
     id: int
     body: str
-    open: bool = True
 
 
 def check_key_part(what: str, value: str) -> str:
