@@ -341,11 +341,9 @@ def _endings(result, plan, n: int) -> list[tuple[object, str, str]]:
             cause = result.cause
             out.append((part, "error", f"not applied: cluster {cause.name} failed: "
                                        f"{cause.result.error if cause.result else ''}"))
-        elif skipped is None:
-            out.append((part, "cancelled" if part is not None and part.has_changes else "nothing-to-do", ""))
-        elif r is None:  # nothing to do there, or not approved
-            out.append((part, "cancelled" if result is None and part is not None and part.has_changes
-                        else "nothing-to-do", ""))
+        elif r is None:  # nothing to do there, not approved, or (skipped None) interrupted before it
+            out.append((part, "cancelled" if (result is None or skipped is None) and part is not None
+                        and part.has_changes else "nothing-to-do", ""))
         else:
             out.append((part, {"complete": "applied"}.get(str(r.status), str(r.status)), r.error))
     return out
