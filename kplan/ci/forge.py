@@ -52,6 +52,7 @@ class Forge:
             f"{base}/merge_requests/{ctx.number}/notes"
         self._issues = f"{base}/issues"
         self._text = "body" if github else "description"  # the key of an issue's text
+        self._edit = "PATCH" if github else "PUT"  # the method that changes a comment or an issue
         origin = urlsplit(ctx.api_url)
         self._origin = (origin.scheme, origin.netloc)
 
@@ -71,9 +72,8 @@ class Forge:
         return self._call("POST", self._thread, {"body": body})
 
     def update_comment(self, comment_id: int, body: str) -> dict:
-        if self.github:
-            return self._call("PATCH", f"{self._issues}/comments/{comment_id}", {"body": body})
-        return self._call("PUT", f"{self._thread}/{comment_id}", {"body": body})
+        path = f"{self._issues}/comments/{comment_id}" if self.github else f"{self._thread}/{comment_id}"
+        return self._call(self._edit, path, {"body": body})
 
     # --- issues (the drift report) ---------------------------------------------------------------------------
 
@@ -97,16 +97,12 @@ class Forge:
         return self._call("POST", self._issues, data)
 
     def update_issue(self, number: int, title: str, body: str) -> dict:
-        return self._call("PATCH" if self.github else "PUT", f"{self._issues}/{number}",
-                          {"title": title, self._text: body})
+        return self._call(self._edit, f"{self._issues}/{number}", {"title": title, self._text: body})
 
     def close_issue(self, number: int, comment: str) -> None:
-        github = self.github
-        self._call("POST", f"{self._issues}/{number}/{'comments' if github else 'notes'}", {"body": comment})
-        if github:
-            self._call("PATCH", f"{self._issues}/{number}", {"state": "closed", "state_reason": "completed"})
-        else:
-            self._call("PUT", f"{self._issues}/{number}", {"state_event": "close"})
+        self._call("POST", f"{self._issues}/{number}/{'comments' if self.github else 'notes'}", {"body": comment})
+        self._call(self._edit, f"{self._issues}/{number}",
+                   {"state": "closed", "state_reason": "completed"} if self.github else {"state_event": "close"})
 
     # --- HTTP -------------------------------------------------------------------------------------------------
 
