@@ -60,11 +60,8 @@ def plan_many(paths: Sequence[str], environment: str | None, *, environ: Mapping
     (`kplan watch`, which reads only: a validate-only create asks for the right to create)."""
     environ = os.environ if environ is None else environ
     out = [Planned(p, environment=environment) for p in paths]
-    stacks: dict[int, Any] = {}
-    for i, p in enumerate(paths):
-        stack = _load(out[i], environment, environ, template_dirs)
-        if stack is not None:
-            stacks[i] = stack
+    loaded = ((i, _load(planned, environment, environ, template_dirs)) for i, planned in enumerate(out))
+    stacks: dict[int, Any] = {i: stack for i, stack in loaded if stack is not None}
     if live_state is not None:  # offline: each stack against the file, as `kplan plan --live-state`
         for i, stack in stacks.items():
             _plan_offline(out[i], stack, live_state, environ, destroy, allow_active_consumers)
@@ -77,9 +74,8 @@ def plan_many(paths: Sequence[str], environment: str | None, *, environ: Mapping
         for done in pool.map(lambda g: plan_group(g, environ, destroy, allow_active_consumers, validate), groups):
             parts.update(done)
     for i, stack in stacks.items():
-        if out[i].errors:
-            continue
-        _assemble(out[i], i, stack, parts)
+        if not out[i].errors:
+            _assemble(out[i], i, stack, parts)
     return out
 
 
