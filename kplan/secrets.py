@@ -123,12 +123,8 @@ def secret_keys(*configs: Mapping[str, Any], declared: Iterable[str] = (),
     the stack (`declared`), recorded so when the connector was applied (`recorded`, from the ownership record:
     masked even after the connector left the stack), named like a secret (`is_sensitive_key`), or set from a
     `${secret:...}` reference."""
-    declared, recorded = frozenset(declared), frozenset(recorded)
-    keys: set[str] = set(declared) | set(recorded)
-    for config in configs:
-        for key, value in config.items():
-            if key in declared or key in recorded or is_sensitive_key(key) or has_secret_ref(value):
-                keys.add(key)
+    keys: set[str] = {*declared, *recorded}
+    keys.update(k for config in configs for k, v in config.items() if is_sensitive_key(k) or has_secret_ref(v))
     present = set().union(*(set(c) for c in configs)) if configs else set()
     return frozenset(k for k in keys if k in present)
 

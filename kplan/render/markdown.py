@@ -103,13 +103,10 @@ def _errors(plan: Plan) -> list[str]:
 def _warnings(plan: Plan) -> list[str]:
     """Data loss by replacement, irreversible changes and the plan's warnings, then one line per deletion (a big
     destroy has many: they come last, so a cut list keeps the rest)."""
-    out: list[str] = []
-    for ch in plan.changes:
-        if ch.action == Action.REPLACE:
-            out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(ch.reason.value)})")
-    for ch in plan.changes:
-        if ch.has(Flag.IRREVERSIBLE):
-            out.append(f"**Irreversible:** {_code(ch.address)}: {_text(irreversible_why(ch))}")
+    out = [f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(ch.reason.value)})"
+           for ch in plan.changes if ch.action == Action.REPLACE]
+    out += [f"**Irreversible:** {_code(ch.address)}: {_text(irreversible_why(ch))}" for ch in plan.changes
+            if ch.has(Flag.IRREVERSIBLE)]
     out += [f"**{d.severity.value.capitalize()}:** {_text(d.format().split(': ', 1)[1])}" for d in plan.diagnostics
             if d.severity != Severity.ERROR and d.code not in _COVERED_CODES]
     for ch in plan.changes:

@@ -57,8 +57,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
             lines += [] if r.meta.empty else [c(f"      {meta_line(r.meta, '; ')}", dim=True)]
-            for d in r.differences:
-                lines.append(c(f"      {kind.difference_text(r, d)}", "yellow"))
+            lines += [c(f"      {kind.difference_text(r, d)}", "yellow") for d in r.differences]
             lines += _health_lines(r.cdc_health, c)
             if r.trace.lines:
                 lines.append(c("      connector trace:", "red"))

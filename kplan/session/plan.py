@@ -177,9 +177,7 @@ def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
     from kplan.secrets import has_secret_ref, remember, secret_keys
 
     values: set[str] = set(secrets.plaintexts())
-    for unit in UNITS:
-        if unit.run_secrets is not None:
-            values.update(unit.run_secrets(stack, live))
+    values.update(v for unit in UNITS if unit.run_secrets is not None for v in unit.run_secrets(stack, live))
     values.update(str(v) for k, v in stack.cluster.client_properties.items()
                   if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
     remember(values)

@@ -59,11 +59,8 @@ def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def diff_lines(ch: ResourceChange) -> list[list[str]]:
     """The change's details as [mark, text] lines (`+`, `-`, `~`, `#`), the same facts as the Markdown details."""
-    lines = detail_lines(ch, origin=False)
-    if ch.consumers is not None:
-        for g in ch.consumers.groups:
-            lines.append(["#", f"read by consumer group {group_line(ch, g)}"])
-    return lines
+    groups = ch.consumers.groups if ch.consumers is not None else ()
+    return detail_lines(ch, origin=False) + [["#", f"read by consumer group {group_line(ch, g)}"] for g in groups]
 
 
 def problems(plan: Plan) -> tuple[list[str], list[str]]:
