@@ -61,15 +61,14 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
         with_members = {g.group_id for g in listing.valid if state_name(g.state) not in IDLE_STATES}
         wanted = [TopicPartition(t, p) for t in sorted(topics) for p in range(topics[t])]
         committed: dict[str, dict[str, dict[int, int]]] = {}
-        if ids:
-            futures = {}
-            for gid in ids:
-                futures.update(admin.list_consumer_group_offsets(
-                    [ConsumerGroupTopicPartitions(gid, wanted)], request_timeout=timeout_s))
-            for gid, f in futures.items():
-                found = _offsets(f.result(timeout=_left(deadline)).topic_partitions)
-                if found:
-                    committed[gid] = found
+        futures = {}
+        for gid in ids:
+            futures.update(admin.list_consumer_group_offsets(
+                [ConsumerGroupTopicPartitions(gid, wanted)], request_timeout=timeout_s))
+        for gid, f in futures.items():
+            found = _offsets(f.result(timeout=_left(deadline)).topic_partitions)
+            if found:
+                committed[gid] = found
         described = {}
         asked = sorted(set(committed) | with_members)
         if asked:

@@ -90,10 +90,6 @@ def timeout_message(pending: Sequence[Pending], waited_s: float) -> str:
             f"{' and '.join(parts)} {verb} not ready")
 
 
-def ready_message(names: Sequence[str], waited_s: float) -> str:
-    return f"{' and '.join(names)} ready after {format_seconds(waited_s)}"
-
-
 class Progress:
     """The progress line on stderr: rewritten in place on a terminal, else printed again every PRINT_EVERY_S, and at
     once when what is waited for changes (`waiting_for`: Kafka answered, Connect not yet), so that a log shows each
@@ -153,7 +149,7 @@ def wait_until_ready(checks: Sequence[Check], duration_s: float, progress: Progr
         now = clock()
         if not waiting:
             if not first_round:
-                progress.done(ready_message([c.name for c in checks], now - start))
+                progress.done(f"{' and '.join(c.name for c in checks)} ready after {format_seconds(now - start)}")
             return now - start
         pending = [Pending(c.name, c.where, reasons[c.name]) for c in waiting]
         if now >= deadline:

@@ -26,6 +26,7 @@ class Severity(str, Enum):
 
 
 _K = TypeVar("_K", bound=Hashable)
+_MARKS = {Severity.WARNING: ("warning",), Severity.INFO: ("note",)}  # how `located` marks what is not an error
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,7 @@ class Diagnostic:
         `note: message`); without a position (line 0) the location is just `file`; without a path, `path: ` is
         left out."""
         parts = [self._where()] if self.origin is not None else []
-        if self.severity is Severity.WARNING:
-            parts.append("warning")
-        elif self.severity is Severity.INFO:
-            parts.append("note")
+        parts += _MARKS.get(self.severity, ())
         if self.target:
             parts.append(self.target)
         parts.append(self.message)

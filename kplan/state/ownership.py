@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from kplan.model.ownership import Ownership
+from kplan.state.lock import lock_topic, read_holder
 from kplan.state.records import read_compacted
 
 OWNERSHIP_TOPIC = "__kplan_ownership"
@@ -42,20 +43,14 @@ class _Records:
     """kplan's record topics as the cluster's batched read takes them (kplan.cluster.reader.KplanRecords)."""
 
     ownership_topic = OWNERSHIP_TOPIC
+    lock_topic = staticmethod(lock_topic)  # the name of a stack's lock topic
 
     def read_all(self, conf: dict[str, Any], timeout_s: float) -> dict[str, Ownership]:
         """Every stack's record (one read of the compacted topic): plans also need to know what other stacks own."""
         return {key.decode(errors="replace"): decode(value)
                 for key, value in read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).items() if key}
 
-    def lock_topic(self, stack_name: str) -> str:
-        from kplan.state.lock import lock_topic
-
-        return lock_topic(stack_name)
-
     def lock_held(self, conf: dict[str, Any], stack_name: str, timeout_s: float) -> bool:
-        from kplan.state.lock import read_holder
-
         return read_holder(conf, self.lock_topic(stack_name), timeout_s)[0]
 
 

@@ -20,12 +20,6 @@ from kplan.transport.reach import kafka_error_name
 
 # The first librdkafka (and confluent-kafka) release whose describe_consumer_groups sees consumer-protocol groups.
 FLOOR = (2, 10, 0)
-FLOOR_TEXT = ".".join(str(n) for n in FLOOR)
-
-
-def version_of(number: int) -> tuple[int, int, int]:
-    """librdkafka's version number (0xMMmmrrxx) as (major, minor, revision)."""
-    return (number >> 24) & 0xFF, (number >> 16) & 0xFF, (number >> 8) & 0xFF
 
 
 def check_client(libversion: tuple[str, int] | None = None) -> None:
@@ -35,10 +29,10 @@ def check_client(libversion: tuple[str, int] | None = None) -> None:
 
         libversion = confluent_kafka.libversion()
     text, number = libversion
-    if version_of(number) < FLOOR:
+    if (number >> 24 & 0xFF, number >> 16 & 0xFF, number >> 8 & 0xFF) < FLOOR:  # 0xMMmmrrxx: (major, minor, rev.)
         raise KplanError(f"the loaded librdkafka {text} describes consumer groups only the classic way: a live group "
                          "of Kafka 4's consumer protocol (KIP-848) would look Dead without members; install "
-                         f"confluent-kafka>={FLOOR_TEXT} (docs/consumers.md)")
+                         f"confluent-kafka>={'.'.join(map(str, FLOOR))} (docs/consumers.md)")
 
 
 def protocol_word(group_type: Any) -> str | None:

@@ -111,11 +111,7 @@ class RestClient:
         self.shown_url = masked_url(self.url)
         # the URL's own password and the credentials, should a library quote them back in an error
         password = url_password(self.url)
-        self._scrub = Scrubber([*([password, unquote(password)] if password else []), *self.hidden])
-
-    def scrub(self, text: str) -> str:
-        """`text` without the URL's password or any credential."""
-        return self._scrub(text)
+        self.scrub = Scrubber([*([password, unquote(password)] if password else []), *self.hidden])
 
     def request(self, method: str, path: str, **kw):
         import http.client
@@ -142,7 +138,7 @@ class RestClient:
             refused = isinstance(e, ConnectionRefusedError) or "refused" in str(e).lower()
             unresolved = isinstance(e, socket.gaierror)
             reason = ("connection refused" if refused else
-                      f"the host name does not resolve ({self._scrub(str(e))})" if unresolved else type(e).__name__)
+                      f"the host name does not resolve ({self.scrub(str(e))})" if unresolved else type(e).__name__)
             raise RestUnavailable(f"cannot reach {name} at {where}: {reason} {hint}",
                                   sent=not refused and not unresolved) from e
         if response.status_code in (401, 403):
@@ -153,21 +149,19 @@ class RestClient:
         text = str(exc)
         key, server = self.service.settings, self.service.server
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            hint = (f"its certificate is not signed by a CA kplan trusts (set {key}.ca to the CA bundle "
-                    "that signed it)")
             if "hostname" in text.lower() or "match" in text.lower():
-                hint = f"its certificate does not name the host in {key}.url"
-            return hint
+                return f"its certificate does not name the host in {key}.url"
+            return f"its certificate is not signed by a CA kplan trusts (set {key}.ca to the CA bundle that signed it)"
         if "certificate required" in text.lower() or "alert" in text.lower():
             return f"the {server} refused the TLS handshake (does it require a client certificate? set " \
                    f"{key}.client_cert and client_key)"
         if "wrong version number" in text.lower():
             return f"the {server} does not speak TLS on that port (use http://, or the {server}'s https port)"
-        return self._scrub(" ".join(text.split())[:300])
+        return self.scrub(" ".join(text.split())[:300])
 
     def _refused(self, method: str, path: str, response) -> str:
         """One line for 401/403: which it is, and what to check. Never the credentials."""
-        message = self._scrub(error_message(response))
+        message = self.scrub(error_message(response))
         name, key = _capital(self.service.name), self.service.settings
         if response.status_code == 401:
             how = (f"check {key}.auth (the username and the secret its password reference names)"
@@ -190,7 +184,7 @@ class RestClient:
             r = self.request("GET", path)
             if r.status_code in ok:
                 return r
-            said = f"answered {r.status_code} to GET {path}: {self._scrub(error_message(r))}"
+            said = f"answered {r.status_code} to GET {path}: {self.scrub(error_message(r))}"
             if r.status_code in MOMENTARY:
                 raise RetriableError(said)
             raise KplanError(f"{name} {said}")

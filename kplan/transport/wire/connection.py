@@ -231,11 +231,9 @@ class Connection:
         if s.crl:
             context.load_verify_locations(s.crl)
             context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+        context.check_hostname = s.verify and s.check_hostname  # before verify_mode: CERT_NONE refuses a hostname check
         if not s.verify:
-            context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
-        else:
-            context.check_hostname = s.check_hostname
         return context
 
     def _call(self, api_key: int, version: int, body: bytes) -> codec.Reader:

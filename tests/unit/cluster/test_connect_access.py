@@ -88,5 +88,5 @@ def test_the_client_substitutes_credentials_at_the_edge_and_never_shows_them(tmp
     http = connect_client(stack.cluster, secrets)
     assert http._session.headers["Authorization"] == "Bearer t0k3n-value"
     assert http._session.headers["X-Tenant"] == "tenant-value"
-    assert http._scrub("a t0k3n-value b tenant-value") == f"a {MASK} b {MASK}"
+    assert http.scrub("a t0k3n-value b tenant-value") == f"a {MASK} b {MASK}"
     assert "t0k3n" not in repr(stack) and "tenant-value" not in repr(stack)
