@@ -89,8 +89,8 @@ def grants(bindings: Iterable[AclBinding], want: AclBinding) -> tuple[bool, AclB
         if b.resource != want.resource:
             continue
         if b.permission == "DENY":
-            if denied is None and b.operation in ("ALL", want.operation) and _hosts_meet(b.host, want.host) \
-                    and _overlaps(b, want):
+            if denied is None and b.operation in ("ALL", want.operation) and _overlaps(b, want) \
+                    and (b.host == want.host or "*" in (b.host, want.host)):
                 denied = b
         elif (b.operation in ("ALL", want.operation) or b.operation in IMPLIED_BY.get(want.operation, ())) \
                 and b.host in ("*", want.host) and _covers(b, want):
@@ -113,10 +113,6 @@ def _overlaps(b: AclBinding, want: AclBinding) -> bool:
     if want.pattern == "literal":
         return want.name.startswith(b.name) if b.pattern == "prefixed" else b.name == want.name
     return b.name.startswith(want.name) or (b.pattern == "prefixed" and want.name.startswith(b.name))
-
-
-def _hosts_meet(a: str, b: str) -> bool:
-    return a == "*" or b == "*" or a == b
 
 
 @dataclass(frozen=True)

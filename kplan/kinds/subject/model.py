@@ -55,7 +55,6 @@ class SubjectSpec:
     schema_type: str = "AVRO"  # AVRO, JSON or PROTOBUF
     references: tuple[SchemaReference, ...] = ()
     compatibility: str | None = None
-    protect: bool = False
     origin: Origin | None = None
     schema_origin: Origin | None = None  # the line of `schema` / `schema_file`, where compatibility errors point
     schema_file: str | None = None  # the file the schema came from (as written in the stack), for messages

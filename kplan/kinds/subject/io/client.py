@@ -24,14 +24,12 @@ REFERENCED = 42206  # a subject another subject's schema references (Apicurio: s
 REGISTRY = HttpService("the schema registry", "registry", "cluster.schema_registry", "cluster.schema_registry.url",
                        "the schema registry's REST API")
 
-def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
-                    timeout_s: float | None = None) -> RestClient | None:
+def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None) -> RestClient | None:
     """The registry client for a stack's cluster, None when it names no registry. The URL is the API's base as
     given (Confluent: `http://host:8081`; Apicurio: `http://host:8080/apis/ccompat/v7`)."""
     if not cluster.schema_registry_url:
         return None
-    return rest_client(REGISTRY, cluster.schema_registry_url, cluster.schema_registry,
-                       cluster.timeout_s if timeout_s is None else timeout_s,
+    return rest_client(REGISTRY, cluster.schema_registry_url, cluster.schema_registry, cluster.timeout_s,
                        SecretValues() if secrets is None else secrets, headers=HEADERS)
 
 
