@@ -82,12 +82,10 @@ def _value(value: str, style, scalars: dict):
         return built
 
 
-def _opened(mark, new, container, parent: Positions, entries: dict, key: str | None, kl: int, kc: int,
-            packed: bool) -> Positions:
-    """Put the container `new` that starts at `mark` in the open `container` (under its pending `key`, written at
-    kl, kc; or appended to a list): its `Positions`."""
-    line = mark.line
-    column = mark.column
+def _opened(line: int, column: int, new, container, parent: Positions, entries: dict, key: str | int | None,
+            kl: int, kc: int, packed: bool) -> Positions:
+    """Put the container `new` that starts at line, column in the open `container` (under its pending `key`, written
+    at kl, kc; or appended to a list): its `Positions`. (The line path's `_Reader` opens its containers here too.)"""
     if container.__class__ is dict:
         if key is None:
             raise _Decline  # a list or mapping as a key
@@ -203,7 +201,8 @@ def _root(get_event, start, display: str, marked: bool, registered: list, scalar
                 raise _Decline
             new: dict | list = {} if cls is MappingStartEvent else []
             frames.append((container, positions, entries, is_dict))
-            positions = _opened(event.start_mark, new, container, positions, entries, key, kl, kc, packed)
+            mark = event.start_mark
+            positions = _opened(mark.line, mark.column, new, container, positions, entries, key, kl, kc, packed)
             registered.append((new, positions))
             container, entries, is_dict, key = new, positions.entries, cls is MappingStartEvent, None
         elif cls is MappingEndEvent or cls is SequenceEndEvent:

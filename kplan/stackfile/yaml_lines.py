@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from kplan.model.source import PACK_LIMIT, Loc, Positions, SourceMap
-from kplan.stackfile.yaml_fast import _FIRST, _Decline, _value
+from kplan.stackfile.yaml_fast import _FIRST, _Decline, _opened, _value
 from kplan.stackfile.yaml_values import MAX_DEPTH, Document
 
 # Every line, in order (findall over the text): indentation, an optional `- ` (and more blanks), then `key:` with
@@ -196,12 +196,8 @@ class _Reader:
         if len(self.frames) >= MAX_DEPTH:
             raise _Decline
         self.frames.append((self.container, self.positions, self.entries, self.is_dict, self.indent))
-        self.entries[key] = self._entry(kl, kc, line, column)
-        if isinstance(self.container, list):  # `key` is the new item's index
-            self.container.append(new)
-        else:
-            self.container[key] = new
-        self.positions = Positions(self.display, self.positions, key, line, column, {})
+        self.positions = _opened(line, column, new, self.container, self.positions, self.entries, key, kl, kc,
+                                 self.packed)
         self.registered.append((new, self.positions))
         self.container, self.entries, self.indent = new, self.positions.entries, column
         self.is_dict = new.__class__ is dict
