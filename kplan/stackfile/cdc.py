@@ -159,19 +159,19 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     tables = parse_tables(source, smap, diags)
     if not tables:
         return None
-    ctx = _Render(source, name, engine, cluster_bootstrap)
-    out = _render(ctx, tables, template, templates, source_loc, smap, diags)
+    context = _context(source, name, engine, cluster_bootstrap, tables)
+    out = _render(source, context, template, templates, source_loc, smap, diags)
     if out is None:
         return None
 
     gen_loc = smap.value_loc(source, "engine") or source_loc
     gen_config = {str(k): _str(v) for k, v in out["config"].items() if v is not None}
-    gen_locs = _generated_locations(gen_config, source, ctx.connection, gen_loc, smap)
+    gen_locs = _generated_locations(gen_config, source, source["connection"], gen_loc, smap)
     exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
     exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
     _table_topics(exp, tables, out["tables"], exp_topic_defaults, smap, diags)
     if out.get("schema_history_topic"):
-        hloc = (smap.value_loc(source, "schema_history") if ctx.history else None) or gen_loc
+        hloc = (smap.value_loc(source, "schema_history") if source.get("schema_history") else None) or gen_loc
         # Not `protect: true`: its protection is the source's, not the user's (`TopicSpec.protected_by`, from the
         # role): kept while the connector stays, deleted by destroy together with it.
         exp.topics.append(GeneratedTopic(str(out["schema_history_topic"]),
@@ -180,7 +180,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
                                                                         "retention.bytes": "-1"}, smap, hloc),
                                          hloc, "schema-history"))
     if source.get("snapshot_new_tables") is True:
-        _signal(exp, ctx, exp_topic_defaults, gen_config, gen_locs, source_loc, smap, diags)
+        _signal(exp, source, context, exp_topic_defaults, gen_config, gen_locs, source_loc, smap, diags)
     if source.get("format") is not None:  # Avro through the stack's schema registry (kplan.stackfile.cdc_format)
         floc = smap.value_loc(source, "format") or source_loc
         converters = converter_config(source["format"], registry[0], registry[1], floc, name, diags)
@@ -188,7 +188,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         gen_locs.update({k: floc for k in converters})
     exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
     exp.prune_tables = source.get("prune_tables") is True
-    exp.on_destroy = on_destroy(source, engine, ctx.connection, smap, diags, source_loc)
+    exp.on_destroy = on_destroy(source, engine, source["connection"], smap, diags, source_loc)
     exp.max_retained_wal = slot_health(source, engine, smap, diags, source_loc)
     _connector(exp, source, connector_defaults, gen_config, gen_locs, smap, diags)
     return exp
@@ -209,47 +209,39 @@ def _template(source: dict, engine: str, templates: EngineTemplates, smap: Sourc
     return template
 
 
-class _Render:
+def _context(source: dict, name: str, engine: str, cluster_bootstrap: str, tables: list[TableRef]) -> dict:
     """A cdc source's settings as the engine template sees them (defaults filled in)."""
-
-    def __init__(self, source: dict, name: str, engine: str, cluster_bootstrap: str):
-        self.source, self.name, self.engine, self.cluster_bootstrap = source, name, engine, cluster_bootstrap
-        self.prefix: str = source["topic_prefix"] if isinstance(source.get("topic_prefix"), str) else name
-        self.history: dict = as_dict(source.get("schema_history"))
-        self.history_bs = _servers(self.history.get("bootstrap_servers")) or cluster_bootstrap
-        self.history_topic = self.history.get("topic", f"schema-changes.{name}")
-        self.connection: dict = as_dict(source.get("connection"))
-        self.snapshot_mode = source.get("snapshot_mode") if isinstance(source.get("snapshot_mode"), str) else None
-
-    def context(self, tables: list[TableRef]) -> dict:
-        name, source = self.name, self.source
-        return {
-            "name": name,
-            "source": {"name": name, "engine": self.engine, "topic_prefix": self.prefix,
-                       "schema": source.get("schema"), "snapshot_mode": self.snapshot_mode,
-                       "snapshot_new_tables": bool(source.get("snapshot_new_tables"))},
-            "topic_prefix": self.prefix,
-            "connection": _Lenient({k: v for k, v in self.connection.items()}),
-            "tables": [{"name": t.name, "schema": t.schema, "database": self.connection.get("database")}
-                       for t in tables],
-            "snapshot_mode": self.snapshot_mode,
-            "schema_history": {"topic": self.history_topic, "bootstrap_servers": self.history_bs},
-            "cluster": {"bootstrap_servers": self.cluster_bootstrap},
-            "server_id": server_id_for(name),
-            "slot_name": _slug(name),
-        }
+    prefix = source.get("topic_prefix", name)
+    history = as_dict(source.get("schema_history"))
+    connection = source["connection"]
+    return {
+        "name": name,
+        "source": {"name": name, "engine": engine, "topic_prefix": prefix,
+                   "schema": source.get("schema"), "snapshot_mode": source.get("snapshot_mode"),
+                   "snapshot_new_tables": bool(source.get("snapshot_new_tables"))},
+        "topic_prefix": prefix,
+        "connection": _Lenient(connection),
+        "tables": [{"name": t.name, "schema": t.schema, "database": connection.get("database")}
+                   for t in tables],
+        "snapshot_mode": source.get("snapshot_mode"),
+        "schema_history": {"topic": history.get("topic", f"schema-changes.{name}"),
+                           "bootstrap_servers": _servers(history.get("bootstrap_servers")) or cluster_bootstrap},
+        "cluster": {"bootstrap_servers": cluster_bootstrap},
+        "server_id": server_id_for(name),
+        "slot_name": _slug(name),
+    }
 
 
-def _render(ctx: _Render, tables: list[TableRef], template: str, templates: EngineTemplates, source_loc: Loc,
+def _render(source: dict, context: dict, template: str, templates: EngineTemplates, source_loc: Loc,
             smap: SourceMap, diags: Diagnostics) -> dict | None:
     """The template's output, checked (None: reported, at the field the template needed when it names one)."""
     try:
-        rendered = templates.render(template, ctx.context(tables))
+        rendered = templates.render(template, context)
     except TemplateFailure as e:
-        field_loc = _deepest(ctx.source, e.field, smap) if e.field else None
-        diags.error(field_loc or source_loc, e.message if field_loc else f'cdc source "{ctx.name}": {e.message}')
+        field_loc = _deepest(source, e.field, smap) if e.field else None
+        diags.error(field_loc or source_loc, e.message if field_loc else f'cdc source "{source["name"]}": {e.message}')
         return None
-    return _parse_output(rendered, len(tables), template, diags, source_loc)
+    return _parse_output(rendered, len(context["tables"]), template, diags, source_loc)
 
 
 def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_defaults: dict, smap: SourceMap,
@@ -281,39 +273,39 @@ def _internal(topic_defaults: dict, config: dict, smap: SourceMap, loc: Loc) -> 
     return smap.register(dict(out, config=config), loc, {k: loc for k in (*out, "config")})
 
 
-def _signal(exp: Expansion, ctx: _Render, topic_defaults: dict, gen_config: dict, gen_locs: dict, source_loc: Loc,
-            smap: SourceMap, diags: Diagnostics) -> None:
+def _signal(exp: Expansion, source: dict, ctx: dict, topic_defaults: dict, gen_config: dict, gen_locs: dict,
+            source_loc: Loc, smap: SourceMap, diags: Diagnostics) -> None:
     """`snapshot_new_tables`: the Kafka signal topic, the signaling table's topic and the connector's signal
-    settings."""
-    source = ctx.source
+    settings (`ctx`: the template's context)."""
+    prefix, servers = ctx["topic_prefix"], ctx["schema_history"]["bootstrap_servers"]
     sig = as_dict(source.get("signal"))
-    sig_topic = sig.get("topic", f"{ctx.prefix}.signal")
+    sig_topic = sig.get("topic", f"{prefix}.signal")
     sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
     exp.topics.append(GeneratedTopic(sig_topic, _internal(topic_defaults, {"cleanup.policy": "delete"}, smap, sloc),
                                      sloc, "signal"))
     gen_config.update({
         "signal.enabled.channels": "source,kafka",
         "signal.kafka.topic": sig_topic,
-        "signal.kafka.bootstrap.servers": ctx.history_bs,
+        "signal.kafka.bootstrap.servers": servers,
     })
-    exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": ctx.history_bs, "key": ctx.prefix}
+    exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": servers, "key": prefix}
     # Incremental snapshots write watermarks to a signaling table, which Debezium captures like any table:
     # its topic must exist (brokers here do not auto-create topics). PostgreSQL's defaults to
     # <schema>.debezium_signal; other engines must name it.
     data_collection = sig.get("data_collection")
-    if not isinstance(data_collection, str) and ctx.engine in ("postgres", "postgresql"):
+    if not isinstance(data_collection, str) and ctx["source"]["engine"] in ("postgres", "postgresql"):
         data_collection = f"{source.get('schema') or 'public'}.debezium_signal"
     if isinstance(data_collection, str):
         gen_config["signal.data.collection"] = data_collection
         exp.signal["data_collection"] = data_collection
-        table_topic = f"{ctx.prefix}.{data_collection}"
+        table_topic = f"{prefix}.{data_collection}"
         exp.signal["table_topic"] = table_topic
         tcfg = {"cleanup.policy": "delete", "retention.ms": "86400000"}
         exp.topics.append(GeneratedTopic(table_topic, _internal(topic_defaults, tcfg, smap, sloc), sloc,
                                          "signal-table"))
     else:
-        diags.error(sloc, f'cdc source "{ctx.name}": snapshot_new_tables needs signal.data_collection, the signaling '
-                          "table Debezium writes its snapshot watermarks to (e.g. inventory.debezium_signal)")
+        diags.error(sloc, f'cdc source "{ctx["name"]}": snapshot_new_tables needs signal.data_collection, the '
+                          "signaling table Debezium writes its snapshot watermarks to (e.g. inventory.debezium_signal)")
     for k in ("signal.enabled.channels", "signal.kafka.topic", "signal.kafka.bootstrap.servers",
               "signal.data.collection"):
         if k in gen_config:
