@@ -44,9 +44,9 @@ def test_a_signal_is_sent_once_per_id(stack, admin, prefix):
     writer = open_writers(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=30))
     connector = writer.io(ConnectorWrites)  # the connector kind's io, as its handlers get it
     try:
-        connector.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")
-        connector.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")  # repeated
-        connector.send_snapshot_signal("src", ["public.b"], topic, "pfx", signal_id="kplan-run2-3")
+        connector.send_snapshot_signal("src", ["public.a"], topic, "pfx", None, signal_id="kplan-run1-3")
+        connector.send_snapshot_signal("src", ["public.a"], topic, "pfx", None, signal_id="kplan-run1-3")  # repeated
+        connector.send_snapshot_signal("src", ["public.b"], topic, "pfx", None, signal_id="kplan-run2-3")
     finally:
         writer.close()
     records = _records(stack.bootstrap_servers, topic)

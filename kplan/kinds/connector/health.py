@@ -46,23 +46,19 @@ def metrics(health: Mapping[str, CdcHealth]) -> list[tuple[str, str, dict[str, s
     binlog lag. Names and numbers only."""
     out: list[tuple[str, str, dict[str, str], float]] = []
     for name, h in sorted(health.items()):
+        slot = h.slot if h.slot is not None and h.slot.exists else None  # None: no sample of it
+        samples = (("kplan_cdc_healthy", "1 when the CDC source's slot or binlog position is healthy at its database "
+                    "(docs/cdc-health.md), 0 when it is not or could not be read", h.healthy and not h.error),
+                   ("kplan_cdc_slot_active", "1 when the replication slot is active (a client reads it)",
+                    None if slot is None else slot.active),
+                   ("kplan_cdc_retained_wal_bytes", "WAL the replication slot keeps on the server's disk",
+                    None if slot is None else slot.retained_wal),
+                   ("kplan_cdc_confirmed_flush_lag_bytes", "How far the slot's confirmed flush position is behind "
+                    "the server's current WAL", None if slot is None else slot.flush_lag),
+                   ("kplan_cdc_binlog_lag_bytes", "How far the connector's committed binlog position is behind the "
+                    "server's (within one binlog file)", None if h.binlog is None else h.binlog.lag_bytes))
         labels = {"connector": name, "engine": h.engine}
-        out.append(("kplan_cdc_healthy", "1 when the CDC source's slot or binlog position is healthy at its database "
-                    "(docs/cdc-health.md), 0 when it is not or could not be read", labels,
-                    1.0 if h.healthy and not h.error else 0.0))
-        slot, binlog = h.slot, h.binlog
-        if slot is not None and slot.exists:
-            out.append(("kplan_cdc_slot_active", "1 when the replication slot is active (a client reads it)", labels,
-                        1.0 if slot.active else 0.0))
-            if slot.retained_wal is not None:
-                out.append(("kplan_cdc_retained_wal_bytes", "WAL the replication slot keeps on the server's disk",
-                            labels, float(slot.retained_wal)))
-            if slot.flush_lag is not None:
-                out.append(("kplan_cdc_confirmed_flush_lag_bytes", "How far the slot's confirmed flush position is "
-                            "behind the server's current WAL", labels, float(slot.flush_lag)))
-        if binlog is not None and binlog.lag_bytes is not None:
-            out.append(("kplan_cdc_binlog_lag_bytes", "How far the connector's committed binlog position is behind "
-                        "the server's (within one binlog file)", labels, float(binlog.lag_bytes)))
+        out += [(metric, text, labels, float(value)) for metric, text, value in samples if value is not None]
     return out
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, FlowPart, Graph
 from kplan.kinds.step import name_list
@@ -31,30 +31,22 @@ MIRROR_SOURCE, MIRROR_CHECKPOINT = (f"org.apache.kafka.connect.mirror.{c}" for c
                                                                                     "MirrorCheckpointConnector"))
 
 
-@runtime_checkable
-class MirrorReads(Protocol):
-    """The mirrors' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's reader has none)."""
-
-    def mirror_sources(self, mirrors: Sequence["MirrorSpec"]) -> Mapping[str, MirrorRead]:
-        ...
-
-    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict[str, Any]]]:
-        ...
-
-
-def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
-    """The live state with what each declared mirror's source has (not on destroy: nothing is replicated then) and,
-    under the identity policy, the source topics its source connector has copied (its offsets on Connect)."""
+def follow_up(stack: "Stack", live: "LiveState", destroy: bool,
+              sources: Callable[[Sequence["MirrorSpec"]], Mapping[str, MirrorRead]],
+              offsets: Callable[[Iterable[str]], Mapping[str, list[dict[str, Any]]]]) -> "LiveState":
+    """The live state with what each declared mirror's source has (`sources`, the mirrors' follow-up read; not on
+    destroy: nothing is replicated then) and, under the identity policy, the source topics its source connector has
+    copied (its `offsets` on Connect)."""
     mirrors = declared_mirrors(stack)
-    if destroy or not mirrors or not isinstance(reader, MirrorReads):
+    if destroy or not mirrors:
         return live
-    reads = dict(reader.mirror_sources([m for m, _ in mirrors]))
+    reads = dict(sources([m for m, _ in mirrors]))
     for mirror, spec in mirrors:
         if mirror.policy == IDENTITY:
             key = source_key(mirror, spec)
             try:
                 topics: frozenset[str] | None = frozenset(
-                    str(o["partition"]["topic"]) for o in reader.connector_offsets([key]).get(key, ())
+                    str(o["partition"]["topic"]) for o in offsets([key]).get(key, ())
                     if isinstance(o.get("partition"), dict) and "topic" in o["partition"])
                 problem = None
             except Exception as e:  # noqa: BLE001 - not known: every topic of the target may be a replica

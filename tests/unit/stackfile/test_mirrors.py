@@ -344,7 +344,7 @@ def test_an_identity_mirror_knows_the_replicas_it_made_by_its_source_connectors_
                                         "offset": {"offset": 3}}]}
 
     live = live_state("dr", 1, {t: ltopic(t, 1, 1) for t in ("returns", "rest")}, {})
-    plan = make_plan(dr, follow_up(dr, live, Reader(False), False))
+    plan = make_plan(dr, follow_up(dr, live, False, Reader(False).mirror_sources, Reader(False).connector_offsets))
     assert [d.address for d in plan.diagnostics if d.code == "orphan"] == ["topic.rest"]
     assert [(c.name, c.action) for c in plan.changes if c.type.value == "topic"] == [("rest", Action.DELETE)]
     # the plan of the pattern change itself: Connect may not have stored the offsets of the last copies yet, and the
@@ -354,9 +354,9 @@ def test_an_identity_mirror_knows_the_replicas_it_made_by_its_source_connectors_
     running = lconn("main-dr-source", {"topics": "orders\\..*,rest", "connector.class": "MirrorSourceConnector"})
     changing = replace(live, kinds=freeze({**live.kinds, ResourceType.CONNECTOR: replace(
         live.of(ResourceType.CONNECTOR), resources=freeze({"main-dr-source": running}))}))
-    plan = make_plan(dr, follow_up(dr, changing, Reader(False), False))
+    plan = make_plan(dr, follow_up(dr, changing, False, Reader(False).mirror_sources, Reader(False).connector_offsets))
     assert not [d for d in plan.diagnostics if d.code == "orphan"]
-    unknown = make_plan(dr, follow_up(dr, live, Reader(True), False))
+    unknown = make_plan(dr, follow_up(dr, live, False, Reader(True).mirror_sources, Reader(True).connector_offsets))
     assert not [d for d in unknown.diagnostics if d.code == "orphan"]
     assert not [c for c in unknown.changes if c.type.value == "topic"]
     (warned,) = [d for d in unknown.diagnostics if d.code == "mirror-replicas-unknown"]

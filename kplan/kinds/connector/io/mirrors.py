@@ -107,8 +107,8 @@ def _partitions(admin: Any, timeout_s: float) -> dict[str, int]:
     return {name: len(t.partitions) for name, t in md.topics.items() if t.error is None}
 
 
-def _target_part(mirror: MirrorSpec, target: Mapping[str, int], admin: Any, conf: Mapping[str, Any],
-                 timeout_s: float) -> tuple[tuple[Checkpoint, ...], str | None]:
+def _target_part(mirror: MirrorSpec, target: Mapping[str, int], conf: Mapping[str, Any], timeout_s: float
+                 ) -> tuple[tuple[Checkpoint, ...], str | None]:
     """The mirror's checkpoints on the target (none before its checkpoint connector wrote one), or why not read: those
     of its groups on its replicas (every mirror from the same source alias writes to the same topic)."""
     topic = mirror.checkpoints_topic()
@@ -145,7 +145,7 @@ def read_mirrors(mirrors: Sequence[MirrorSpec], target_admin: Any, secrets: Secr
         if mirror.source is None:
             continue
         read_ms = int(time.time() * 1000)
-        checkpoints, checkpoint_problem = _target_part(mirror, topics, target_admin, conf, timeout_s)
+        checkpoints, checkpoint_problem = _target_part(mirror, topics, conf, timeout_s)
         replicas = {t: n for t, n in topics.items() if mirror.is_replica(t)}
         try:
             target_ends = _partition_ends(target_admin, replicas, timeout_s)

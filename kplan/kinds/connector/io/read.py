@@ -155,25 +155,18 @@ def complete_listing(client: RestClient, body) -> dict:
     return body
 
 
-class ConnectorReads:
-    """The follow-up read on the batched reader's clients (`kplan.kinds.connector.mirrors.MirrorReads`)."""
+def follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:
+    """The kind's follow-up read (kplan.kinds.connector.mirrors.follow_up) on the batched reader's clients; a reader
+    without them (a live-state file's) keeps what it has."""
+    if not hasattr(reader, "connects"):
+        return live
 
-    def __init__(self, reader: Any):
-        self.reader = reader
-
-    def mirror_sources(self, specs: Sequence[Any]) -> dict:
+    def sources(specs: Sequence[Any]) -> dict:
         """What each declared mirror's source has of the topics it replicates, and their replicas and checkpoints
         here (kplan.kinds.connector.io.mirrors)."""
         from kplan.kinds.connector.io.mirrors import read_mirrors
 
-        r = self.reader
-        return read_mirrors(specs, r.admin, r.secrets, r.cluster.timeout_s, r.cluster)
+        return read_mirrors(specs, reader.admin, reader.secrets, reader.cluster.timeout_s, reader.cluster)
 
-    def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
-        return connect_offsets(self.reader.connects.clients, names)
-
-
-def follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:
-    """The kind's follow-up read (kplan.kinds.connector.mirrors.follow_up) on the batched reader's clients; a reader
-    without them (a live-state file's) keeps what it has."""
-    return mirrors.follow_up(stack, live, ConnectorReads(reader) if hasattr(reader, "connects") else reader, destroy)
+    return mirrors.follow_up(stack, live, destroy, sources,
+                             lambda names: connect_offsets(reader.connects.clients, names))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from kplan.errors import WriteError
@@ -23,7 +22,7 @@ _UNCERTAIN_DELIVERY = RETRIABLE_KAFKA | {"_MSG_TIMED_OUT", "_PURGE_INFLIGHT", "_
 
 
 def send_snapshot_signal(self: "ConnectorWrites", connector: str, tables: Sequence[str], topic: str, key: str,
-                         table_topic: str | None = None, signal_id: str | None = None) -> None:
+                         table_topic: str | None, signal_id: str) -> None:
     """Ask a Debezium connector (Kafka signal channel on `topic`, records keyed `key`: its topic.prefix) for
     an incremental snapshot of `tables`, once, then wait (at most the connector timeout) for Debezium's own
     evidence that it started it: the first watermark it writes to its signaling table, whose change events appear
@@ -34,7 +33,7 @@ def send_snapshot_signal(self: "ConnectorWrites", connector: str, tables: Sequen
     snapshot the tables a second time). The signal carries `signal_id`; the producer is idempotent (its own
     retries never duplicate it), and a send whose delivery is uncertain is repeated only once reading the
     signal topic shows no signal with that id."""
-    kafka, signal_id = self.kafka, signal_id or f"kplan-{uuid.uuid4().hex}"
+    kafka = self.kafka
     value = json.dumps({"id": signal_id, "type": "execute-snapshot",
                         "data": {"data-collections": list(tables), "type": "INCREMENTAL"}}).encode()
     start = _topic_ends(kafka, table_topic) if table_topic else None  # evidence counts from here

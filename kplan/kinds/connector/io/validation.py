@@ -16,7 +16,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
+from kplan.errors import KplanError
+from kplan.kinds.connector.io.postgres import DatabaseError, check_drop
 from kplan.kinds.connector.io.preflight import preflight
+from kplan.kinds.connector.steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
 from kplan.model.desired import ConnectorSpec, Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error
 from kplan.secrets import secret_keys
@@ -60,12 +63,6 @@ class ConnectorValidation:
     # -- PostgreSQL sources' on_destroy --------------------------------------------------------------------
 
     def _validate_cdc_drops(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
-        if not any(c.type == ResourceType.CONNECTOR and c.action == Action.DELETE for c in plan.changes):
-            return []  # a drop goes with a deleted connector: nothing to check (and nothing to import)
-        from kplan.errors import KplanError
-        from kplan.kinds.connector.io.postgres import DatabaseError, check_drop
-        from kplan.kinds.connector.steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
-
         secrets = self.systems.secrets
         addresses = {c.name: c for c in plan.changes if c.type == ResourceType.CONNECTOR}
         out = []
