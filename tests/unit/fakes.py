@@ -304,11 +304,9 @@ class FakeWriter:
         if self.cdc_login_fails:
             raise WriteError(f"PostgreSQL {database} at {host}:{port} as {user}: password authentication failed")
 
-    def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication,
-                                  before_drop=None):
+    def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication, before_drop):
         self.calls.append(f"drop_cdc_database_objects {database} {slot} {publication}")
-        if before_drop:
-            before_drop()
+        before_drop()
 
     def restart_failed(self, name):
         self.calls.append(f"restart_failed {name}")
@@ -383,5 +381,5 @@ class FakeWriter:
 
     # -- CDC signals
 
-    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, signal_id=None):
+    def send_snapshot_signal(self, connector, tables, topic, key, table_topic, signal_id):
         self.signals.append((connector, tuple(tables), topic, key, table_topic))

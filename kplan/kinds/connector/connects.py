@@ -75,8 +75,6 @@ def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
     connector's UNIT; kplan.plan.planner.leaving): apply stops a sink it deletes (and resets its offsets) or stops
     in the connectors' phases, which run before REPLACE_TOPICS and DELETE_TOPICS. {its sink group: what takes it
     away} for a connector the change deletes or stops; {} otherwise."""
-    if c.action not in (Action.DELETE, Action.UPDATE):
-        return {}
     conn = live.of(ResourceType.CONNECTOR).resources.get(c.name)
     group = sink_group_of(conn.config, conn.connect_name) if conn is not None else None
     stopped = c.action == Action.UPDATE and (c.after or {}).get("state") == "stopped" and (

@@ -197,11 +197,8 @@ def _resolve(spec: ConnectorSpec, ctx: PlanContext) -> tuple[dict[str, str | Non
     out: dict[str, str | None] = {}
     diags: list[PlanDiagnostic] = []
     for key, value in spec.config.items():
-        if not has_secret_ref(value):
-            out[key] = value
-            continue
         try:
-            out[key] = ctx.secrets.substitute(value)
+            out[key] = ctx.secrets.substitute(value) if has_secret_ref(value) else value
         except KplanError as e:  # the message names the reference, never a value
             out[key] = None
             diags.append(error(f"cannot resolve the secret for {key!r}: {e}", "secret-unresolved",
@@ -490,14 +487,9 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def live_secrets(self, stack: "Stack", live: "LiveState") -> set[str]:
         specs = {c.name: c for c in stack.of("connectors")}
-        out: set[str] = set()
-        for conn in live.of(ResourceType.CONNECTOR).resources.values():
-            config = live_config(conn)
-            for key in sensitive_keys(specs.get(conn.name), config, conn.sensitive_keys):
-                value = config.get(key)
-                if value and not is_reference_only(value):
-                    out.add(value)
-        return out
+        return {value for conn in live.of(ResourceType.CONNECTOR).resources.values()
+                for key in sensitive_keys(specs.get(conn.name), live_config(conn), conn.sensitive_keys)
+                if (value := conn.config.get(key)) and not is_reference_only(value)}
 
     def status_detail(self, r: "ResourceStatus") -> str:
         if not r.exists:

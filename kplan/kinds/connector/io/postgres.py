@@ -44,7 +44,7 @@ def session(host: str, port: int, user: str, database: str, password: str, timeo
 
 
 def drop_objects(self: "ConnectorWrites", host: str, port: int, user: str, database: str, password: str,
-                 slot: str | None, publication: str | None, before_drop: Callable[[], None] | None = None) -> None:
+                 slot: str | None, publication: str | None, before_drop: Callable[[], None]) -> None:
     """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone
     (`ConnectorWrites.drop_cdc_database_objects`); `before_drop()` is called right before the first drop."""
     from psycopg import sql
@@ -53,8 +53,7 @@ def drop_objects(self: "ConnectorWrites", host: str, port: int, user: str, datab
     with session(host, port, user, database, password, timeout_s, where) as conn:
         if slot is not None:
             _until_released(conn, slot, where, timeout_s)
-        if before_drop is not None:
-            before_drop()
+        before_drop()
         if slot is not None:
             conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                          "WHERE slot_name = %s", (slot,))
