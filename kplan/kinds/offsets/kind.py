@@ -118,10 +118,7 @@ def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict[str, An
 
 def offsets_repr(name: str, request: str | None, offsets: list[dict[str, Any]] | None,
                  reset: bool | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"connector": name, "request": request, "offsets": offsets}
-    if reset is not None:
-        out["reset"] = reset
-    return out
+    return {"connector": name, "request": request, "offsets": offsets, **({} if reset is None else {"reset": reset})}
 
 
 def after_offsets(spec: OffsetsSpec, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
