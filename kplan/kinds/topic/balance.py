@@ -62,8 +62,7 @@ def _place(parts: list[list[int]], brokers: Sequence[int], racks: Racks) -> None
             others = replicas[:i] + replicas[i + 1:]
             used = {_rack(racks, o) for o in others}
             gone = b not in racks
-            doubled = not gone and _rack(racks, b) in used
-            if not gone and not doubled:
+            if not gone and _rack(racks, b) not in used:  # neither gone nor sharing a rack
                 continue
             free = [c for c in brokers if c not in replicas and _rack(racks, c) not in used]
             if not free and gone:
