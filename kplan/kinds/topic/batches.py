@@ -23,8 +23,7 @@ _ELR_KEY = "min.insync.replicas"  # changing it adds a record (ClearElrRecord) t
 
 def create_records(partitions: int, config: Iterable[str]) -> int:
     """The records creating a topic makes."""
-    keys = set(config)
-    return 1 + int(partitions) + len(keys) + (_ELR_KEY in keys)
+    return 1 + int(partitions) + config_records(config)
 
 
 def config_records(keys: Iterable[str]) -> int:
