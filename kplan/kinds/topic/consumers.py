@@ -50,14 +50,10 @@ SHARE = "share"  # a share group's protocol (KIP-932): shown and guarded as a co
 def disrupted(plan: Plan, live: LiveState) -> dict[str, Disruption]:
     """The topics of `plan` whose consumers the plan affects, by name (none for a plan that changes no live
     topic in one of those ways)."""
-    out: dict[str, Disruption] = {}
-    for c in plan.changes:
-        if c.type != ResourceType.TOPIC or not c.is_change or c.name not in live.of(ResourceType.TOPIC).resources:
-            continue
-        d = _disruption(c, live.of(ResourceType.TOPIC).resources[c.name])
-        if d is not None:
-            out[c.name] = d
-    return out
+    topics = live.of(ResourceType.TOPIC).resources
+    found = {c.name: _disruption(c, topics[c.name]) for c in plan.changes
+             if c.type == ResourceType.TOPIC and c.is_change and c.name in topics}
+    return {name: d for name, d in found.items() if d is not None}
 
 
 def _disruption(c: ResourceChange, lt: LiveTopic) -> Disruption | None:
@@ -108,12 +104,11 @@ def attach(plan: Plan, stack: Stack, live: LiveState, allow_active: bool,
     extra: list[PlanDiagnostic] = []
     for c in plan.changes:
         need = wanted.get(c.name) if c.type == ResourceType.TOPIC else None
-        if need is None:
-            changes.append(c)
-            continue
-        ctx = context_of(c.name, need, consumers, gone)
-        changes.append(replace(c, consumers=ctx))
-        extra += guard(c, ctx, specs.get(c.name), stack.policy, allow_active)
+        if need is not None:
+            ctx = context_of(c.name, need, consumers, gone)
+            extra += guard(c, ctx, specs.get(c.name), stack.policy, allow_active)
+            c = replace(c, consumers=ctx)
+        changes.append(c)
     return replace(plan, changes=tuple(changes), diagnostics=_ordered(plan, extra))
 
 
