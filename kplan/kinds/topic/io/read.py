@@ -9,10 +9,11 @@ does not know yet is read again until it is described or no longer listed (`sett
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable
 
 from kplan.errors import KplanError
 from kplan.kinds.topic.io.describe import (
+    Configs,
     TopicConfigConverter,
     describe_in_workers,
     describe_plain,
@@ -31,8 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import ClusterSpec
     from kplan.secrets import SecretValues
     from kplan.transport.reads import Metadata, PrimaryContext
-
-Configs = tuple[Mapping, Mapping, frozenset]  # (overrides, effective, sensitive keys)
 
 
 def describe_configs(reader: TopicReads, names: list[str]) -> dict[str, Configs]:
