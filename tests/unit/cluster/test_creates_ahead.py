@@ -1,4 +1,4 @@
-"""Topics' validation sent ahead (`RealValidator.validate_ahead`, `TopicValidation.creates_ahead`): apply's lock
+"""Topics' validation sent ahead (`RealValidator.validate_ahead`, `TopicValidation.ahead`): apply's lock
 thread sends the validate-only create of the topics the cluster lacks while the command's thread plans; the plan's
 validation takes those answers only when it validates exactly those creates (the same names, partitions,
 replication factors and configs), and only once. The real broker: tests/integration/test_validate_ahead.py."""
@@ -49,7 +49,7 @@ def test_the_answers_sent_ahead_are_taken_and_nothing_is_asked_again():
     admin = RefusingAdmin()
     st = stack([topic("orders"), topic("bad-one")])
     v = validator(admin)
-    topics(v).creates_ahead(list(st.of("topics")))
+    topics(v).ahead(st, live())
     diags = v.validate(st, make_plan(st, live()))
     assert len(admin.calls) == 1  # the ahead request only
     [d] = diags
@@ -61,7 +61,7 @@ def test_the_same_diagnostics_as_asking_directly():
     st = stack([topic("orders"), topic("bad-one", line=7)])
     plan = make_plan(st, live())
     ahead = validator(RefusingAdmin())
-    topics(ahead).creates_ahead(list(st.of("topics")))
+    topics(ahead).ahead(st, live())
     assert ahead.validate(st, plan) == validator(RefusingAdmin()).validate(st, plan)
 
 
@@ -69,7 +69,7 @@ def test_a_plan_creating_fewer_topics_takes_the_answers_of_those():
     admin = RefusingAdmin()
     st = stack([topic("orders"), topic("bad-one")])
     v = validator(admin)
-    topics(v).creates_ahead(list(st.of("topics")))
+    topics(v).ahead(st, live())
     # "bad-one" exists by the time the plan is made: only "orders" is created, and only its answer counts
     assert v.validate(st, make_plan(st, live([ltopic("bad-one")]))) == []
     assert len(admin.calls) == 1
@@ -79,14 +79,14 @@ def test_a_create_that_differs_from_the_one_sent_ahead_is_asked_again():
     admin = RefusingAdmin()
     sent = stack([topic("orders", config={"retention.ms": "1000"})])
     v = validator(admin)
-    topics(v).creates_ahead(list(sent.of("topics")))
+    topics(v).ahead(sent, live())
     st = stack([topic("orders", config={"retention.ms": "2000"})])
     assert v.validate(st, make_plan(st, live())) == []
     assert len(admin.calls) == 2 and admin.calls[1] == [("orders", 3, 3, {"retention.ms": "2000"})]
     # and a topic that was not sent ahead at all
     admin = RefusingAdmin()
     v = validator(admin)
-    topics(v).creates_ahead([topic("orders")])
+    topics(v).ahead(stack([topic("orders")]), live())
     st = stack([topic("orders"), topic("payments")])
     v.validate(st, make_plan(st, live()))
     assert len(admin.calls) == 2 and [t[0] for t in admin.calls[1]] == ["orders", "payments"]
@@ -97,7 +97,7 @@ def test_the_answers_sent_ahead_serve_the_first_validation_only():
     admin = RefusingAdmin()
     st = stack([topic("orders")])
     v = validator(admin)
-    topics(v).creates_ahead(list(st.of("topics")))
+    topics(v).ahead(st, live())
     plan = make_plan(st, live())
     v.validate(st, plan)
     v.validate(st, plan)
@@ -115,7 +115,7 @@ def test_a_failure_to_send_ahead_leaves_the_validation_to_ask():
     admin = Broken()
     st = stack([topic("bad-one")])
     v = validator(admin)
-    topics(v).creates_ahead(list(st.of("topics")))
+    topics(v).ahead(st, live())
     [d] = v.validate(st, make_plan(st, live()))
     assert d.code == "broker-refused" and len(admin.calls) == 2
 

@@ -59,18 +59,15 @@ class TopicValidation:
 
     def __init__(self, systems: "RealValidator"):
         self.systems = systems  # the admin client, the timeout, kplan's principal
-        # A validate-only create sent ahead (`creates_ahead`): the keys of its topics and its answers' futures.
+        # A validate-only create sent ahead (`ahead`): the keys of its topics and its answers' futures.
         self._ahead: tuple[frozenset, Mapping] | None = None
 
     def ahead(self, stack: Stack, live: LiveState) -> None:
-        """The creates of the declared topics the cluster lacks, sent ahead (`creates_ahead`)."""
+        """Send the validate-only create of the declared topics the cluster lacks now; the plan's validation takes
+        its answers instead of asking again when it validates creates of these very topics (`_validate_creates`).
+        Nothing is created; a failure to send leaves the validation to ask itself."""
         there = live.of(ResourceType.TOPIC).resources
-        self.creates_ahead([t for t in stack.of("topics") if t.name not in there])
-
-    def creates_ahead(self, specs: list[TopicSpec]) -> None:
-        """Send the validate-only create of `specs` now; the plan's validation takes its answers instead of asking
-        again when it validates creates of these very topics (`_validate_creates`). Nothing is created; a failure to
-        send leaves the validation to ask itself."""
+        specs = [t for t in stack.of("topics") if t.name not in there]
         if not specs:
             return
         try:
