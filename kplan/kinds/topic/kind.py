@@ -154,7 +154,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     unchanged = 0
     needs_replace: list[str] = []  # why a replacement would be needed
 
-    # Partitions can only grow in place; the replication factor cannot change at all (no reassignment API).
+    # Partitions can only grow in place.
     if spec.partitions < live.partitions:
         needs_replace.append("partitions")
     # A replication-factor change is a partition reassignment (kplan.rules.placement chooses the new replica
@@ -375,7 +375,6 @@ def _mask(value: _V, sensitive: bool) -> _V | str:
 
 
 def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: PlanContext) -> PlanDiagnostic:
-    addr = address_of(TOPIC, spec.name)
     if spec.protect and spec.allow_replace:
         why = "the topic is protected (protect: true), so kplan will not delete and re-create it"
     elif spec.protected_by is not None and spec.allow_replace:
@@ -393,7 +392,7 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: PlanConte
     what = "decrease partitions" if attr == "partitions" else "change the replication factor"
     return error(f"cannot {what} of topic {spec.name!r} from {before} to {after}: {why}",
                  "partition-decrease" if attr == "partitions" else "replication-factor-change",
-                 address=addr, path=(attr,), origin=spec.origin)
+                 address=address_of(TOPIC, spec.name), path=(attr,), origin=spec.origin)
 
 
 def _keepers() -> "TopicKeepers | None":
