@@ -160,11 +160,9 @@ def _checked_config(config_in: dict[str, Any], smap: SourceMap, diags: Diagnosti
 def _origins(config: Mapping[str, str], config_in: dict[str, Any], smap: SourceMap, where: Loc,
              generated: tuple[str | None, str | None, str | None]) -> Mapping[str, Origin]:
     """Each config key's Origin, made at once (a `config:` merged with defaults or an overlay)."""
-    origins: dict[str, Origin] = {}
-    for key in config:
-        pos = smap.value_origin(config_in, key)
-        origins[key] = Origin(pos[0], pos[1], pos[2], *generated) if pos else to_origin(where, *generated)
-    return MappingProxyType(origins)  # in key order (sorted), and kept by nobody else
+    return MappingProxyType({  # in key order (sorted), and kept by nobody else
+        key: Origin(*pos, *generated) if (pos := smap.value_origin(config_in, key)) else to_origin(where, *generated)
+        for key in config})
 
 
 def _positions(smap: SourceMap, config: dict[str, Any]) -> Positions | None:
