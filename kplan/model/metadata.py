@@ -16,15 +16,11 @@ LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z
 LABEL_VALUE = re.compile(r"^[^\r\n]{0,253}$")
 
 
-def _no_labels() -> Mapping[str, str]:
-    return MappingProxyType({})
-
-
 @dataclass(frozen=True)
 class Meta:
     owner: str | None = None
     description: str | None = None
-    labels: Mapping[str, str] = field(default_factory=_no_labels)
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def empty(self) -> bool:

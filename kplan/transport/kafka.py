@@ -68,13 +68,6 @@ def token_source(make, *settings: Any):
     return _SOURCES[key]
 
 
-def serve_token(client, conf: Mapping[str, Any]) -> None:
-    """A client with an `oauth_cb` gets its first token only when polled (librdkafka queues the refresh as an
-    event): serve it now, so that requests made before any poll do not wait for a token that never comes."""
-    if "oauth_cb" in conf and hasattr(client, "poll"):
-        client.poll(0.5)
-
-
 def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, errors: list | None = None,
                  overrides: Mapping[str, Any] | None = None):
     """An admin client; `errors` collects the errors librdkafka reports on its own (error_cb), such as a refused
@@ -87,7 +80,10 @@ def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, erro
         conf["error_cb"] = errors.append
     try:
         client = AdminClient(conf)
-        serve_token(client, conf)
+        # with an `oauth_cb` its first token comes only when polled (librdkafka queues the refresh as an event):
+        # served now, so that requests made before any poll do not wait for a token that never comes
+        if "oauth_cb" in conf and hasattr(client, "poll"):
+            client.poll(0.5)
         return client
     except KplanError:
         raise

@@ -131,21 +131,16 @@ def _change(call: Call, name: str, method: str, verb: str, body: Any, timeout_s:
                     f"worker, or run again later (Connect said {said})")
             if now >= next_line:
                 next_line = now + EVERY_S
-                _say(
+                print(
                     f"connector {name}: Connect cannot {verb} its offsets yet: its consumer group {group.name!r} still "
                     f"has {still_in} (a task that has not stopped completely; Kafka expels one that died "
                     f"after its session timeout, {group.session_s:g}s); waiting ({now - start:.0f}s so far, at most "
-                    f"{deadline - start:.0f}s)")
+                    f"{deadline - start:.0f}s)", file=sys.stderr, flush=True)
         elif held and not emptied:  # the members are gone: from now on Connect has the stack's timeout to agree
             emptied, deadline = True, now + timeout_s
         elif now + POLL_S > deadline:
             raise WriteError(f"{what}: still refused after {now - start:.0f}s: {said}")
         time.sleep(POLL_S)
-
-
-def _say(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 def _wait(call: Call, name: str, want: Sequence[Mapping], failure: str, timeout_s: float) -> None:

@@ -134,8 +134,10 @@ class Connection:
         self.settings = settings
         self._correlation = 0
         self._sock, self.where = self._open(settings.servers if server is None else (server,))
-        try:
-            self.versions = self._negotiate()
+        try:  # ApiVersions v0 (allowed before login, as librdkafka sends it), then the SASL login if any
+            self.versions = codec.api_versions(self._call(codec.API_VERSIONS, 0, b""))
+            if settings.mechanism is not None:
+                self._login(settings)
         except BaseException:
             self.close()
             raise
@@ -241,14 +243,6 @@ class Connection:
         correlation = self.next_correlation()
         self.send(codec.request(api_key, version, correlation, self.settings.client_id, body, flexible=False))
         return codec.answer_body(self.receive(), correlation, flexible_header=False)
-
-    def _negotiate(self) -> dict[int, tuple[int, int]]:
-        """ApiVersions v0 (allowed before login, as librdkafka sends it), then the SASL login if any."""
-        s = self.settings
-        versions = codec.api_versions(self._call(codec.API_VERSIONS, 0, b""))
-        if s.mechanism is not None:
-            self._login(s)
-        return versions
 
     def _login(self, s: Settings) -> None:
         if codec.sasl_handshake(self._call(codec.SASL_HANDSHAKE, 1, codec.string(s.mechanism or ""))) != codec.NONE:
