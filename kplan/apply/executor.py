@@ -139,8 +139,6 @@ class Executor:
         """Run `steps` in order; `unmasked`: step index (in `steps`) -> the values its journal form masks (never
         journaled). The steps are appended to the journal: a resumed run keeps the steps it journaled before,
         and a rollback undoes those too (one run, one history)."""
-        for step in steps:
-            handler_for(step)  # a step type without a handler stops the run before anything is done
         self._preflight(steps, len(journal.steps))
         interrupts.check()  # a Ctrl-C that came before (and was lost on its way): nothing is started
         first = len(journal.steps)
@@ -233,10 +231,11 @@ class Executor:
 
     def _preflight(self, steps: Sequence[Step], first: int) -> None:
         """Each step's own check that it could be done now (`StepHandler.preflight`), before anything is journaled
-        or done: a failure stops the run with nothing changed."""
+        or done: a failure stops the run with nothing changed (as does a step type without a handler)."""
         for local, step in enumerate(steps):
+            handler = handler_for(step)
             try:
-                handler_for(step).preflight(step, self._context(first + local))
+                handler.preflight(step, self._context(first + local))
             except Exception as e:  # noqa: BLE001 - any failure of a check: the run does not start
                 raise KplanError(f"{step.describe()}: cannot be done now: {self._msg(e)}; apply stopped before its "
                                  "first step: nothing was deleted or changed") from None

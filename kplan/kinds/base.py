@@ -354,13 +354,9 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         stack owns — neither this stack's record nor another's (`LiveState.foreign_owners`) — and `declared` does
         not hold. Kinds whose resources are not named on their own (an ACL binding) override it."""
         owned, foreign = self.owned(live), live.foreign_owners
-        out = []
-        for name in sorted(self.live(live)):
-            claim = claim_for(claims, self.section, name)
-            if (claim is not None and name not in declared and name not in owned and not self.internal(name)
-                    and self.address(name) not in foreign):
-                out.append(Orphan.of(self.type, name, claim))
-        return out
+        return [Orphan.of(self.type, name, claim) for name in sorted(self.live(live))
+                if (claim := claim_for(claims, self.section, name)) is not None and name not in declared
+                and name not in owned and not self.internal(name) and self.address(name) not in foreign]
 
     def covers(self, stack: "Stack", live: "LiveState") -> frozenset[str]:
         """The addresses of other kinds' live resources that belong to this kind's declared ones (a Kafka Streams

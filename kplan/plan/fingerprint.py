@@ -51,13 +51,8 @@ def stack_sensitive_keys(stack: Stack) -> dict[str, frozenset[str]]:
     """address -> the keys each declared resource holds secrets in, for `fingerprints`."""
     from kplan.kinds import KINDS
 
-    out: dict[str, frozenset[str]] = {}
-    for kind in KINDS:
-        for spec in kind.declared(stack):
-            keys = kind.declared_secret_keys(spec)
-            if keys:
-                out[kind.address(spec.name)] = keys
-    return out
+    return {kind.address(spec.name): keys for kind in KINDS for spec in kind.declared(stack)
+            if (keys := kind.declared_secret_keys(spec))}
 
 
 def stale_addresses(plan: Plan, live: LiveState, sensitive: Mapping[str, frozenset[str]] | None = None) -> list[str]:

@@ -236,14 +236,10 @@ def _move_source(kind: AnyKind, spec: Declared, current: Named | None, declared:
 
 def _foreign(kind: AnyKind, specs: Iterable[Declared], live: LiveState) -> list[PlanDiagnostic]:
     """A resource belongs to one stack: declaring what another stack owns would make two stacks fight over it."""
-    out = []
-    for spec in specs:
-        owner = live.foreign_owners.get(kind.address(spec.name))
-        if owner is not None:
-            out.append(error(f"{kind.type.value} {spec.name!r} is owned by stack {owner!r}; a resource belongs to one "
-                             f"stack: remove it from one of them (or destroy it there first)", "owned-by-another-stack",
-                             address=kind.address(spec.name), origin=spec.origin))
-    return out
+    return [error(f"{kind.type.value} {spec.name!r} is owned by stack {owner!r}; a resource belongs to one stack: "
+                  f"remove it from one of them (or destroy it there first)", "owned-by-another-stack",
+                  address=kind.address(spec.name), origin=spec.origin)
+            for spec in specs if (owner := live.foreign_owners.get(kind.address(spec.name))) is not None]
 
 
 def _unique(kind: AnyKind, specs: Iterable[Declared], diags: list[PlanDiagnostic]) -> dict[str, Declared]:

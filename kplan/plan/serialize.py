@@ -40,8 +40,6 @@ def _combined_from(doc: dict[str, Any]) -> Plan:
                 for key in ("resource_changes", "diagnostics", "not_read")}
         groups.append((name, converter.structure({**doc, **part, "cluster_id": c["cluster_id"], "selection": None,
                                                   "fingerprints": c.get("fingerprints", {})}, Plan)))
-    if not groups:
-        raise KplanError("malformed plan: `clusters` is empty")
     combined = combine(groups)
     selection = converter.structure(doc.get("selection"), Selection | None)  # type: ignore[arg-type]
     return combined if selection is None else replace(combined, selection=selection)
