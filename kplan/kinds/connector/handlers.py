@@ -42,14 +42,11 @@ def _restorable_config(step: PutConnector, image: ConnectorImage, ctx: StepConte
     (`image`), a masked key is taken from the live connector when the step did not change it (`changed`: the keys it
     wrote; None: it replaced everything)."""
     config = dict(_previous(ctx, image).config)
-    lost = []
-    for key, value in config.items():
-        if not is_masked(value):
-            continue
-        if changed is not None and key not in changed and live_config is not None and key in live_config:
-            config[key] = live_config[key]
-        else:
-            lost.append(key)
+    masked = [key for key, value in config.items() if is_masked(value)]
+    kept = {key: live_config[key] for key in masked if changed is not None and key not in changed
+            and live_config is not None and key in live_config}
+    config.update(kept)
+    lost = [key for key in masked if key not in kept]
     if lost:
         raise UndoImpossible(
             f"connector {step.name}'s previous values of {', '.join(sorted(lost))} are secrets, which kplan never "

@@ -314,13 +314,10 @@ def run_secrets(stack: "Stack", live: "LiveState") -> set[str]:
     """The plaintext secret values a run may meet, which its masks cover (the UNIT's `run_secrets`): the declared
     connectors' (a reference resolves into the run's own secrets), and the live connectors' (a before-image may be
     restored)."""
-    values: set[str] = set()
-    for spec in stack.of("connectors"):
-        values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
-                      if not has_secret_ref(v := spec.config[k]))
-    for conn in live.of(ResourceType.CONNECTOR).resources.values():
-        values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
-    return values
+    return ({v for spec in stack.of("connectors") for k in secret_keys(spec.config, declared=spec.sensitive_keys)
+             if not has_secret_ref(v := spec.config[k])}
+            | {conn.config[k] for conn in live.of(ResourceType.CONNECTOR).resources.values()
+               for k in secret_keys(conn.config, recorded=conn.sensitive_keys)})
 
 
 def _trace(text: str, scrub: Scrub) -> Trace:
@@ -340,13 +337,11 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def unmet(self, expect: Mapping[str, Any], current: LiveConnector) -> list[str]:
         """A referenced connector's state and each expected config value as Connect stores it."""
-        out = []
+        out = [f"config {key} is {current.config.get(key, 'unset')}, {value} expected"
+               for key, value in sorted((expect.get("config") or {}).items()) if current.config.get(key) != value]
         state = (current.state or "unknown").lower()
         if expect.get("state") and state != expect["state"]:
-            out.append(f"its state is {state}, {expect['state']} expected")
-        for key, value in sorted((expect.get("config") or {}).items()):
-            if current.config.get(key) != value:
-                out.append(f"config {key} is {current.config.get(key, 'unset')}, {value} expected")
+            out.insert(0, f"its state is {state}, {expect['state']} expected")
         return out
 
     def refusal(self, spec: ConnectorSpec) -> PlanDiagnostic | None:

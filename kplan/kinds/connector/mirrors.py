@@ -149,7 +149,11 @@ def _health(mirror: "MirrorSpec", read: MirrorRead) -> list[Note]:
     """The replicas' lag, the checkpoints' age and each translated group's failover drill (`status` shows them
     too)."""
     out = []
-    lags = lag_by_replica(mirror, read)
+    # replica topic -> the source's end offsets less the replica's, summed over partitions (replicas the target has of
+    # topics the source has; the source not read: none)
+    replicas = read.replicas
+    lags = {mirror.target_name(t): n - replicas[mirror.target_name(t)] for t, n in sorted(read.topics.items())
+            if mirror.target_name(t) in replicas}
     if lags:
         behind = {t: n for t, n in lags.items() if n > 0}
         said = ("every replica is caught up" if not behind else
@@ -166,14 +170,6 @@ def _health(mirror: "MirrorSpec", read: MirrorRead) -> list[Note]:
                 f"{_age(age)} before this read (every {mirror.checkpoint_interval_s} s while a group commits)")
         out.append((INFO, text, "mirror-checkpoint-age"))
     return out + [_failover(mirror, drill(mirror, read, group)) for group in drill_groups(mirror, read)]
-
-
-def lag_by_replica(mirror: "MirrorSpec", read: MirrorRead) -> dict[str, int]:
-    """Replica topic -> the source's end offsets less the replica's, summed over partitions (replicas the target
-    has of topics the source has; the source not read: none)."""
-    replicas, topics = read.replicas, read.topics
-    return {mirror.target_name(t): n - replicas[mirror.target_name(t)] for t, n in sorted(topics.items())
-            if mirror.target_name(t) in replicas}
 
 
 def _age(ms: int) -> str:

@@ -111,16 +111,11 @@ def pin_notes(specs: Mapping[str, ConnectorSpec], changes: Mapping[str, Resource
               refused: frozenset[str] = frozenset()) -> list[PlanDiagnostic]:
     """A note for each update that changes its connector's own pin (`pin_note`), but those `refused` (addresses
     whose pin is an error: nothing will run it)."""
-    out = []
-    current = live.of(ResourceType.CONNECTOR).resources
-    for name, change in changes.items():
-        spec, running = specs.get(name), current.get(name)
-        if spec is None or running is None or change.action != Action.UPDATE or change.address in refused:
-            continue
-        note = pin_note(spec, running, change.attributes, facts_of(live).plugin_versions.get(connect_of(name)))
-        if note is not None:
-            out.append(note)
-    return out
+    current, installed = live.of(ResourceType.CONNECTOR).resources, facts_of(live).plugin_versions
+    notes = [pin_note(specs[name], current[name], change.attributes, installed.get(connect_of(name)))
+             for name, change in changes.items() if name in specs and name in current
+             and change.action == Action.UPDATE and change.address not in refused]
+    return [note for note in notes if note is not None]
 
 
 def pin_note(spec: ConnectorSpec, live: "LiveConnector", attrs: Iterable[AttributeChange],
