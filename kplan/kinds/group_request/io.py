@@ -193,7 +193,7 @@ def delete_share(client: Client, group: str, topics: Sequence[str], who: str | N
 
 
 class GroupRead:
-    """The family's follow-up reads (kplan.kinds.group_request.live: `GroupReads`, `ShareGroupReads`) on the batched
+    """The family's follow-up reads (kplan.kinds.group_request.live: `GroupReads`) on the batched
     reader's admin client, after its read (the topics' partition counts: its metadata)."""
 
     def __init__(self, reader: Any):

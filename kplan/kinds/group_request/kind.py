@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import PlanContext
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.group_request import model
-from kplan.kinds.group_request.live import CONSUMER_PART, SHARE_PART, GroupReads, LiveGroup, ShareGroupReads, group_of
+from kplan.kinds.group_request.live import CONSUMER_PART, SHARE_PART, GroupReads, LiveGroup, group_of
 from kplan.kinds.group_request.model import (
     AGO,
     AT_TIME,
@@ -206,7 +206,6 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
 
     terms: ClassVar[Terms]
     planned_type: type[GroupPlanned]
-    reads: ClassVar[type]  # its follow-up read's Protocol
     kind_state = staticmethod(token_state)  # the follow-up read adds what the cluster has
 
     def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
@@ -222,7 +221,7 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
         destroy: a request is never applied by destroy), or the cluster's `unsupported` problem; a live-state file
         keeps what it says."""
         specs = [] if destroy else pending(stack.of(self.section), live.of(self.type).records)
-        if not specs or not isinstance(reader, self.reads):
+        if not specs or not isinstance(reader, GroupReads):
             return live
         answers, unsupported = self.read(reader, stack, live, specs)
         if unsupported is not None:
@@ -277,7 +276,6 @@ class ConsumerGroupKind(GroupRequestKind):
     terms = model.CONSUMER
     type = ResourceType.CONSUMER_GROUP
     planned_type = GroupPlanned
-    reads = GroupReads
     live_from_json = staticmethod(CONSUMER_PART)
     title = "Consumer groups"
     section = "consumer_groups"
@@ -350,7 +348,6 @@ class ShareGroupKind(GroupRequestKind):
     terms = model.SHARE
     type = ResourceType.SHARE_GROUP
     planned_type = ShareGroupPlanned
-    reads = ShareGroupReads
     live_from_json = staticmethod(SHARE_PART)
     title = "Share groups"
     section = "share_groups"

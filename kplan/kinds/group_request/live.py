@@ -1,4 +1,4 @@
-"""The group-request kinds' live type, their follow-up reads' Protocols and their parts of a live-state document
+"""The group-request kinds' live type, their follow-up reads' Protocol and their parts of a live-state document
 (`kplan.kinds.livejson`: golden tests, unit tests and `kplan plan --live-state`), one per kind
 (`CONSUMER_PART`, `SHARE_PART`: its kind's `live_from_json`).
 
@@ -51,18 +51,13 @@ class LiveGroup:
 
 @runtime_checkable
 class GroupReads(Protocol):
-    """The consumer groups' follow-up read (io.GroupRead; a live-state file's reader has none)."""
+    """The family's follow-up reads (io.GroupRead; a live-state file's reader has none)."""
 
     def consumer_groups(self, queries: Mapping[str, GroupQuery]) -> Mapping[str, Mapping[str, Any]]:
         """group -> {"state", "members", "committed", "targets", "at_ms", "missing_topics", "partitions"}
         (positions as [topic, partition, offset]; partitions: the requested topics' counts), for these groups only:
         one describe for all, one offsets read per group, one list_offsets."""
         ...
-
-
-@runtime_checkable
-class ShareGroupReads(Protocol):
-    """The share groups' follow-up read (io.GroupRead; a live-state file's reader has none)."""
 
     def share_groups(self, queries: Mapping[str, GroupQuery]) -> tuple[Mapping[str, Mapping[str, Any]], str | None]:
         """(group -> as a consumer group's, "committed" its start offsets; None), or ({}, why) on a cluster without

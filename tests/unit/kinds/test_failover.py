@@ -50,6 +50,9 @@ class Reader:
                     "committed": [["main.orders", 0, 3]], "targets": [], "at_ms": None, "missing_topics": [],
                     "partitions": {"main.orders": 2}} for n in queries}
 
+    def share_groups(self, queries):  # the family's read: not asked for consumer groups
+        raise AssertionError(queries)
+
 
 def _plan(tmp_path, mirror="main-dr", read=READ, reader=None):
     path = tmp_path / "stack.yaml"

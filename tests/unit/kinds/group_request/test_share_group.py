@@ -118,6 +118,9 @@ class _Reader:
         self.asked = queries
         return self.answer
 
+    def consumer_groups(self, queries):  # the family's read: not asked for share groups
+        raise AssertionError(queries)
+
 
 def test_the_follow_up_reads_only_pending_requests_and_keeps_the_clusters_refusal(tmp_path):
     from builders import live_state
