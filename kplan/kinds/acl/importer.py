@@ -39,15 +39,11 @@ def acl_entry(principal: str, bindings: Iterable[AclBinding], notes: list[str]) 
     entry: dict[str, Any] = {"principal": principal}
     # the allow rows, then the deny rows, each in the bindings' order
     for (permission, resource, pattern, name, host), operations in sorted(groups.items(), key=lambda g: g[0][0]):
-        row: dict[str, Any] = {"resource": resource}
-        if resource != "cluster":
-            row["name"] = name
-        if pattern != "literal":
-            row["pattern"] = pattern
-        row["operations"] = sorted(set(operations))
-        if host != "*":
-            row["host"] = host
-        entry.setdefault(permission.lower(), []).append(row)
+        # the cluster's name, a literal pattern and any host ("*") are what an entry means unless it says
+        row = {"resource": resource, "name": None if resource == "cluster" else name,
+               "pattern": None if pattern == "literal" else pattern, "operations": sorted(set(operations)),
+               "host": None if host == "*" else host}
+        entry.setdefault(permission.lower(), []).append({k: v for k, v in row.items() if v is not None})
     return entry
 
 

@@ -35,12 +35,11 @@ class AclRead(AdminRead):
         try:
             found = self.ctx.answer(self.future)
         except Exception as e:  # noqa: BLE001
-            name = kafka_error_name(e)
-            if name == "SECURITY_DISABLED":
-                return {}, Problem.SECURITY_DISABLED
-            if name == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, Problem.NOT_AUTHORIZED
-            raise unreachable(self.ctx.cluster, e) from e
+            problem = {"SECURITY_DISABLED": Problem.SECURITY_DISABLED,
+                       "CLUSTER_AUTHORIZATION_FAILED": Problem.NOT_AUTHORIZED}.get(kafka_error_name(e))
+            if problem is None:
+                raise unreachable(self.ctx.cluster, e) from e
+            return {}, problem
         by_principal: dict[str, set] = {}
         for k in found or ():
             principal, binding = from_kafka(k)

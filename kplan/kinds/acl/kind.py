@@ -227,12 +227,7 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
         others = set(current.bindings) - ours
         attrs = sorted([_attr(b, AttrKind.REMOVE) for b in ours]
                        + [_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE) for b in others], key=lambda a: a.path)
-        if not ours:
-            action = Action.NOOP
-        elif others:
-            action = Action.UPDATE
-        else:
-            action = Action.DELETE
+        action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
         return ResourceChange(
             address=f"{ACL.value}.{current.name}", type=ACL, name=current.name, action=action,
             before=acl_repr(current.name, current.bindings), after=acl_repr(current.name, others) if others else None,

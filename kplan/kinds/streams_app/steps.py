@@ -90,13 +90,8 @@ def build_streams_app_steps(plan: Plan, stack: Stack, live: LiveState) -> list[P
     delete = [(c.name, AclArgs(p, b)) for c, pl in apps for p, b in pl.delete]
     topics = tuple(t for _, pl in apps for t in pl.create_topics)
     gone = tuple(t for _, pl in apps for t in pl.delete_topics)
-    out = []
-    if topics:
-        out.append(Planned(CreateInternalTopics(topics)))
-    if create:
-        out.append(Planned(CreateStreamsAppAcls(tuple(sorted({n for n, _ in create})), tuple(a for _, a in create))))
-    if delete:
-        out.append(Planned(DeleteStreamsAppAcls(tuple(sorted({n for n, _ in delete})), tuple(a for _, a in delete))))
-    if gone:
-        out.append(Planned(DeleteInternalTopics(gone)))
-    return out
+    steps = (CreateInternalTopics(topics),
+             CreateStreamsAppAcls(tuple(sorted({n for n, _ in create})), tuple(a for _, a in create)),
+             DeleteStreamsAppAcls(tuple(sorted({n for n, _ in delete})), tuple(a for _, a in delete)),
+             DeleteInternalTopics(gone))
+    return [Planned(s) for s, wanted in zip(steps, (topics, create, delete, gone)) if wanted]

@@ -272,13 +272,10 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         given = mirrored(declared, live)[0]
         declared.update(given)
         out = registration_notes(changes, given, live, stack.cluster.schema_registry_url)
-        for name, recorded in sorted(live.of(SUBJECT).records.items()):
-            current = live.of(SUBJECT).resources.get(name)
-            if current is not None and name in live.of(SUBJECT).owned:
-                d = registered_outside(name, current, recorded, declared.get(name), changes.get(name))
-                if d is not None:
-                    out.append(d)
-        return out
+        subjects = live.of(SUBJECT)
+        return out + [d for name, recorded in sorted(subjects.records.items())
+                      if (current := subjects.resources.get(name)) is not None and name in subjects.owned
+                      and (d := registered_outside(name, current, recorded, declared.get(name), changes.get(name)))]
 
     def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
                        all_changes: Mapping[str, ResourceChange], live: LiveState,

@@ -118,14 +118,9 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
         else:
             upserts += wanted
             removals += gone
-    out = []
-    if create:
-        out.append(Planned(CreateUsers(tuple(sorted(create)))))
-    if upserts or removals:
-        out.append(Planned(AlterUsers(tuple(sorted(upserts)), tuple(sorted(removals)))))
-    if deletions:
-        out.append(Planned(DeleteUsers(tuple(sorted(deletions)), tuple(sorted(restore)))))
-    return out
+    steps = (CreateUsers(tuple(sorted(create))), AlterUsers(tuple(sorted(upserts)), tuple(sorted(removals))),
+             DeleteUsers(tuple(sorted(deletions)), tuple(sorted(restore))))
+    return [Planned(s) for s, wanted in zip(steps, (create, upserts or removals, deletions)) if wanted]
 
 
 def _restorable(gone: list[Removal], spec: UserSpec | None, live: LiveState) -> list[Credential]:

@@ -83,10 +83,9 @@ class RegistryWriter:
 
     def _body(self, subject: str, schema: str, schema_type: str,
               references: Sequence[SchemaReference]) -> dict[str, Any]:
-        refs = []
-        for r in references:
-            version = r.version if r.version is not None else self._latest(r.subject, subject)
-            refs.append({"name": r.name, "subject": r.subject, "version": version})
+        refs = [{"name": r.name, "subject": r.subject,
+                 "version": r.version if r.version is not None else self._latest(r.subject, subject)}
+                for r in references]
         return {"schema": schema, "schemaType": schema_type, "references": refs}
 
     def _latest(self, referenced: str, subject: str) -> int:
