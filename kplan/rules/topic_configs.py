@@ -176,37 +176,33 @@ def _check_value(spec: TopicConfigKey, value: str) -> str | None:
             return f"must be at most {int(spec.maximum)} (got {n})"
         if n > upper:
             return f"must be at most {upper} (got {n})"
-        return None
-    if t == "double":
+    elif t == "double":
         try:
             x = float(value)
         except ValueError:
             return f"must be a number (got {value!r})"
         if x != x or (spec.minimum is not None and x < spec.minimum) or (spec.maximum is not None and x > spec.maximum):
             return f"must be between {spec.minimum:g} and {spec.maximum:g} (got {value})"
-        return None
-    if t == "boolean":
+    elif t == "boolean":
         if value not in ("true", "false"):
             return f"must be true or false (got {value!r})"
-        return None
-    if t == "string":
+    elif t == "string":
         if spec.choices and value not in spec.choices:
             hint = did_you_mean(value, spec.choices)
             return f"must be one of {', '.join(spec.choices)} (got {value!r}){hint}"
-        return None
-    # list
-    items = [i for i in value.split(",")] if value else []
-    if any(not i for i in items):
-        return f"must be a comma-separated list without empty items (got {value!r})"
-    if spec.choices:
-        bad = [i for i in items if i not in spec.choices]
-        if bad:
-            hint = did_you_mean(bad[0], spec.choices)
-            return f"items must be among {', '.join(spec.choices)} (got {bad[0]!r}){hint}"
-        if len(set(items)) != len(items):
-            return f"must not repeat an item (got {value!r})"
-    if spec.name.endswith("throttled.replicas") and value not in ("", "*"):
-        bad = [i for i in items if not _REPLICA_RE.match(i)]
-        if bad:
-            return f"must be '*' or a list of partition:broker pairs like 0:101,1:102 (got {bad[0]!r})"
+    else:  # list
+        items = value.split(",") if value else []
+        if any(not i for i in items):
+            return f"must be a comma-separated list without empty items (got {value!r})"
+        if spec.choices:
+            bad = [i for i in items if i not in spec.choices]
+            if bad:
+                hint = did_you_mean(bad[0], spec.choices)
+                return f"items must be among {', '.join(spec.choices)} (got {bad[0]!r}){hint}"
+            if len(set(items)) != len(items):
+                return f"must not repeat an item (got {value!r})"
+        if spec.name.endswith("throttled.replicas") and value not in ("", "*"):
+            bad = [i for i in items if not _REPLICA_RE.match(i)]
+            if bad:
+                return f"must be '*' or a list of partition:broker pairs like 0:101,1:102 (got {bad[0]!r})"
     return None
