@@ -225,11 +225,8 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, 
     done: list[tuple[Cluster, Journal, Built, ClusterOutcome]] = []
     for n, (c, (live, _), built) in enumerate(zip(clusters, planned, builts)):
         name = c.stack.cluster_name or "?"
-        if result.failed:
-            result.outcomes.append(ClusterOutcome(name, None, skipped=bool(built.steps)))
-            continue
-        if not built.steps:
-            result.outcomes.append(ClusterOutcome(name, None))
+        if result.failed or not built.steps:  # skipped: the run stopped (a cluster failed) before its steps
+            result.outcomes.append(ClusterOutcome(name, None, skipped=bool(result.failed and built.steps)))
             continue
         if several:
             print(f"── cluster {name} ({c.cluster_id}):", file=out, flush=True)
