@@ -47,9 +47,7 @@ def parse_duration_ms(text: str) -> int:
         return int(s)
     if not _DURATION_RE.match(s):
         raise UnitError(f"invalid duration {s!r}: use e.g. 500ms, 30s, 15m, 12h, 7d, 2w or a number of milliseconds")
-    total = Decimal(0)
-    for number, unit in _DURATION_PART.findall(s):
-        total += Decimal(number) * _DURATION_UNITS_MS[unit]
+    total = sum((Decimal(number) * _DURATION_UNITS_MS[unit] for number, unit in _DURATION_PART.findall(s)), Decimal(0))
     if total != total.to_integral_value():
         raise UnitError(f"invalid duration {s!r}: it is not a whole number of milliseconds")
     return int(total)
