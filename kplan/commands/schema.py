@@ -15,17 +15,13 @@ import click
 NAMES = ("stack", "plan", "policy")
 
 
-def schema_resource(name: str):
-    """The packaged schema file (a Traversable; a real path when kplan is installed from a wheel or a checkout)."""
-    return resources.files("kplan").joinpath("schemas", f"{name}.schema.json")
-
-
 @click.command("schema")
 @click.argument("name", type=click.Choice(NAMES), default="stack")
 @click.option("--path", "show_path", is_flag=True, help="Print the schema file's path instead of its content.")
 def schema_command(name, show_path):
     """Print the stack (default), plan or policy-file JSON Schema shipped with this kplan, or its path (--path)."""
-    resource = schema_resource(name)
+    # the packaged file (a Traversable; a real path when kplan is installed from a wheel or a checkout)
+    resource = resources.files("kplan").joinpath("schemas", f"{name}.schema.json")
     if show_path:
         click.echo(str(resource))
     else:
