@@ -103,19 +103,13 @@ def refined(entry: dict, generated: Mapping[str, str], connector: LiveConnector,
     """The candidate with `connector.config` holding what the expansion (`generated`: the loaded connector's
     config) does not produce as Connect has it: live keys it lacks or sets otherwise, and `null` for generated keys
     the live connector does not have (a null removes a key in a merge)."""
-    extra: dict = {}
     live = connector.config
-    for key in sorted(live):
-        if key not in _CARRIED and generated.get(key) != live[key]:
-            extra[key] = written_value(connector.name, key, live[key], variables, f"CDC source {connector.name}")
-    for key in sorted(generated):
-        if key not in live and key not in ("name", "tasks.max"):
-            extra[key] = None
+    extra: dict = {key: written_value(connector.name, key, live[key], variables, f"CDC source {connector.name}")
+                   for key in sorted(live) if key not in _CARRIED and generated.get(key) != live[key]}
+    extra.update({key: None for key in sorted(generated) if key not in live and key not in ("name", "tasks.max")})
     if not extra:
         return entry
-    connector_settings = dict(entry.get("connector", {}))
-    connector_settings["config"] = extra
-    return {**entry, "connector": connector_settings}
+    return {**entry, "connector": {**entry.get("connector", {}), "config": extra}}
 
 
 def metadata_differs(candidate: Stack, recorded: Mapping[str, Meta]) -> list[str]:
