@@ -71,11 +71,9 @@ def _project(source: Source, node, prefix_parts: list[str], project: Any, doc: d
         acls.grant(connector.get("principal"), "cluster", "kafka-cluster", "CREATE", at)
         acls.grant(connector.get("principal"), "group", str(connector.get("group") or "connect-cluster"), "READ", at)
         _reads_writes(acls, connector, at)
-    for key in ("schemas", "rbac"):
-        if project.get(key):
-            unmapped.append(Unmapped(at, f"project {project['name']}: {key}", "kplan imports schemas from the "
-                                     "registry (kplan import --schema-registry URL) and writes Kafka ACLs, not "
-                                     "Confluent RBAC"))
+    unmapped += [Unmapped(at, f"project {project['name']}: {key}", "kplan imports schemas from the registry (kplan "
+                          "import --schema-registry URL) and writes Kafka ACLs, not Confluent RBAC")
+                 for key in ("schemas", "rbac") if project.get(key)]
 
 
 def _maybe_prefix(name: Any, operation: str | tuple[str, ...], at: str) -> tuple[str, str | tuple[str, ...], str, str]:

@@ -118,9 +118,8 @@ def _cluster(source: Source, node, doc: dict, name: str, unmapped: list, variabl
     if isinstance(spec.get("clusterID"), str) and spec["clusterID"]:
         cluster["id"] = spec["clusterID"]  # kplan's pin: every command refuses another cluster
     cluster["bootstrap_servers"] = ",".join(addrs)
-    for key, why in _CLUSTER_UNMAPPED.items():
-        if spec.get(key) not in (None, "", [], 0):
-            unmapped.append(Unmapped(where(source, node, "spec", key), f"cluster {name}: {key}", why))
+    unmapped += [Unmapped(where(source, node, "spec", key), f"cluster {name}: {key}", why)
+                 for key, why in _CLUSTER_UNMAPPED.items() if spec.get(key) not in (None, "", [], 0)]
     client = _client(source, node, spec, name, unmapped, variables)
     if client:
         cluster["client"] = client
@@ -200,9 +199,8 @@ def _topic(source: Source, node, doc: dict, cluster: str, unmapped: list) -> dic
                                  f"{placement['strategy']}", "kplan keeps the replicas the cluster has and places "
                                  "new ones by Kafka's default; `kplan plan --rebalance` balances replicas and leaders "
                                  "across brokers (docs/rebalance.md)"))
-    for key, why in _TOPIC_UNMAPPED.items():
-        if spec.get(key):
-            unmapped.append(Unmapped(where(source, node, "spec", key), f"topic {name}: {key}", why))
+    unmapped += [Unmapped(where(source, node, "spec", key), f"topic {name}: {key}", why)
+                 for key, why in _TOPIC_UNMAPPED.items() if spec.get(key)]
     if meta.get("consumers"):
         unmapped.append(Unmapped(where(source, node, "meta", "consumers"), f"topic {name}: consumers",
                                  "kplan reads the groups consuming a topic from the cluster when a plan disrupts it "
