@@ -81,5 +81,4 @@ def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
         (c.before or {}).get("state") != "stopped")
     if group is None or not (c.action == Action.DELETE or stopped):
         return {}
-    how = "deleted" if c.action == Action.DELETE else "stopped"
-    return {group: f"this stack's connector {c.name}, {how} first"}
+    return {group: f"this stack's connector {c.name}, {'deleted' if c.action == Action.DELETE else 'stopped'} first"}

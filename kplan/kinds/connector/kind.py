@@ -209,8 +209,6 @@ def _resolve(spec: ConnectorSpec, ctx: PlanContext) -> tuple[dict[str, str | Non
 
 def _new_tables(spec: ConnectorSpec, current: Mapping[str, str]) -> list[str]:
     """CDC tables the stack captures that the live connector's include list does not name yet."""
-    if not spec.captured_tables:
-        return []
     live_tables = {t.strip() for t in current.get("table.include.list", "").split(",") if t.strip()}
     return [t for t in spec.captured_tables if t not in live_tables]
 

@@ -77,8 +77,7 @@ def flow_notes(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
             notes.append((WARNING, f"mirror {mirror.name!r}: {read.copied_problem}; under the identity policy they say "
                           f"which topics on {mirror.target_alias} are its replicas, so this plan lists none there as "
                           "an orphan and prunes none", "mirror-replicas-unknown"))
-        needed = max(mirror.factors())
-        if live.broker_count and needed > live.broker_count:
+        if live.broker_count and max(mirror.factors()) > live.broker_count:
             said = ("its replication_factor" if mirror.replication_factor is not None else
                     "MirrorMaker's default replication factors (2 for replicas, 3 for its own topics)")
             notes.append((ERROR, f"mirror {mirror.name!r} creates topics on {mirror.target_alias} with {said}, but it "

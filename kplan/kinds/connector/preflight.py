@@ -162,8 +162,5 @@ def check_mysql(facts: MyFacts, tables: tuple[str, ...]) -> list[Finding]:
         out.append(Finding(f"user {facts.user} lacks {', '.join(missing)}, which Debezium needs; run: GRANT "
                            f"{', '.join(missing)} ON *.* TO {facts.user};", "cdc-privileges"))
     names = sorted(facts.tables)
-    for t in tables:
-        if t not in facts.tables:
-            out.append(Finding(f"table {t} does not exist in the database{did_you_mean(t, names)}",
-                               "cdc-table-missing", t))
-    return out
+    return out + [Finding(f"table {t} does not exist in the database{did_you_mean(t, names)}", "cdc-table-missing", t)
+                  for t in tables if t not in facts.tables]

@@ -45,7 +45,6 @@ def wants_restart(spec: ConnectorSpec, live: LiveConnector | None) -> bool:
 
 def failure_notes(spec: ConnectorSpec, live: LiveConnector, scrub: Scrubber, *, updated: bool) -> list[PlanDiagnostic]:
     """What failed (each instance and its trace's first line), and what apply does about it."""
-    addr = address_of(ResourceType.CONNECTOR, spec.name)
     what = []
     if live.state == FAILED:
         what.append(f"the connector FAILED: {failure_line(live.trace, scrub)}")
@@ -55,7 +54,7 @@ def failure_notes(spec: ConnectorSpec, live: LiveConnector, scrub: Scrubber, *, 
            else "apply restarts only its failed instances")
     return [PlanDiagnostic(Severity.INFO, f"connector {spec.name!r} ({'; '.join(what)}): {how} (restart_failed) and "
                            "waits until the connector and every task are RUNNING", "connector-restart",
-                           address=addr, origin=spec.origin)]
+                           address=address_of(ResourceType.CONNECTOR, spec.name), origin=spec.origin)]
 
 
 def restart_change(spec: ConnectorSpec, live: LiveConnector, before: Mapping[str, Any], after: Mapping[str, Any],
