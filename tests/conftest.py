@@ -152,13 +152,13 @@ def pytest_runtest_protocol(item, nextitem):
 def _forget_known_secrets():
     """The run-wide known secret values (kplan.secrets.KNOWN) are per process: each test starts with none."""
     from kplan.secrets import KNOWN
-    from kplan.stackfile.secret_run import forget
+    from kplan.stackfile.secret_run import _RAN
 
     KNOWN.clear()
-    forget()  # and the secret commands' values, cached per process (one run)
+    _RAN.clear()  # and the secret commands' values, cached per process (one run)
     yield
     KNOWN.clear()
-    forget()
+    _RAN.clear()
 
 
 @pytest.fixture(autouse=True)

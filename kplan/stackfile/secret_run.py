@@ -35,12 +35,6 @@ def run_secret_command(command: SecretCommand, environ: Mapping[str, str]) -> st
     return value
 
 
-def forget() -> None:
-    """Forget every command's value (tests; a long-lived process between runs)."""
-    with _LOCK:
-        _RAN.clear()
-
-
 def _run(command: SecretCommand, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
     what = f"secret command {command.name}" + (f" ({command.origin})" if command.origin else "")
     hidden = "its output is not shown: it may hold the secret"

@@ -18,7 +18,7 @@ from kplan.model.desired import SecretCommand
 from kplan.secrets import KNOWN, MASK, scrub, secret_ref_problem
 from kplan.stackfile import StackError, load_stack
 from kplan.stackfile.references import resolve_references, resolve_stack_secrets
-from kplan.stackfile.secret_run import forget, run_secret_command
+from kplan.stackfile.secret_run import _RAN, run_secret_command
 
 SECRET = "cmd-canary-s3cret-4711"
 
@@ -63,7 +63,7 @@ def test_it_runs_once_per_run_however_often_it_is_resolved(tmp_path):
         secrets = resolve_references(["${secret:cmd:vault}", "a=${secret:cmd:vault}"], os.environ, {"vault": c})
         assert secrets.substitute("p=${secret:cmd:vault}") == f"p={SECRET}"
     assert count.read_text() == "x"
-    forget()  # a new run
+    _RAN.clear()  # a new run
     run_secret_command(c, os.environ)
     assert count.read_text() == "xx"
 
