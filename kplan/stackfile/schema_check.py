@@ -5,7 +5,8 @@ It answers only "valid for sure" (True) or "not known to be valid" (False); on F
 which finds the exact errors and words them. So the check may be stricter than the schema, never looser: any
 keyword it does not know makes every document that reaches that part of the schema "not known to be valid". The
 keywords it knows are those the stack and policy schemas use (type, properties, required, items, pattern, enum,
-const, if/then/else, anyOf/allOf/oneOf/not, bounds, propertyNames, uniqueItems, local `$ref`s); `format` is an
+const, if/then/else, anyOf/allOf/not, bounds, propertyNames, uniqueItems, local `$ref`s; not oneOf: "exactly one"
+needs a branch proved invalid, which this check cannot do); `format` is an
 annotation, as for kplan's jsonschema validators (made without a format checker). A unit test runs both over
 every stack the tests know, mutated, and fails if this says valid where jsonschema finds an error.
 
@@ -227,9 +228,6 @@ class SchemaCheck:
     def _k_allOf(self, arg, _schema):
         subs = [self.node(s) for s in arg]
         return lambda value: all(s(value) for s in subs)
-
-    def _k_oneOf(self, _arg, _schema):
-        return None  # "exactly one" needs a branch proved invalid, which this check cannot do: left to jsonschema
 
     def _k_not(self, arg, _schema):
         # `not X` is valid when X surely fails; only a few shapes of X, whose check is exact, are proved to fail here
