@@ -114,9 +114,7 @@ class CheckedSchema:
 
     @cached_property
     def validator(self):
-        from jsonschema import Draft202012Validator
-
-        return Draft202012Validator(self.schema)
+        return _validator_of(self.schema)
 
 
 STACK = CheckedSchema(lambda: inline_refs(strict_schema(load_schema())))
