@@ -395,15 +395,13 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
     names = {d.root["stack"] for d in docs if isinstance(d.root.get("stack"), str)}
     if len(sections) != 1 or len(names) != 1 or not isinstance(sections[0], dict):
         return
-    overlay: dict = {}
-    overlay_commands = None
-    if environment is not None:
-        envs = [d.root["environments"] for d in docs if isinstance(d.root.get("environments"), dict)]
-        bodies = [e[environment] for e in envs if isinstance(e.get(environment), dict)]
-        if len(bodies) > 1:
-            return
-        overlay = as_dict(bodies[0].get("cluster")) if bodies else {}
-        overlay_commands = bodies[0].get("secret_commands") if bodies else None
+    # the selected environment's overlays (none without one: an environment's name is a text, never None)
+    bodies = [e[environment] for d in docs
+              if isinstance(e := d.root.get("environments"), dict) and isinstance(e.get(environment), dict)]
+    if len(bodies) > 1:
+        return
+    overlay = as_dict(bodies[0].get("cluster")) if bodies else {}
+    overlay_commands = bodies[0].get("secret_commands") if bodies else None
     merged = deep_merge(sections[0], overlay, scratch, Loc("<preview>", 0, 0))
     if not cluster_section_valid(merged):
         return
