@@ -26,11 +26,10 @@ from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
 
 
-def converter_config(fmt: object, registry_url: str | None, access: ConnectAccess, loc: Loc, name: str,
+def converter_config(fmt: str | dict, registry_url: str | None, access: ConnectAccess, loc: Loc, name: str,
                      diags: Diagnostics) -> dict[str, str]:
     """The connector config keys `format` generates ({} for json); one located error when it cannot be done."""
-    kind, converter = (fmt, None) if isinstance(fmt, str) else (
-        (fmt.get("type"), fmt.get("converter")) if isinstance(fmt, dict) else (None, None))
+    kind, converter = (fmt, None) if isinstance(fmt, str) else (fmt.get("type"), fmt.get("converter"))
     if kind in (None, "json"):
         return {}
     if not registry_url:

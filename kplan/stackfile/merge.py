@@ -103,11 +103,9 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
             items = root.get(key)
             if isinstance(items, list):
                 c.lists[key].extend(zip(items, smap.item_locs(items)))
-        dirs = root.get("template_dirs")
-        if isinstance(dirs, list):
-            base = os.path.dirname(doc.file)
-            for i, d in enumerate(dirs):
-                if isinstance(d, str):
-                    c.template_dirs.append((os.path.normpath(os.path.join(base, d)), smap.value_loc(dirs, i)))
+        dirs = root.get("template_dirs") or ()  # texts: the schema passed them
+        base = os.path.dirname(doc.file)
+        for i, d in enumerate(dirs):
+            c.template_dirs.append((os.path.normpath(os.path.join(base, d)), smap.value_loc(dirs, i)))
     return c
 
