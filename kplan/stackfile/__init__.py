@@ -29,10 +29,6 @@ class StackError(KplanError):
         self.diagnostics = list(diagnostics)
         super().__init__("\n".join(d.located() for d in self.diagnostics) or "invalid stack")
 
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
     def lines(self) -> list[str]:
         """Every problem as a command prints it, one a line, each error marked `Error:`."""
         return [f"Error: {d.located()}" if d.is_error else d.located() for d in self.diagnostics] or [f"Error: {self}"]
@@ -41,12 +37,8 @@ class StackError(KplanError):
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
                    template_dirs: Sequence = (), environments_out: list | None = None, on_cluster=None,
                    with_policy: bool = False) -> "tuple[Stack | None, list[Diagnostic]]":
-    """Load and check a stack; returns (Stack or None if any error, every diagnostic incl. warnings).
-
-    `environ` (default os.environ) supplies ${VAR} values; `template_dirs` are searched for CDC engine
-    templates before the built-in ones; `environments_out` (a list) receives the environments it declares;
-    `on_cluster` is called early with a `ClusterPreview` (see kplan.stackfile.pipeline.validate_stack);
-    `with_policy` also checks the stack's policy rules (an error-level violation: no Stack)."""
+    """Load and check a stack: kplan.stackfile.pipeline.validate_stack (its parameters are said there), imported
+    only now, so that importing this package stays cheap."""
     from kplan.stackfile.pipeline import validate_stack as _validate
 
     return _validate(path, environment, environ, template_dirs, environments_out, on_cluster, with_policy)

@@ -217,7 +217,7 @@ def test_diagnostic_format():
 def test_stack_error_lists_every_diagnostic():
     e = StackError([Diagnostic.at("a", 1, 1, "x", "one"), Diagnostic.at("a", 2, 1, "y", "two", "warning")])
     assert str(e) == "a:1:1: x: one\na:2:1: warning: y: two"
-    assert [d.message for d in e.errors] == ["one"]
+    assert e.lines() == ["Error: a:1:1: x: one", "a:2:1: warning: y: two"]  # the errors marked (no `errors` list)
     assert e.exit_code == 1
 
 

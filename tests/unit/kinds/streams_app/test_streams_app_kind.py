@@ -79,7 +79,7 @@ def test_the_section_refuses_with_one_located_line(tmp_path, body, message):
     with pytest.raises(StackError) as e:
         _load(tmp_path, body)
     assert any(message in d.message and d.origin.file.endswith("s.yaml") and d.origin.line >= 4
-               for d in e.value.errors), e.value
+               for d in e.value.diagnostics if d.is_error), e.value
 
 
 def test_a_managed_application_loads_with_its_topics(tmp_path):
