@@ -26,8 +26,7 @@ def build_connects(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics
     `connect_url`), or as a map of names to the same settings (each a mapping)."""
     connect = c.get("connect")
     cloc = smap.value_loc(c, "connect") or loc
-    if not (isinstance(connect, dict) and connect and "url" not in connect
-            and all(isinstance(v, dict) for v in connect.values())):
+    if not isinstance(connect, dict) or "url" in connect:  # not a map of names (the schema passed one form)
         shorthand = c.get("connect_url")
         if shorthand is not None and connect is not None:
             diags.error(cloc, "cluster sets both connect_url and connect: keep connect (its url) and remove "

@@ -172,8 +172,5 @@ def _overrides(entry: dict, keys: list, smap: SourceMap, diags: Diagnostics) -> 
 
 def _size(node) -> int:
     """Values in a tree (containers and scalars), for the expansion's limit."""
-    if isinstance(node, dict):
-        return 1 + sum(_size(v) for v in node.values())
-    if isinstance(node, list):
-        return 1 + sum(_size(v) for v in node)
-    return 1
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    return 1 + sum(map(_size, children))
