@@ -1,7 +1,7 @@
 """The resource kinds: one folder per kind (`kplan/kinds/<kind>/`: its planning and status in `kind.py`, its typed
 apply steps and builder in `steps.py`, their run/undo in `handlers.py`, its stack section in `section.py`) or per
 family of kinds written once (`UNIT_MODULES`), each registered once by its `UNIT` (`kplan.kinds.unit.KindUnit`);
-beside them the toolkit they share (`base`, `step`, `handler`, `ports`, `planned`). The order of `UNITS` is the
+beside them the toolkit they share (`base`, `step`, `handler`, `planned`, ...). The order of `UNITS` is the
 order of plans and reports. See docs/architecture.md for what adding a kind takes."""
 
 from __future__ import annotations

@@ -109,12 +109,8 @@ def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
     first) or stops, a Kafka Streams application it removes (its group is its application.id; its READ on it is
     deleted first, with its other ACLs). The consumer guard shows them so and does not count them."""
     taken = {u.kind.type: u.takes_groups for u in UNITS if u.takes_groups is not None}
-    out: dict[str, str] = {}
-    for c in plan.changes:
-        takes = taken.get(c.type)
-        if takes is not None:
-            out.update(takes(c, live))
-    return out
+    return {group: what for c in plan.changes if (takes := taken.get(c.type)) is not None
+            for group, what in takes(c, live).items()}
 
 
 def _forgotten(stack: Stack, live: LiveState, diags: list[PlanDiagnostic]) -> dict[str, Forget]:
