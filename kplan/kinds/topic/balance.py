@@ -78,10 +78,7 @@ def _place(parts: list[list[int]], brokers: Sequence[int], racks: Racks) -> None
 
 def _spread_replicas(parts: list[list[int]], brokers: Sequence[int], racks: Racks) -> None:
     load = _load(parts, brokers)
-    while True:
-        move = _one_move(parts, brokers, racks, load)
-        if move is None:
-            return
+    while (move := _one_move(parts, brokers, racks, load)) is not None:
         p, i, dst = move
         load[parts[p][i]] -= 1
         load[dst] += 1
