@@ -65,15 +65,13 @@ def _disruption(c: ResourceChange, lt: LiveTopic) -> Disruption | None:
     because: list[str] = []
     if p.partitions is not None and p.partitions > lt.partitions:
         because.append("partitions")
-    cut = None
     for key in ("retention.ms", "retention.bytes"):
         if key in p.set_config and _shorter(p.set_config[key], lt.effective.get(key)):
             because.append(key)
-            if key == "retention.ms":
-                cut = int(p.set_config[key])
     if "cleanup.policy" in p.unset_config or (
             "cleanup.policy" in p.set_config and p.set_config["cleanup.policy"] != lt.effective.get("cleanup.policy")):
         because.append("cleanup.policy")
+    cut = int(p.set_config["retention.ms"]) if "retention.ms" in because else None
     return Disruption(tuple(because), lt.partitions, cut) if because else None
 
 
