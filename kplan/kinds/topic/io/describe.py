@@ -132,9 +132,8 @@ def through_wire(conf: Mapping[str, Any], timeout_s: float, what: str, call) -> 
 
 def worker_count(n_names: int) -> int:
     """How many worker processes to use for `n_names` topics: none below the threshold or on one core."""
-    if n_names < WORKER_THRESHOLD:
-        return 0
-    return min(MAX_WORKERS, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
+    cores = os.cpu_count() or 1
+    return min(MAX_WORKERS, cores) if n_names >= WORKER_THRESHOLD and cores > 1 else 0
 
 
 def describe_in_workers(conf: Mapping[str, Any], names: list[str], timeout_s: float, who: str | None,
