@@ -78,8 +78,6 @@ def existing_topics(admin, names: Collection[str], timeout_s: float) -> set[str]
     collision) proves nothing either way and counts as absent: plan-time validation reports it."""
     from confluent_kafka.admin import NewTopic
 
-    if not names:
-        return set()
     futures = in_batches(list(names), lambda n: 2, lambda batch: admin.create_topics(
         [NewTopic(n, 1) for n in batch], validate_only=True, request_timeout=timeout_s))
     found = set()
