@@ -146,7 +146,7 @@ class FakeWriter:
     def cancel_reassignments(self, topics):
         self.calls.append("cancel_reassignments")
 
-    def replication_throttle(self, topics, rate, brokers=None):
+    def replication_throttle(self, topics, rate, brokers):
         self.calls.append("set_replication_throttle" if rate else "clear_replication_throttle")
 
     def elect_preferred_leaders(self, partitions):

@@ -294,13 +294,12 @@ class TopicWrites(Reassignments):
         delay = 0.05
         while True:
             listed = self._metadata_of(names, led=False)
-            left = set(listed)
-            if not left:
+            if not listed:
                 return
             if deadline is None:  # the window grows with the partitions listed at first
                 deadline = start + self._verify_window(sum(p for p, _ in listed.values()))
             if time.monotonic() > deadline:
-                raise WriteError("topics still listed after deletion: " + name_list(sorted(left), 10))
+                raise WriteError("topics still listed after deletion: " + name_list(sorted(listed), 10))
             time.sleep(delay)
             delay = min(0.5, delay * 1.5)
 
@@ -315,14 +314,13 @@ class TopicWrites(Reassignments):
         self.kafka.attempts.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
                                   "electing preferred leaders")
 
-    def replication_throttle(self, topics: Sequence[str], rate: int | None, brokers: Sequence[int] | None = None
-                             ) -> None:
-        """Limit the replication of `topics` (all their replicas: `*`) to `rate` bytes/s on `brokers` (None:
-        every broker); a rate of None takes the limit away."""
+    def replication_throttle(self, topics: Sequence[str], rate: int | None, brokers: Sequence[int]) -> None:
+        """Limit the replication of `topics` (all their replicas: `*`) to `rate` bytes/s on `brokers`; a rate of
+        None takes the limit away."""
         broker = {k: None if rate is None else str(rate) for k in self._BROKER_RATES}
         topic = {k: None if rate is None else "*" for k in self._TOPIC_THROTTLED}
         ids = [str(b) for b in self.kafka.admin.list_topics(timeout=self.kafka.request_timeout()).brokers
-               if brokers is None or b in brokers]
+               if b in brokers]
         # librdkafka sends a broker's configs to that broker: one broker resource per request
         requests = [[altered("BROKER", b, broker)] for b in ids]
         requests.append([altered("TOPIC", t, topic) for t in topics])

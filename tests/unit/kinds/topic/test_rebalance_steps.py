@@ -19,7 +19,7 @@ STEP = ReassignReplicas({"orders": ((3, 1), (2, 3))}, {"orders": ((1, 2), (2, 1)
 
 
 class Recording(FakeWriter):
-    def replication_throttle(self, topics, rate, brokers=None):
+    def replication_throttle(self, topics, rate, brokers):
         self.calls.append(("throttle", tuple(topics), rate, tuple(brokers or ())) if rate is not None
                           else ("clear", tuple(topics), tuple(brokers or ())))
 
