@@ -143,6 +143,7 @@ class KafkaReader:
         for (name, (_, sections)), names in zip(requests.items(), wanted_names):
             ownership = ownerships[name]
             record = ownership if ownership is not None else Ownership()
+            run = record.run  # an apply of this stack under way, or one that died unfinished
             mine = dict(answers) if len(requests) == 1 else own_answers(
                 answers, primary, names, record, metadata, frozenset(s for s in OWN_READS
                                                                      if s not in sections and not record.owned(s)))
@@ -150,7 +151,8 @@ class KafkaReader:
                 cluster_id=cluster_id,
                 broker_count=broker_count,
                 all_topic_names=frozenset(metadata),
-                unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
+                unfinished_run=(f"run {run.get('run_id')} started {run.get('started_at')} on {run.get('host')} (pid "
+                                f"{run.get('pid')}); its journal has the details" if run else None),
                 locked=self.records.lock_topic(name) in metadata,
                 foreign_owners=owners.foreign(name),
                 metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
@@ -282,11 +284,6 @@ class OwnerIndex:
             if others:
                 out[address] = others[-1]
         return MappingProxyType(out)
-
-
-def describe_run(run: Mapping) -> str:
-    return (f"run {run.get('run_id')} started {run.get('started_at')} on {run.get('host')} (pid {run.get('pid')}); "
-            "its journal has the details")
 
 
 def plan_validator(reader: KafkaReader, secrets: SecretValues):

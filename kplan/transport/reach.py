@@ -84,12 +84,10 @@ class Link:
             else:
                 self.up()
                 return
-        raise ClusterUnreachable(f"{what}: not attempted: {self.describe_down()}")
-
-    def describe_down(self) -> str:
         ago = max(0.0, self.clock() - (self.down_since or 0.0))
-        return (f"{self.name} is unreachable (no answer within the stack's timeout of {self.timeout_s:g}s, "
-                f"{ago:.0f}s ago: {self.reason}); not waited for again in this run")
+        raise ClusterUnreachable(f"{what}: not attempted: {self.name} is unreachable (no answer within the stack's "
+                                 f"timeout of {self.timeout_s:g}s, {ago:.0f}s ago: {self.reason}); not waited for "
+                                 "again in this run")
 
     def down(self, reason: str) -> None:
         """An operation spent its time without an answer from the system."""
