@@ -60,9 +60,7 @@ class Forge:
 
     def comments(self) -> Iterator[Note]:
         """Every comment on the pull request (GitHub) or note on the merge request (GitLab), oldest first."""
-        params: dict[str, int | str] = {"per_page": PER_PAGE}
-        if not self.github:
-            params.update({"sort": "asc", "order_by": "created_at"})
+        params = {"per_page": PER_PAGE, **({} if self.github else {"sort": "asc", "order_by": "created_at"})}
         for item in self._pages(self._thread, params):
             body = item.get("body")
             if isinstance(item.get("id"), int) and isinstance(body, str) and not item.get("system"):

@@ -82,18 +82,18 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
         raise click.UsageError("--stack: a repository's plans name their stacks themselves")
     ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
     forge = Forge(ctx)
+    footer = c.footer(forge.name, ctx.commit, ctx.run_url)
     if repository is not None:
-        _comment_repository(forge, ctx, *repository, environment=environment, report_url=report_url,
+        _comment_repository(forge, ctx, *repository, footer=footer, environment=environment, report_url=report_url,
                             one_summary=one_summary, mark_untouched=mark_untouched)
         return
-    out = post_plan(forge, key, markdown, limit=forge.limit, footer=c.footer(forge.name, ctx.commit, ctx.run_url),
-                    report_url=report_url)
+    out = post_plan(forge, key, markdown, limit=forge.limit, footer=footer, report_url=report_url)
     what, where = _on(ctx)
     _tell(out, f"{out.action.value} {what} {out.id} on {where}", f"{what} {out.id} on {where} already shows this plan")
 
 
-def _comment_repository(forge, ctx, sections, summary: str, *, environment: str | None, report_url: str | None,
-                        one_summary: bool, mark_untouched: bool = False) -> None:
+def _comment_repository(forge, ctx, sections, summary: str, *, footer: str, environment: str | None,
+                        report_url: str | None, one_summary: bool, mark_untouched: bool = False) -> None:
     """Each stack's plan as that stack's own comment (created, or updated in place), or one summary comment; one
     output line per comment. `mark_untouched`: then the plan comments of the stacks not planned say so."""
     from kplan.ci import comment as c
@@ -102,7 +102,6 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
     from kplan.ci.repository import page_name, summary_body
 
     what, where = _on(ctx)
-    footer = c.footer(forge.name, ctx.commit, ctx.run_url)
     found = [c.key_from_plan(c.Kind.PLAN, s.markdown) for s in sections]  # each plan's marker says its stack and env
     env = environment or next((f.env for f in found if f is not None and f.env), None)
     posts: list[tuple[c.Key, str, str | None]]

@@ -161,10 +161,8 @@ def _resource_dict(r: ResourceStatus) -> dict:
 def _orphan_dict(o: Orphan) -> dict:
     """An orphan in the status JSON: ACLs name the orphan bindings of the principal (their keys, as the ownership
     record keeps them: `topic|literal|orders.x|WRITE|ALLOW|*`)."""
-    out: dict = {"address": o.address, "type": o.type.value, "name": o.name, "claim": o.prefix, "prune": o.prune}
-    if o.parts:
-        out["bindings"] = list(o.parts)
-    return out
+    return {"address": o.address, "type": o.type.value, "name": o.name, "claim": o.prefix, "prune": o.prune,
+            **({"bindings": list(o.parts)} if o.parts else {})}
 
 
 def _trace_dict(t: Trace) -> dict | None:
