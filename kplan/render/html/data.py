@@ -34,16 +34,12 @@ def page_data(plan: Plan) -> dict[str, Any]:
     for cluster, ch in pairs:
         if not shown(ch):
             continue
-        row: dict[str, Any] = {"a": ch.address, "k": ch.type.value, "n": ch.name, "x": ch.action.value,
-                               "s": SYMBOLS[ch.action].strip() or "=", "h": change_headline(ch),
-                               "f": sorted(f.value for f in ch.flags), "d": diff_lines(ch)}
-        if ch.meta.owner is not None:
-            row["o"] = ch.meta.owner
-        if ch.origin is not None:
-            row["w"] = where(ch.origin)
-        if cluster:
-            row["c"] = cluster
-        rows.append(row)
+        rows.append({"a": ch.address, "k": ch.type.value, "n": ch.name, "x": ch.action.value,
+                     "s": SYMBOLS[ch.action].strip() or "=", "h": change_headline(ch),
+                     "f": sorted(f.value for f in ch.flags), "d": diff_lines(ch),
+                     **({"o": ch.meta.owner} if ch.meta.owner is not None else {}),
+                     **({"w": where(ch.origin)} if ch.origin is not None else {}),
+                     **({"c": cluster} if cluster else {})})
     return {"changes": rows, "groups": groups(rows)}
 
 
