@@ -168,8 +168,7 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
     skip = _not_substituted(docs, environment) | loop_entries(docs)  # each expansion is substituted on its own
     diags.begin_phase()
     for doc in docs:
-        substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
-                        skip_in=frozenset(i for i, _ in skip))
+        substitute_tree(doc.root, smap, resolver, diags, skip)
     loop_items = expand_loops(docs, smap, resolver, diags)
     if on_cluster is not None and not diags.has_errors:
         _preview_cluster(docs, environment, on_cluster, smap)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Mapping
+from typing import AbstractSet, Mapping
 
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
@@ -264,19 +264,18 @@ def each_value(each: tuple[object, object] | None, name: str):
 
 
 def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostics,
-                    skip: Callable[[object, object], bool] | None = None,
-                    skip_in: frozenset[int] | None = None) -> None:
+                    skip: AbstractSet[tuple[int, object]] = frozenset()) -> None:
     """Substitute every string value inside `tree` in place (keys untouched), reporting problems at their
-    location. `skip(container, key)` may exclude subtrees (e.g. environments that were not selected); when
-    `skip_in` (container ids) is given, it is asked only about the keys of those containers."""
+    location. `skip` holds (id(container), key) of the subtrees left alone (e.g. environments not selected)."""
+    skip_in = {i for i, _ in skip}  # the containers whose keys are looked up in `skip`
     stack = [tree]
     plain: dict[str, str] = {}  # one plain copy of each quoted text: configs repeat the same values a lot
     while stack:
         node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
-        ask = skip is not None and (skip_in is None or id(node) in skip_in)
+        ask = id(node) in skip_in
         for key, value in list(items):
-            if ask and skip(node, key):  # type: ignore[misc]
+            if ask and (id(node), key) in skip:
                 continue
             cls = value.__class__
             if cls is str and "${" not in value or cls is int:  # the most common values, at once
