@@ -221,13 +221,12 @@ class SchemaCheck:
         pattern = re.compile(arg)
         return lambda value: not isinstance(value, str) or pattern.search(value) is not None
 
-    def _k_anyOf(self, arg, _schema):
+    def _k_anyOf(self, arg, _schema, holds=any):
         subs = [self.node(s) for s in arg]
-        return lambda value: any(s(value) for s in subs)
+        return lambda value: holds(s(value) for s in subs)
 
-    def _k_allOf(self, arg, _schema):
-        subs = [self.node(s) for s in arg]
-        return lambda value: all(s(value) for s in subs)
+    def _k_allOf(self, arg, schema):
+        return self._k_anyOf(arg, schema, all)
 
     def _k_not(self, arg, _schema):
         # `not X` is valid when X surely fails; only a few shapes of X, whose check is exact, are proved to fail here
