@@ -192,22 +192,16 @@ def _owner_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: 
                   diags: Diagnostics) -> bool:
     """An owner total's parameters: `max` and/or `limits` (per owner), read as the total counts them (sizes for
     retention bytes and byte rates), `owners`, and its own (`quota`, `unbounded`)."""
-    ok = True
     quota = item.get("quota")
     sized = kind == RuleType.OWNER_MAX_RETENTION_BYTES or (
         kind == RuleType.OWNER_MAX_QUOTA and quota != "request_percentage")
-
-    def amount(raw, where: Loc) -> int | None:
-        nonlocal ok
-        value = _amount(raw, sized, where, diags, "a whole percentage such as 300" if quota else "a whole number")
-        ok = ok and value is not None
-        return value
-
+    what = "a whole percentage such as 300" if quota else "a whole number"
     if "max" in item:
-        fields["max"] = amount(item["max"], at("max"))
+        fields["max"] = _amount(item["max"], sized, at("max"), diags, what)
     limits = item.get("limits") or {}
-    fields["limits"] = MappingProxyType({owner: amount(raw, smap.value_loc(limits, owner) or at("limits"))
-                                         for owner, raw in limits.items()})
+    fields["limits"] = MappingProxyType({owner: _amount(raw, sized, smap.value_loc(limits, owner) or at("limits"),
+                                                        diags, what) for owner, raw in limits.items()})
+    ok = fields.get("max", 0) is not None and None not in fields["limits"].values()  # (each bad one reported)
     if "max" not in item and not limits:
         diags.error(loc, f"{kind.value} needs max (every owner), limits (per owner) or both")
         ok = False
