@@ -169,9 +169,8 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
     def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         want = generated(spec)
-        bindings = set(current.bindings) if current is not None else set()
-        owned = current.owned if current is not None else frozenset()
-        topics = set(current.internal_topics) if current is not None else set()
+        now = current or LiveStreamsApp(spec.name)  # nothing on the cluster yet
+        bindings, owned, topics = set(now.bindings), now.owned, set(now.internal_topics)
         create = want - bindings
         delete = {h for h in bindings - want if held_key(h) in owned}
         new_topics = tuple(t for t in spec.topics if t.name not in topics)
@@ -244,9 +243,8 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
         for name, change in sorted(changes.items()):
             current = self.live(live).get(name)
             spec = specs.get(name)
-            if change.reason not in (Reason.DESTROY, Reason.REMOVED_FROM_STACK) or current is None:
-                continue
-            if current.internal_topics and (spec is None or not spec.delete_internal_topics_on_destroy):
+            if change.reason in (Reason.DESTROY, Reason.REMOVED_FROM_STACK) and current is not None \
+                    and current.internal_topics and (spec is None or not spec.delete_internal_topics_on_destroy):
                 out.append(PlanDiagnostic(
                     Severity.INFO, f"streams app {name!r}: its {plural(len(current.internal_topics), 'internal topic')}"
                     f" ({', '.join(current.internal_topics)}) stay (set delete_internal_topics_on_destroy: true to "

@@ -35,12 +35,6 @@ def get(http: RestClient, where: str, missing: tuple[int, ...] = (404,)) -> Any:
     return json_body(http, r)
 
 
-def references_of(docs: Any) -> tuple[SchemaReference, ...]:
-    return tuple(SchemaReference(str(d.get("name")), str(d.get("subject")),
-                                 None if d.get("version") is None else int(d["version"]))
-                 for d in docs or () if isinstance(d, dict))
-
-
 def subject_levels(http: RestClient, name: str) -> tuple[str | None, str | None]:
     """(the subject's own level or None, the level in effect)."""
     own = level_of(get(http, path("config", name)))
@@ -60,7 +54,9 @@ def read_subject(http: RestClient, name: str) -> LiveSubject | None:
     version = int(latest["version"])
     return LiveSubject(name=name, version=version, schema=str(latest.get("schema") or ""),
                        schema_type=str(latest.get("schemaType") or "AVRO").upper(),
-                       references=references_of(latest.get("references")),
+                       references=tuple(SchemaReference(str(d.get("name")), str(d.get("subject")),
+                                                        None if d.get("version") is None else int(d["version"]))
+                                        for d in latest.get("references") or () if isinstance(d, dict)),
                        schema_id=int(latest["id"]) if latest.get("id") is not None else None,
                        versions=tuple(sorted(int(v) for v in versions)) or (version,),
                        compatibility=own, effective_compatibility=effective)
