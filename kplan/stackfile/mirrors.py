@@ -169,7 +169,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
     groups = _regexes(entry, "groups", smap, diags, loc)
     checkpoint_s = _seconds(entry, "checkpoint_interval", 60, smap, diags, loc)
     sync_offsets = entry.get("sync_group_offsets") is not False
-    rf = entry.get("replication_factor")
+    rf = raw if isinstance(raw := entry.get("replication_factor"), int) and not isinstance(raw, bool) else None
     own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
     mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
                         groups, policy, checkpoint_s, sync_offsets, rf, entry.get("sync_topic_configs") is not False,

@@ -71,6 +71,16 @@ def test_a_mirror_without_groups_or_heartbeats_has_only_its_source_connector(tmp
     assert names == ["main-dr-source"]
 
 
+def test_a_replication_factor_that_is_not_a_whole_number_leaves_mirrormakers_defaults(tmp_path):
+    # YAML reads 3.0 as a float, which the schema's "integer" lets through; Connect refuses "3.0" for its INT settings
+    for factor, expected in (("3", "3"), ("3.0", None)):
+        text = STACK.replace("        owner:", f"        replication_factor: {factor}\n        owner:")
+        stack, diags = _load(tmp_path, text)
+        assert stack is not None, _errors(diags)
+        for c in _dr(stack).of("connectors"):
+            assert c.config.get("replication.factor") == expected, (factor, c.name)
+
+
 def test_bad_mirrors_get_one_located_line_each(tmp_path):
     text = STACK.replace("source: main", "source: mian").replace("payments]", "'pay(']")
     _, diags = _load(tmp_path, text)
