@@ -69,8 +69,8 @@ def rest_client(service: HttpService, url: str, access: ConnectAccess, timeout_s
     """A client of `service` at `url` with the stack's client settings `access` (`cluster.connect`,
     `cluster.schema_registry`): secret references substituted here, the credentials kept for scrubbing.
     `headers`: kplan's own defaults (the stack's headers win)."""
-    auth = (access.username, secrets.substitute(access.password)) if access.username and access.password else None
     sent = {**(headers or {}), **{name: secrets.substitute(value) for name, value in access.headers.items()}}
+    auth = (access.username, secrets.substitute(access.password)) if access.username and access.password else None
     if access.token:
         sent["Authorization"] = "Bearer " + secrets.substitute(access.token)
     verify: bool | str = access.ca or True if access.verify else False
