@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from typing import Callable
 
@@ -27,15 +28,27 @@ def topic_configs(settings: Settings, names: list[str], share: Callable[[dict], 
     groups = min(CONNECTIONS, max(1, len(names) // (CHUNK * 2)))
     if groups == 1:
         return _over_one(settings, names, share, keys)
-    from concurrent.futures import ThreadPoolExecutor
-
     size = -(-len(names) // groups)
     parts = [names[i:i + size] for i in range(0, len(names), size)]
-    with ThreadPoolExecutor(len(parts) - 1, thread_name_prefix="kplan-wire") as pool:  # the first part here
-        others = [pool.submit(_over_one, settings, part, share, keys) for part in parts[1:]]
-        out = _over_one(settings, parts[0], share, keys)
-        for other in others:
-            out.update(other.result())
+    results: list = [None] * len(parts)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = _over_one(settings, parts[i], share, keys)
+        except BaseException as e:  # noqa: BLE001 - raised by the caller's thread below
+            results[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,), name="kplan-wire", daemon=True) for i in range(1, len(parts))]
+    for t in threads:
+        t.start()
+    run(0)
+    for t in threads:
+        t.join()
+    out: dict[str, TopicConfigs] = {}
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+        out.update(result)
     return out
 
 
