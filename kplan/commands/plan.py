@@ -127,9 +127,7 @@ def plan_stacks(ctx: click.Context, paths, trees, changed_files, environment, *,
     given = [option for option, value in unsupported.items() if value]
     if given or fmt == "html":
         raise click.UsageError(f"{', '.join(given) or '--format html'}: one stack at a time (plan that stack alone)")
-    chosen, notes = select_stacks(paths, trees, changed_files)
-    for note in notes:
-        click.echo(note, err=True)
+    chosen = select_stacks(paths, trees, changed_files)
     results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs, destroy=destroy,
                         allow_active_consumers=allow_active_consumers, live_state=live_state)
     emit_many(results, fmt, color, owner, labels)

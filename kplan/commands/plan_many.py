@@ -15,12 +15,11 @@ from kplan.ci.repository import NOTHING
 from kplan.session.many import Planned
 
 
-def select_stacks(paths: Sequence[str], trees: Sequence[str], changed_files: str | None) -> tuple[list[str], list[str]]:
-    """(the stack roots to plan, notes for stderr): the PATHs as given, every stack root under each tree (the
-    working directory when only --changed-files is given), narrowed to those the changed files touch."""
+def select_stacks(paths: Sequence[str], trees: Sequence[str], changed_files: str | None) -> list[str]:
+    """The stack roots to plan (what it notices on the way, on stderr): the PATHs as given, every stack root under
+    each tree (the working directory when only --changed-files is given), narrowed to those the changed files touch."""
     from kplan.stackfile.roots import find_stacks, read_changed_files, touched
 
-    notes: list[str] = []
     changed: list[str] | None = None
     if changed_files is not None:
         trees = trees or (".",)
@@ -32,20 +31,20 @@ def select_stacks(paths: Sequence[str], trees: Sequence[str], changed_files: str
     for top in trees:
         tree = find_stacks(top)
         for directory, names in sorted(tree.mixed.items()):
-            notes.append(f"Warning: {directory}: its stack files name several stacks ({', '.join(names)}) and some "
-                         "name none: neither one stack nor one stack per file; not planned")
+            click.echo(f"Warning: {directory}: its stack files name several stacks ({', '.join(names)}) and some "
+                       "name none: neither one stack nor one stack per file; not planned", err=True)
         if changed is not None:
             roots, untouched = touched(tree, changed)
             if untouched:
-                notes.append(f"{len(untouched)} changed file(s) touch no stack under {top}: "
-                             + ", ".join(untouched[:10]) + (" ..." if len(untouched) > 10 else ""))
+                click.echo(f"{len(untouched)} changed file(s) touch no stack under {top}: "
+                           + ", ".join(untouched[:10]) + (" ..." if len(untouched) > 10 else ""), err=True)
         else:
             roots = tree.roots
         found += roots
     first: dict[str, str] = {}  # each stack once, as first named
     for p in [*paths, *found]:
         first.setdefault(os.path.realpath(p), p)
-    return list(first.values()), notes
+    return list(first.values())
 
 
 def emit_many(results: list[Planned], fmt: str, color: bool, owner: str | None = None, labels=None) -> None:

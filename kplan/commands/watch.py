@@ -94,9 +94,7 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
     try:
         while not stop.is_set():
             started = time.monotonic()
-            chosen, notes = select_stacks(paths, trees, None)
-            for note in notes:
-                click.echo(note, err=True)
+            chosen = select_stacks(paths, trees, None)
             # read rights only: no plan-time validation (a validate-only create asks for the right to create)
             results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs, validate=False)
             extra = _kinds_samples(results)
