@@ -73,7 +73,7 @@ class MoveGroup(StepBase):
         planned = GroupPlanned if cls.terms is CONSUMER else ShareGroupPlanned
         out: list[Planned] = []
         for change, p in sorted(payloads(plan, planned), key=lambda cp: cp[0].name):
-            if p.delete:
+            if p.delete and cls.terms is CONSUMER:  # (a share group is never deleted)
                 out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
             elif p.offsets:
                 out.append(Planned(cls(change.name, p.request, p.offsets, p.previous_request)))
