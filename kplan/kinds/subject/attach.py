@@ -81,7 +81,9 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
     asks = isinstance(reader, SubjectReads) and stack.cluster.schema_registry_url and names
     read = reader.read_subjects(names) if asks else None
     live = attach(stack, live, read, claimed, mirrored)
-    live = _with_mirrored(stack, live, sources)
+    if sources:  # what each mirror gives the target's registry, once the target's subjects are read
+        live = with_schemas(live, [derive(m, c, *sources[m.name], live, stack.cluster.schema_registry_url)
+                                   for m, c in schema_mirrors(stack) if m.name in sources])
     subjects = live.of(SUBJECT)
     if read is None or subjects.problem is not None:
         return live
@@ -116,11 +118,3 @@ def _source_subjects(stack: Stack, live: LiveState, reader: Any) -> Sources:
             found, _, problem = reader.read_source_subjects(mirror.source, names)
             out[mirror.name] = (names, None if problem else found, problem)
     return out
-
-
-def _with_mirrored(stack: Stack, live: LiveState, sources: Sources) -> LiveState:
-    """`live` with what each mirror gives the target's registry, once the target's subjects are read."""
-    if not sources:
-        return live
-    return with_schemas(live, [derive(m, c, *sources[m.name], live, stack.cluster.schema_registry_url)
-                               for m, c in schema_mirrors(stack) if m.name in sources])

@@ -90,12 +90,8 @@ def _update_planned(declared: dict[str, int], current: dict[str, int], attrs: li
     """With the password set again every declared mechanism is written (one password for all); otherwise only the
     mechanisms added or changed. Mechanisms no longer declared are removed."""
     changed = {a.path for a in attrs if a.changed}
-    write = [(m, declared[m]) for m in sorted(declared) if PASSWORD in changed or iterations_path(m) in changed]
+    write = [(m, declared[m]) for m in sorted(declared) if PASSWORD in changed or ("iterations", m) in changed]
     return UserPlanned(tuple(write), tuple((m, current[m]) for m in sorted(current) if m not in declared))
-
-
-def iterations_path(mechanism: str) -> tuple[str, ...]:
-    return ("iterations", mechanism)
 
 
 def secret_fields(spec: UserSpec) -> Iterator["SecretField"]:
@@ -130,7 +126,7 @@ def _password_problem(spec: UserSpec, ctx: PlanContext) -> PlanDiagnostic | None
 
 def _iterations(credentials: Iterable[tuple[str, int]]) -> dict[Path, Value]:
     """A user's credentials as attributes (`attribute_changes`): each mechanism's iterations."""
-    return {iterations_path(m): i for m, i in credentials}
+    return {("iterations", m): i for m, i in credentials}
 
 
 class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
