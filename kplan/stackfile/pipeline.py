@@ -431,9 +431,10 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
     bs = c.get("bootstrap_servers")
     if isinstance(bs, list):
         bs = ",".join(str(s).strip() for s in bs if isinstance(s, str))
-    if not isinstance(bs, str) or not bs.strip():
-        if "bootstrap_servers" not in c:
-            diags.error(loc, f"{label}.bootstrap_servers is not set (host:port of the Kafka brokers)", path=label)
+    if not isinstance(bs, str) or not bs.strip():  # (blank: the schema lets "  " through)
+        what = "is not set" if "bootstrap_servers" not in c else "is blank"
+        diags.error(smap.value_loc(c, "bootstrap_servers") or loc,
+                    f"{label}.bootstrap_servers {what} (host:port of the Kafka brokers)", path=label)
         return None
     timeout = 15.0
     if "timeout" in c:

@@ -285,6 +285,8 @@ def test_cluster(tmp_path):
 
 @pytest.mark.parametrize("cluster,fragment", [
     ("{connect_url: 'http://c'}", "cluster.bootstrap_servers is not set"),
+    ("{bootstrap_servers: '  '}", "cluster.bootstrap_servers is blank"),
+    ("{bootstrap_servers: [' ']}", "cluster.bootstrap_servers is blank"),
     ("{bootstrap_servers: k, timeout: soon}", "invalid duration 'soon'"),
     ("{bootstrap_servers: k, timeout: 0}", "timeout must be positive"),
     ("{bootstrap_servers: k, connect_url: 'c:8083'}", "connect_url must be an http:// or https:// URL"),
