@@ -30,11 +30,9 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
 
 
 def topic_entry(topic: LiveTopic) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": topic.name, "partitions": topic.partitions,
-                             "replication_factor": topic.replication_factor}
-    if topic.overrides:
-        entry["config"] = {k: topic_config_value(k, v) for k, v in sorted(topic.overrides.items())}
-    return entry
+    config = {k: topic_config_value(k, v) for k, v in sorted(topic.overrides.items())}
+    return {"name": topic.name, "partitions": topic.partitions, "replication_factor": topic.replication_factor,
+            **({"config": config} if config else {})}
 
 
 IMPORTER = KindImporter(None, entries)  # counted by `kplan import` as `Imported.topics`
