@@ -47,13 +47,8 @@ def unapplied_requests(steps: Iterable[Mapping[str, Any]]) -> dict[ResourceType,
 def renames_in_flight(steps: Iterable[Mapping[str, Any]]) -> frozenset[tuple[str, str]]:
     """(old address, new address) of every rename (`moved_from`) a journaled step of the run is part of: a resume
     continues it, though it finds both names taken (kplan.plan.planner)."""
-    out = set()
-    for entry in steps:
-        renamed = Step.from_json(entry).renames()
-        if renamed is not None:
-            kind, old, new = renamed
-            out.add((address_of(kind, old), address_of(kind, new)))
-    return frozenset(out)
+    renamed = [r for entry in steps if (r := Step.from_json(entry).renames()) is not None]
+    return frozenset((address_of(kind, old), address_of(kind, new)) for kind, old, new in renamed)
 
 
 def with_tokens_before(live: LiveState, tokens: Tokens) -> LiveState:

@@ -25,11 +25,8 @@ def find_orphans(stack: Stack, live: LiveState) -> list[Orphan]:
     """Every orphan under the stack's claims, in the kinds' order, each kind's by name (none without claims)."""
     if not stack.claims:
         return []
-    out: list[Orphan] = []
-    for kind in KINDS:
-        claims = tuple(c for c in stack.claims if kind.section in c.kinds)
-        if claims:
-            out += kind.orphans(live, claims, {s.name: s for s in kind.declared(stack)})
+    out = [o for kind in KINDS if (claims := tuple(c for c in stack.claims if kind.section in c.kinds))
+           for o in kind.orphans(live, claims, {s.name: s for s in kind.declared(stack)})]
     covered = frozenset().union(*(kind.covers(stack, live) for kind in KINDS),  # e.g. a Streams app's topics
                                 {r.address for r in stack.references})  # another's, which the stack only reads
     return [u for o in out if (u := _uncovered(o, covered)) is not None]
