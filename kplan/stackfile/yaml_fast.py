@@ -138,7 +138,7 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
             if get_event().__class__ is not DocumentEndEvent:
                 raise _Decline
             mark = start.start_mark
-            docs.append(Document(display, len(docs), root, Loc(display, mark.line + 1, mark.column + 1, "")))
+            docs.append(Document(display, root, Loc(display, mark.line + 1, mark.column + 1, "")))
     finally:
         parser.dispose()
     if not docs:

@@ -208,4 +208,4 @@ class _Reader:
         if pending is not None:  # the last line's `key:`: an empty value (no line below it, column -1)
             self._pending(pending, 0, -1, "")
         smap.register_all_positions(self.registered)
-        return [Document(self.display, 0, self.root, Loc(self.display, self.registered[0][1].line + 1, 1, ""))]
+        return [Document(self.display, self.root, Loc(self.display, self.registered[0][1].line + 1, 1, ""))]

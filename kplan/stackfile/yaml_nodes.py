@@ -52,9 +52,9 @@ def parse_nodes(display: str, text: str, smap: SourceMap, diags: Diagnostics) ->
         except (yaml.YAMLError, RecursionError) as e:
             failure = e
     docs: list[Document] = []
-    for index, node in enumerate(nodes):
+    for node in nodes:
         if node is not None and not (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
-            doc = _convert_document(display, index, node, smap, diags)
+            doc = _convert_document(display, node, smap, diags)
             if doc is not None:
                 docs.append(doc)
     if failure is not None:
@@ -86,7 +86,7 @@ def _loc(display: str, node, path: str) -> Loc:
     return Loc(display, node.start_mark.line + 1, node.start_mark.column + 1, path)
 
 
-def _convert_document(display: str, index: int, node, smap: SourceMap, diags: Diagnostics) -> Document | None:
+def _convert_document(display: str, node, smap: SourceMap, diags: Diagnostics) -> Document | None:
     root_loc = _loc(display, node, "")
     if not isinstance(node, MappingNode):
         kind = "a list" if isinstance(node, SequenceNode) else "a single value"
@@ -105,7 +105,7 @@ def _convert_document(display: str, index: int, node, smap: SourceMap, diags: Di
         return None
     conv = _Converter(display, smap, diags)
     root = conv.convert(node, "")
-    return Document(display, index, root, root_loc)
+    return Document(display, root, root_loc)
 
 
 def _expanded_size(node, memo: dict, active: set, depth: int) -> int | None:

@@ -32,7 +32,6 @@ class QuotedStr(str):
 @dataclass
 class Document:
     file: str  # the path as displayed (relative to where the user pointed)
-    index: int  # 0-based document number in a multi-document file
     root: dict
     loc: Loc
 

@@ -80,7 +80,6 @@ def test_multi_document_file(tmp_path):
     docs, _, diags = load(tmp_path, "stack: a\n---\ntopics: []\n---\n")
     assert diags == []
     assert [d.root for d in docs] == [{"stack": "a"}, {"topics": []}]
-    assert [d.index for d in docs] == [0, 1]
 
 
 def test_quoted_strings_are_marked_and_dates_stay_text(tmp_path):
