@@ -6,7 +6,7 @@ Each candidate must reproduce the plan format exactly: before timing, every gold
 big plan are encoded by each and compared byte for byte with the hand-written output, and decoded back to an equal
 Plan. Timed, interleaved round by round (a busy moment of the shared machine hits every candidate alike), each once
 per round: `encode` (Plan -> the JSON text `kplan plan --format json` and saved plans write: the codec's dict, then
-the stdlib json.dumps(indent=2) that kplan.render.json and kplan.state.planfile call) and `decode` (that text ->
+the stdlib json.dumps(indent=2) that kplan.render.render_json and kplan.state.planfile call) and `decode` (that text ->
 Plan, as `kplan show` reads it: json.loads, then the codec). Also timed, as `*_native_text`: each library's own JSON
 emitter and parser in place of the stdlib's (orjson for the hand-written and cattrs codecs, msgspec.json for
 msgspec) — what a text-level API (not kplan's today: its callers take a dict) would give. And the codecs alone:
@@ -525,7 +525,7 @@ def ms_combined_from(doc: dict) -> Plan:
 
 
 def stdlib_text(to_dict: Callable[[Plan], dict]) -> Callable[[Plan], str]:
-    """Plan -> text as kplan.render.json writes it."""
+    """Plan -> text as kplan.render.render_json writes it."""
     return lambda plan: json.dumps(to_dict(plan), indent=2, ensure_ascii=False) + "\n"
 
 

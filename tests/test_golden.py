@@ -122,7 +122,7 @@ def run_policy(case: Case) -> dict[str, str | None]:
 
 
 def run_plan(case: Case) -> dict[str, str | None]:
-    from kplan.render.json import render_json
+    from kplan.render import render_json
     from kplan.render.markdown import render_markdown
     from kplan.render.text import render_text
 

@@ -13,7 +13,7 @@ from kplan.kinds.connect_features import ConnectFacts
 from kplan.model.desired import freeze
 from kplan.model.plan import NotRead, ResourceType
 from kplan.plan.planner import make_plan
-from kplan.render.json import render_json
+from kplan.render import render_json
 from kplan.render.markdown import render_markdown
 from kplan.render.text import render_text
 from kplan.state.planfile import dumps_plan, loads_plan

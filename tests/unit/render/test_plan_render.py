@@ -12,8 +12,7 @@ from builders import SECRET, connector, lconn, live, ltopic, stack, topic
 
 from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
-from kplan.render import render
-from kplan.render.json import render_json
+from kplan.render import render, render_json
 from kplan.render.markdown import render_markdown
 from kplan.render.text import render_text
 from kplan.rules.display import readable
