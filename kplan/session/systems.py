@@ -27,8 +27,7 @@ def open_cluster(cluster: ClusterSpec, secrets: SecretValues | None = None):
     return reader, plan_validator(reader, reader.secrets), reader.close
 
 
-def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, policy=None,
-                 connector_timeout_s: float = 120.0, admin=None) -> Writers:
+def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, policy=None, admin=None) -> Writers:
     """The real writers of a stack's cluster (`kplan.transport.sessions.Writers`: the run's sessions, and each kind's
     io over them). `admin`: an admin client to use (the session's; not closed here), `policy`: the retry policy of
     Kafka's and Connect's writes (default: the stack's timeout)."""
@@ -36,4 +35,4 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
 
     secrets = SecretValues() if secrets is None else secrets
     kafka = AdminSession(cluster, secrets, policy, admin=admin)
-    return Writers(cluster, secrets, kafka, WireSession(kafka), policy=policy, connector_timeout_s=connector_timeout_s)
+    return Writers(cluster, secrets, kafka, WireSession(kafka), policy=policy)

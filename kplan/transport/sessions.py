@@ -31,9 +31,9 @@ class SessionsIO:
 
 class Writers:
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues, kafka: AdminSession, wire: WireSession, *,
-                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
+                 policy: RetryPolicy | None = None):
         self.cluster, self.secrets, self.policy = cluster, secrets, policy
-        self.connector_timeout_s = connector_timeout_s  # how long a connector's state or a signal is waited for
+        self.connector_timeout_s = 120.0  # how long a connector's state or a signal is waited for
         self.kafka = kafka  # Kafka's admin session (kplan.transport.admin), which the kinds' io write through
         self.wire = wire  # kplan's own Kafka client: the topic, dynamic-config and share-group io's writes
         self._ios: dict[Callable[[Writers], Any], Any] = {}
