@@ -48,8 +48,10 @@ def validate_stack(path, environment: str | None = None, environ: Mapping[str, s
                    on_cluster: Callable[[ClusterPreview], None] | None = None, with_policy: bool = False,
                    ) -> tuple[Stack | None, list[Diagnostic]]:
     """Load and check a stack for one environment (None: the base stack). Returns the Stack (None if there
-    is any error) and every diagnostic, errors and warnings, sorted by file and line. `environments_out`, when
-    given, receives the names of the environments the stack declares (so `validate` reads the files once).
+    is any error) and every diagnostic, errors and warnings, sorted by file and line. `environ` (default
+    os.environ) supplies the ${VAR} values; `template_dirs` are searched for CDC engine templates before the built-in
+    ones. `environments_out`, when given, receives the names of the environments the stack declares (so `validate`
+    reads the files once).
     `on_cluster`, when given, is called early — before the resources are checked and expanded — with a
     `ClusterPreview` if the cluster settings are already certain, so a caller can start reading the cluster
     while the rest of the stack loads (it must still compare the preview with the loaded stack's).

@@ -267,13 +267,13 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
                     skip: AbstractSet[tuple[int, object]] = frozenset()) -> None:
     """Substitute every string value inside `tree` in place (keys untouched), reporting problems at their
     location. `skip` holds (id(container), key) of the subtrees left alone (e.g. environments not selected)."""
-    skip_in = {i for i, _ in skip}  # the containers whose keys are looked up in `skip`
+    skip_in = {i for i, _ in skip} if skip else None  # the containers whose keys are looked up in `skip`
     stack = [tree]
     plain: dict[str, str] = {}  # one plain copy of each quoted text: configs repeat the same values a lot
     while stack:
         node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
-        ask = id(node) in skip_in
+        ask = skip_in is not None and id(node) in skip_in
         for key, value in list(items):
             if ask and (id(node), key) in skip:
                 continue
