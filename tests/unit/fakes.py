@@ -236,14 +236,10 @@ class FakeWriter:
     def subject_versions(self, subject, deleted=False):
         return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live or deleted)
 
-    def delete_schema_version(self, subject, version, permanent=False):
-        self.calls.append(f"delete_schema_version {subject} {version}" + (" permanent" if permanent else ""))
-        if version not in self.schemas.get(subject, {}):
-            return  # gone already: a success, as the registry writer makes it
-        key, _ = self.schemas[subject][version]
-        self.schemas[subject][version] = (key, False)
-        if permanent:  # the subject stays listed (soft-deleted) when nothing is left, as Apicurio keeps it
-            del self.schemas[subject][version]
+    def delete_schema_version(self, subject, version):
+        self.calls.append(f"delete_schema_version {subject} {version} permanent")
+        # the subject stays listed (soft-deleted) when nothing is left, as Apicurio keeps it
+        self.schemas.get(subject, {}).pop(version, None)  # gone already: a success, as the registry writer makes it
 
     def subject_listed(self, subject):
         return subject in self.schemas

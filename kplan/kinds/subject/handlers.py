@@ -42,7 +42,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
         w = ctx.io(SubjectWrites)
         version = self._registered(step, ctx) if step.schema is not None else None
         if version is not None and version in w.subject_versions(step.subject, deleted=True):
-            w.delete_schema_version(step.subject, version, permanent=True)
+            w.delete_schema_version(step.subject, version)
         # a subject that holds nothing more after that and had no live version before: this run created it
         gone = step.before_version is None and version is not None
         if gone and w.subject_listed(step.subject) and not w.subject_versions(step.subject, deleted=True):

@@ -24,9 +24,9 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
 
 
 def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict[str, Any]:
-    # none_is_no_level: the registry keeps a subject-level NONE as no level at all (Apicurio), so one is not written
     """A subject as the stack declares it: its latest schema inline, as the registry holds it (plans compare
     canonical forms, so the text loads back to no change), its type, references and own compatibility level."""
+    # none_is_no_level: the registry keeps a subject-level NONE as no level at all (Apicurio), so one is not written
     entry: dict[str, Any] = {"name": subject.name, "schema": subject.schema}
     if subject.schema_type != "AVRO":
         entry["type"] = subject.schema_type.lower()

@@ -123,7 +123,7 @@ def _judge(http: RestClient, spec: SubjectSpec, version: int, level: str, where:
         if ref_version is None:
             found = get(http, path("subjects", r.subject, "versions", "latest"))
             if not isinstance(found, dict):  # registered by this run, before this subject: judged at apply
-                return [_unchecked(spec, level, "a subject it references has no version yet", where)]
+                return [_unchecked(level, "a subject it references has no version yet", where)]
             ref_version = int(found["version"])
         refs.append({"name": r.name, "subject": r.subject, "version": ref_version})
     body = {"schema": spec.schema, "schemaType": spec.schema_type, "references": refs}
@@ -132,7 +132,7 @@ def _judge(http: RestClient, spec: SubjectSpec, version: int, level: str, where:
                   path("compatibility", "subjects", spec.name, "versions", "latest"))
     r = http.request("POST", where_path, json=body)
     if r.status_code == 422 and error_code(r) == INVALID_SCHEMA and refs:
-        return [_unchecked(spec, level, "the registry cannot judge a schema with references at plan time "
+        return [_unchecked(level, "the registry cannot judge a schema with references at plan time "
                                         f"({http.scrub(message_of(r))})", where)]
     if r.status_code == 422:
         return [error("the registry refuses the schema: "
@@ -149,6 +149,6 @@ def _judge(http: RestClient, spec: SubjectSpec, version: int, level: str, where:
                   "compatible (e.g. give new fields a default) or change compatibility first", INCOMPATIBLE, **where)]
 
 
-def _unchecked(spec: SubjectSpec, level: str, why: str, where: dict[str, Any]) -> PlanDiagnostic:
+def _unchecked(level: str, why: str, where: dict[str, Any]) -> PlanDiagnostic:
     return warning(f"compatibility not checked at plan time: {why}; the registry judges the "
                    f"new schema under {level} at apply (a refusal rolls the run back)", UNCHECKED, **where)

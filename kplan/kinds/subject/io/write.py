@@ -9,7 +9,6 @@ not normalize a schema with references: only the same text finds (and re-registe
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Iterator, Sequence
 
 from kplan.errors import WriteError
@@ -24,6 +23,7 @@ from kplan.kinds.subject.io.client import (
 )
 from kplan.kinds.subject.io.read import subject_levels
 from kplan.kinds.subject.model import SchemaReference
+from kplan.transport.admin import poll
 from kplan.transport.http import RestClient, RestUnavailable
 from kplan.transport.http import rest_path as path
 from kplan.transport.reach import Link
@@ -36,12 +36,10 @@ class RegistryWriter:
     """Writes to one schema registry for one run, with a `Link` of its own (the registry being down says nothing
     about Kafka)."""
 
-    def __init__(self, http: RestClient, timeout_s: float, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, http: RestClient, timeout_s: float):
         self.http = http
         self.timeout_s = timeout_s
-        self.policy = policy or RetryPolicy(deadline_s=timeout_s)
-        self.sleep = sleep
+        self.policy = RetryPolicy(deadline_s=timeout_s)
         self.link = Link("the schema registry", http.shown_url, timeout_s, self._probe)
 
     def _probe(self, seconds: float) -> None:
@@ -68,16 +66,10 @@ class RegistryWriter:
 
         return retry(attempt, self.policy, what, link=self.link)
 
-    def _until(self, done: Callable[[], bool], failure: str | Callable[[], str]) -> None:
-        """Read until `done()` (the registry shows the change), at most the stack's timeout."""
-        deadline = time.monotonic() + self.timeout_s
-        delay = 0.05
-        while not done():
-            if time.monotonic() > deadline:
-                why = failure() if callable(failure) else failure
-                raise WriteError(f"verification failed: {why} within {self.timeout_s:g}s")
-            self.sleep(delay)
-            delay = min(1.0, delay * 2)
+    def _until(self, problem: Callable[[], str | None]) -> None:
+        """Read until `problem()` is None (the registry shows the change), at most the stack's timeout."""
+        poll(lambda: f"verification failed: {why} within {self.timeout_s:g}s" if (why := problem()) else None,
+             self.timeout_s, delay=0.05)
 
     # -- schemas -------------------------------------------------------------------------------------------------
 
@@ -111,14 +103,14 @@ class RegistryWriter:
         # (docs/systems-facts.md): a registration the registry does not show is a failed step, never claimed.
         found: list[int] = []
 
-        def shown() -> bool:
+        def unseen() -> str | None:
             version = self._lookup(subject, body)
             if version is None and isinstance(schema_id, int):
                 version = self._version_with_id(subject, schema_id)
             found[:] = [] if version is None else [version]
-            return bool(found)
+            return None if found else f"subject {subject} does not show the schema just registered"
 
-        self._until(shown, f"subject {subject} does not show the schema just registered")
+        self._until(unseen)
         return found[0]
 
     def schema_version(self, subject: str, schema: str, schema_type: str,
@@ -175,19 +167,17 @@ class RegistryWriter:
                        expected=(404,))
         return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
 
-    def delete_schema_version(self, subject: str, version: int, permanent: bool = False) -> None:
-        """Soft-delete a version (verified gone from the live versions); `permanent`: then hard-delete it (verified
-        gone from the versions with deleted ones, so the subject's next registration gets its number again)."""
+    def delete_schema_version(self, subject: str, version: int) -> None:
+        """Soft-delete a version (verified gone from the live versions), then hard-delete it (verified gone from the
+        versions with deleted ones, so the subject's next registration gets its number again)."""
         self._call("DELETE", path("subjects", subject, "versions", str(version)),
                    f"deleting version {version} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
-        self._until(lambda: version not in self.subject_versions(subject),
-                    f"subject {subject} still lists version {version} after its deletion")
-        if permanent:
-            self._call("DELETE", path("subjects", subject, "versions", str(version), query={"permanent": "true"}),
-                       f"permanently deleting version {version} of subject {subject}", expected=(404,))
-            self._until(lambda: version not in self.subject_versions(subject, deleted=True),
-                        f"subject {subject} still holds version {version} (soft-deleted) after its permanent "
-                        "deletion")
+        self._until(lambda: f"subject {subject} still lists version {version} after its deletion"
+                    if version in self.subject_versions(subject) else None)
+        self._call("DELETE", path("subjects", subject, "versions", str(version), query={"permanent": "true"}),
+                   f"permanently deleting version {version} of subject {subject}", expected=(404,))
+        self._until(lambda: f"subject {subject} still holds version {version} (soft-deleted) after its permanent "
+                    "deletion" if version in self.subject_versions(subject, deleted=True) else None)
 
     # -- compatibility levels ------------------------------------------------------------------------------------
 
@@ -214,12 +204,12 @@ class RegistryWriter:
         where = path("config", subject)
         if level is None:
             self._call("DELETE", where, f"removing subject {subject}'s compatibility level", expected=(404,))
-            self._until(lambda: self.subject_level(subject) is None,
+            self._until(lambda: None if self.subject_level(subject) is None else
                         f"subject {subject} still has its own compatibility level after its removal")
             return
         self._call("PUT", where, f"setting subject {subject}'s compatibility level to {level}",
                    json={"compatibility": level})
-        self._until(lambda: self.own_level_answer(subject) == level,
+        self._until(lambda: None if self.own_level_answer(subject) == level else
                     f"subject {subject} does not show compatibility level {level}")
 
     # -- subjects ------------------------------------------------------------------------------------------------
@@ -244,8 +234,8 @@ class RegistryWriter:
                 self._call("DELETE", path("subjects", name, query={"permanent": "true"}),
                            f"permanently deleting subject {name}", expected=(404,))
         wanted = set(names)
-        self._until(lambda: not wanted & self._listed(permanent),
-                    lambda: "the registry still lists " + ", ".join(sorted(wanted & self._listed(permanent))))
+        self._until(lambda: "the registry still lists " + ", ".join(sorted(left))
+                    if (left := wanted & self._listed(permanent)) else None)
 
     def _delete_versions_of_referenced(self, subject: str) -> None:
         """Soft-delete a subject that only soft-deleted schemas reference, version by version. Apicurio refuses the

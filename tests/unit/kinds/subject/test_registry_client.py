@@ -5,6 +5,8 @@ error answers become one line with the registry's message, and subject names are
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kplan.errors import KplanError, WriteError
@@ -40,6 +42,12 @@ def _cluster(url="http://127.0.0.1:1/apis/ccompat/v7", **access) -> ClusterSpec:
 
 def _secrets() -> SecretValues:
     return SecretValues({"${secret:env:REG_PW}": PASSWORD, "${secret:env:REG_TOKEN}": TOKEN})
+
+
+def _writer(http) -> RegistryWriter:
+    w = RegistryWriter(http, 1)
+    w.policy = FAST
+    return w
 
 
 def _script(monkeypatch, http, answers):
@@ -128,7 +136,7 @@ def test_both_spellings_of_a_level_are_read():
 
 def test_a_write_the_registry_refuses_is_one_write_error(monkeypatch):
     http = registry_client(_cluster())
-    w = RegistryWriter(http, 1, policy=FAST)
+    w = _writer(http)
     _script(monkeypatch, http, [Answer(422, {"error_code": 42201, "message": "Invalid schema"})])
     with pytest.raises(WriteError, match=r"^registering a schema under subject s: the schema registry at "
                                          r"\S+ answered 422 to POST /subjects/s/versions\?normalize=true: "
@@ -141,8 +149,9 @@ def test_a_registration_is_verified_by_reading_until_the_subject_shows_it(monkey
     (the apply failed "does not show the schema just registered" and rolled back). The writer reads until it
     shows, at most the stack's timeout."""
     http = registry_client(_cluster())
-    naps = []
-    w = RegistryWriter(http, 1, policy=FAST, sleep=naps.append)
+    naps, sleep = [], time.sleep
+    monkeypatch.setattr(time, "sleep", naps.append)
+    w = _writer(http)
     not_yet = Answer(404, {"error_code": 40403, "message": "Schema not found"})
     seen = _script(monkeypatch, http, [Answer(200, {"id": 7}), not_yet, not_yet, Answer(200, {"version": 3})])
     assert w.register_schema("s", "{}", "AVRO", ()) == 3  # a lookup, the subject's versions (none yet), a lookup
@@ -156,17 +165,17 @@ def test_a_registration_is_verified_by_reading_until_the_subject_shows_it(monkey
         "/subjects/s/versions?normalize=true", "/subjects/s?normalize=true", "/subjects/s/versions",
         "/subjects/s/versions/2"]
     _script(monkeypatch, http, [Answer(200, {"id": 7}), not_yet])
+    monkeypatch.setattr(time, "sleep", lambda s: sleep(0.05))
     with pytest.raises(WriteError, match=r"^verification failed: subject s does not show the schema just "
                                          r"registered within 1s$"):
-        RegistryWriter(http, 1, policy=FAST, sleep=lambda s: __import__("time").sleep(0.05)).register_schema(
-            "s", "{}", "AVRO", ())
+        _writer(http).register_schema("s", "{}", "AVRO", ())
 
 
 def test_a_schema_the_lookup_misses_is_found_among_the_versions_by_its_canonical_form(monkeypatch):
     """A run killed before journaling its registration is undone by what `schema_version` finds: when the
     registry's lookup misses a version it holds, the versions themselves are read, newest first."""
     http = registry_client(_cluster())
-    w = RegistryWriter(http, 1, policy=FAST)
+    w = _writer(http)
     declared = '{"type": "record", "name": "U", "fields": [{"name": "id", "type": "long"}]}'
     held = '{"type":"record","name":"U","fields":[{"name":"id","type":"long"}]}'
     missed = Answer(404, {"error_code": 40403, "message": "The given schema does not match any schema"})
@@ -181,7 +190,7 @@ def test_a_schema_the_lookup_misses_is_found_among_the_versions_by_its_canonical
 
 def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
     http = registry_client(_cluster())
-    w = RegistryWriter(http, 1, policy=FAST)
+    w = _writer(http)
     seen = _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused"),
                                        Answer(503, text="starting"), Answer(200, [1, 3])])
     assert w.subject_versions("a/b") == [1, 3]

@@ -85,7 +85,7 @@ def test_the_rollback_of_a_created_registry_deletes_it_permanently_with_its_leve
 def test_a_subject_with_soft_deleted_versions_from_before_is_kept_by_the_rollback():
     w = FakeWriter()
     _existing(w, name="n")
-    w.delete_schema_version("n", 1)  # soft-deleted before the run: the subject has no live version
+    w.schemas["n"][1] = (w.schemas["n"][1][0], False)  # soft-deleted before the run: the subject has no live version
     step = PutSubject("n", V2, "AVRO", (), before_version=None)
     result, _ = run(w, [step], fail_at=0)
     assert result.status == RunStatus.ROLLED_BACK
