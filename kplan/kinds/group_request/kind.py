@@ -208,6 +208,11 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
     planned_type: type[GroupPlanned]
     kind_state = staticmethod(token_state)  # the follow-up read adds what the cluster has
 
+    def __init__(self) -> None:  # its type, section and title from its terms ("consumer group": consumer_groups)
+        noun = self.terms.noun
+        self.type, self.section, self.title = self.terms.type, noun.replace(" ", "_") + "s", noun.capitalize() + "s"
+        self.never_deleted = f"{noun} requests"
+
     def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
         """What the cluster has for these groups (kplan.kinds.group_request.live), or why the cluster has none."""
@@ -274,13 +279,9 @@ class ConsumerGroupKind(GroupRequestKind):
     (failover.py)."""
 
     terms = model.CONSUMER
-    type = ResourceType.CONSUMER_GROUP
     planned_type = GroupPlanned
     live_from_json = staticmethod(CONSUMER_PART)
-    title = "Consumer groups"
-    section = "consumer_groups"
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: a deleted group's committed offsets cannot be put back"}
-    never_deleted = "consumer group requests"
 
     def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
@@ -346,12 +347,8 @@ class ShareGroupKind(GroupRequestKind):
     """A share group's request: refused on a cluster without share groups."""
 
     terms = model.SHARE
-    type = ResourceType.SHARE_GROUP
     planned_type = ShareGroupPlanned
     live_from_json = staticmethod(SHARE_PART)
-    title = "Share groups"
-    section = "share_groups"
-    never_deleted = "share group requests"
 
     def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:

@@ -43,6 +43,7 @@ from kplan.transport.retry import (
 VERIFY_PER_PARTITION_S = 0.05
 
 
+# each batch's `what` -> for a denied request: what kplan may not do (kplan.transport.permissions)
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}
 
@@ -64,7 +65,6 @@ class TopicWrites(Reassignments):
 
         Only a key whose earlier request of ours failed ambiguously (timed out, connection lost: it may have been
         done) can have LANDED; an expected answer for any other key, on any attempt, means someone else did it."""
-        action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.transport.permissions)
         results = BatchResults() if results is None else results
         remaining = list(keys)
         unknown: set[str] = set()  # keys whose last request of ours may have been done (no answer / ambiguous)
@@ -99,7 +99,7 @@ class TopicWrites(Reassignments):
                             unknown.discard(name)  # refused before it was done: this attempt did nothing
                         unanswered = unanswered and no_answer(e)
                     else:
-                        fatal.append((denied(e, action, f"topic {name}", self.kafka.who) if action else None)
+                        fatal.append(denied(e, _ACTIONS[what], f"topic {name}", self.kafka.who)
                                      or f"{name}: {describe_kafka_error(e)}")
             if fatal:
                 raise WriteError(f"{what} refused: " + "; ".join(fatal))
