@@ -77,7 +77,7 @@ def planned(plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest
             # added too): the interrupted run's lists and throttle are what to finish
             lists = request.targets[name]
             changes[change.address] = _finishing(change, lists, request.throttle,
-                                                 _election(name, current, lists, request, leaders),
+                                                 _election(name, lists, request, leaders),
                                                  (leaders or {}).get(name, ()))
             moved += 1
             continue
@@ -94,7 +94,7 @@ def planned(plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest
         if target is None:
             continue
         looked += 1
-        elect = _election(name, current, target, request, leaders)
+        elect = _election(name, target, request, leaders)
         move = target != current.assignment or (name in request.finish and name in request.targets)
         if request.rebalance and target == current.assignment:
             balanced_already += 1
@@ -149,7 +149,7 @@ def _target(name: str, current: LiveTopic, live: LiveState, request: RebalanceRe
     return current.assignment
 
 
-def _election(name: str, current: LiveTopic, target: Assignment, request: RebalanceRequest,
+def _election(name: str, target: Assignment, request: RebalanceRequest,
               leaders: Leaders | None) -> tuple[int, ...]:
     """The partitions whose leader is not the preferred (first) replica of `target`."""
     if leaders is None or not (request.rebalance or request.elect_leaders or name in request.elect):
