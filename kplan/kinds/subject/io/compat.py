@@ -106,10 +106,8 @@ def _check(http: RestClient, spec: SubjectSpec, new_level: str | None, version: 
         if left == "NONE":
             return []
         if left != current:
-            return [warning("compatibility not checked at plan time: the plan changes "
-                            f"the level from {current} to {left} and the registry can judge only under the "
-                            f"level in effect; it judges the new schema under {left} at apply (a refusal rolls "
-                            "the run back)", UNCHECKED, **where)]
+            return [_unchecked(left, f"the plan changes the level from {current} to {left} and the registry can "
+                                     "judge only under the level in effect", where, judge="it")]
         return _judge(http, spec, version, left, where)
     except KplanError as e:
         return [error(f"the schema registry could not check schema compatibility: {e}", UNREACHABLE, **where)]
@@ -149,6 +147,6 @@ def _judge(http: RestClient, spec: SubjectSpec, version: int, level: str, where:
                   "compatible (e.g. give new fields a default) or change compatibility first", INCOMPATIBLE, **where)]
 
 
-def _unchecked(level: str, why: str, where: dict[str, Any]) -> PlanDiagnostic:
-    return warning(f"compatibility not checked at plan time: {why}; the registry judges the "
+def _unchecked(level: str, why: str, where: dict[str, Any], judge: str = "the registry") -> PlanDiagnostic:
+    return warning(f"compatibility not checked at plan time: {why}; {judge} judges the "
                    f"new schema under {level} at apply (a refusal rolls the run back)", UNCHECKED, **where)
