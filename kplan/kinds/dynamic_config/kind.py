@@ -365,8 +365,8 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
 UNLISTED = frozenset({"leader.replication.throttled.rate", "follower.replication.throttled.rate"})
 
 
-def entity_word(broker: str) -> str:
-    return "the cluster-wide default" if broker == DEFAULT_BROKER else f"broker {broker}"
+def entity_word(name: str) -> str:
+    return "the cluster-wide default" if name == DEFAULT_BROKER else f"broker {name}"
 
 
 @dataclass(frozen=True)
@@ -397,9 +397,7 @@ class BrokerConfigKind(KeysKind):
     not_declared = "{entity} has dynamic configs ({values}) this stack does not declare; left alone"
     present, absent, missing = "set dynamically", "not set dynamically", "not in the cluster; "
     flag_notes = {Flag.DRIFT: "drift: dynamic configs the stack does not declare and kplan did not set (left alone)"}
-
-    def entity_word(self, name: str) -> str:
-        return entity_word(name)
+    entity_word = staticmethod(entity_word)
 
     def refusals(self, spec: Spec, live: Live | None) -> list[PlanDiagnostic]:
         """One error per declared key kplan will not write, naming the key and what to do."""

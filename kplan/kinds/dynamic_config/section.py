@@ -137,6 +137,7 @@ class KeysSection(Generic[E, V]):
 class BrokerConfigSection(KeysSection[str, str]):
     what, entity_key, entity_types, key_word = "broker configs", "broker", (int, str), "broker config"
     twice = "the broker_configs entry of {}", "declare each broker's (and the default's) configs in one entry"
+    order = staticmethod(entity_sort)
 
     def entity(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> str | None:
         raw = item.get("broker")
@@ -147,9 +148,6 @@ class BrokerConfigSection(KeysSection[str, str]):
                         f"such as 1, not {raw!r}")
             return None
         return broker if broker == DEFAULT_BROKER else str(int(broker))
-
-    def order(self, name: str) -> tuple[int, int, str]:
-        return entity_sort(name)
 
     def shown(self, value: str | None) -> str:
         return SENSITIVE if value is None else value

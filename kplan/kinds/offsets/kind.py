@@ -182,9 +182,7 @@ class OffsetsKind(RequestKind[OffsetsRequest, LiveOffsets]):
     title = "Connector offsets"
     section = "offsets"
     never_deleted = "offsets requests"
-
-    def declared(self, stack: "Stack") -> list[OffsetsRequest]:
-        return requests(stack)
+    declared = staticmethod(requests)
 
     def plan(self, req: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:

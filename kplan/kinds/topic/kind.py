@@ -409,6 +409,8 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     title = "Topics"
     section = "topics"
     status_type = ResourceStatus
+    untouchable = staticmethod(is_reserved_topic)
+    internal = staticmethod(is_platform_topic)
 
     def unmet(self, expect: Mapping[str, Any], current: LiveTopic) -> list[str]:
         """A referenced topic's partitions and replication factor at least those expected, and each expected config
@@ -442,12 +444,6 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             return error(f"{spec.name!r} is a Kafka, Connect or kplan internal topic; kplan never manages it",
                          "reserved-topic", address=self.address(spec.name), origin=spec.origin)
         return None
-
-    def untouchable(self, name: str) -> bool:
-        return is_reserved_topic(name)
-
-    def internal(self, name: str) -> bool:
-        return is_platform_topic(name)
 
     def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
