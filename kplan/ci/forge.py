@@ -6,7 +6,7 @@ from every message, sent only to the API's own origin (a pagination link elsewhe
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator
+from typing import Iterator
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
@@ -28,17 +28,15 @@ class ForgeError(KplanError):
 
 
 class Forge:
-    """The calls `kplan ci` needs, on one platform. `sleep` is passed in so tests need not wait for retries."""
+    """The calls `kplan ci` needs, on one platform."""
 
-    def __init__(self, ctx: Context, *, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, ctx: Context):
         self.ctx = ctx
         self.github = github = ctx.platform == GITHUB
         self.name = "GitHub" if github else "GitLab"
         self.limit = GITHUB_BODY_LIMIT if github else GITLAB_BODY_LIMIT  # the longest comment or issue it takes
         self.scrub = Scrubber([ctx.token])
-        self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = requests.Session()
         if github:
             self.session.headers.update({"Authorization": f"Bearer {ctx.token}",
                                          "Accept": "application/vnd.github+json",
@@ -144,14 +142,14 @@ class Forge:
                 resp = self.session.request(method, url, timeout=TIMEOUT_S, allow_redirects=False, **kw)
             except requests.RequestException as e:
                 if attempt < RETRIES:
-                    self.sleep(attempt)
+                    time.sleep(attempt)
                     continue
                 raise ForgeError(self.scrub(
                     f"cannot reach the {self.name} API at {self.ctx.api_url} ({type(e).__name__}): check "
                     f"{'--api-url / GITHUB_API_URL' if self.github else '--api-url / CI_API_V4_URL'}"
                     " and the network")) from None
             if resp.status_code >= 500 and attempt < RETRIES:
-                self.sleep(attempt)
+                time.sleep(attempt)
                 continue
             if resp.status_code >= 300:
                 raise ForgeError(self.scrub(self._refusal(resp, method, path)))

@@ -162,18 +162,17 @@ def wait_until_ready(checks: Sequence[Check], duration_s: float, progress: Progr
 
 # -- the I/O: probes of the real systems ----------------------------------------------------------------------------
 
-def wait_for_cluster(cluster, secrets, duration_s: float, *, stream=None) -> float:
+def wait_for_cluster(cluster, secrets, duration_s: float) -> float:
     """Wait (see the module's docstring) for the stack's Kafka and, if it names one, its Connect worker; progress on
-    `stream` (stderr). Returns the seconds waited; raises ClusterNotReady at the deadline."""
+    stderr. Returns the seconds waited; raises ClusterNotReady at the deadline."""
     import shutil
     import sys
 
-    stream = sys.stderr if stream is None else stream
-    tty = bool(getattr(stream, "isatty", lambda: False)())
+    tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
 
     def write(text: str) -> None:
-        stream.write(text)
-        stream.flush()
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
     progress = Progress(write, tty, shutil.get_terminal_size((120, 24)).columns)
     checks, close = cluster_checks(cluster, secrets)

@@ -49,8 +49,8 @@ def stack_file_names(directory: str) -> list[str]:
                   and os.path.isfile(os.path.join(directory, n)))
 
 
-def read_file(display: str, diags: Diagnostics, limit: int | None = None) -> bytes | None:
-    limit = MAX_FILE_BYTES if limit is None else limit
+def read_file(display: str, diags: Diagnostics) -> bytes | None:
+    limit = MAX_FILE_BYTES
     if "\0" in display:
         diags.error(Loc(shown_path(display), 0, 0), f"the path {NUL_IN_PATH}")
         return None
