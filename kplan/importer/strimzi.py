@@ -26,6 +26,7 @@ from kplan.importer.sources import (
     where,
     yaml_documents,
 )
+from kplan.rules.units import as_written
 
 GROUP = "kafka.strimzi.io/"
 KINDS = ("KafkaTopic", "KafkaUser", "KafkaConnector")
@@ -61,7 +62,7 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
             seen[key] = named
             if kind == "KafkaTopic":
                 topic = str(spec.get("topicName") or name)
-                config = {str(k): _string(v) for k, v in mapping(spec, "config").items() if v is not None}
+                config = {str(k): as_written(v) for k, v in mapping(spec, "config").items() if v is not None}
                 doc["topics"][topic] = document_topic(_count(source, node, spec, "partitions"),
                                                   _count(source, node, spec, "replicas"), config)
                 own = {str(k): str(v) for k, v in mapping(meta, "labels").items()
@@ -78,16 +79,6 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
 def _count(source: Source, node, spec: dict, key: str) -> int:
     return positive_count(spec.get(key), where(source, node, "spec", key), f"spec.{key}",
                           ": kplan declares what the topic has (Strimzi's default is the broker's)")
-
-
-def _string(value: Any) -> str:
-    """A config value as Strimzi's operators send it: text, numbers and booleans as written, a list joined by
-    commas."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_string(v) for v in value)
-    return str(value)
 
 
 def _user(source: Source, node, name: str, spec: dict, doc: dict, unmapped: list[Unmapped]) -> None:
@@ -129,10 +120,10 @@ def _connector(source: Source, node, name: str, spec: dict) -> dict:
     if not isinstance(spec.get("class"), str) or not spec["class"]:
         raise KplanError(f"{where(source, node, 'spec')}: KafkaConnector {name}: spec.class names the connector's "
                          "class")
-    config = {str(k): _string(v) for k, v in mapping(spec, "config").items() if v is not None}
+    config = {str(k): as_written(v) for k, v in mapping(spec, "config").items() if v is not None}
     config = {"connector.class": spec["class"], **config, "name": name}
     if spec.get("tasksMax") is not None:
-        config["tasks.max"] = _string(spec["tasksMax"])
+        config["tasks.max"] = as_written(spec["tasksMax"])
     state = _STATES.get(str(spec.get("state") or ("paused" if spec.get("pause") else "running")))
     if state is None:
         raise KplanError(f"{where(source, node, 'spec', 'state')}: KafkaConnector {name}: state "

@@ -92,6 +92,16 @@ def parse_size_bytes(text: str) -> int:
     return int(total)
 
 
+def as_written(value) -> str:
+    """A config value as Strimzi's operators send it and a CDC template's `config:` is taken: text, numbers and
+    booleans as written, a list joined by commas."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(as_written(v) for v in value)
+    return str(value)
+
+
 def _scalar_to_str(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

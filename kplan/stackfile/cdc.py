@@ -14,7 +14,7 @@ from kplan.model.cdc_cleanup import DbCleanup
 from kplan.model.desired import ConnectAccess
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
-from kplan.rules.units import UnitError, parse_size_bytes
+from kplan.rules.units import UnitError, as_written, parse_size_bytes
 from kplan.secrets import is_reference_only
 from kplan.stackfile.cdc_format import converter_config
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
@@ -165,7 +165,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         return None
 
     gen_loc = smap.value_loc(source, "engine") or source_loc
-    gen_config = {str(k): _str(v) for k, v in out["config"].items() if v is not None}
+    gen_config = {str(k): as_written(v) for k, v in out["config"].items() if v is not None}
     gen_locs = _generated_locations(gen_config, source, source["connection"], gen_loc, smap)
     exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
     exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
@@ -361,14 +361,6 @@ def _servers(value) -> str | None:
     if isinstance(value, list):
         return ",".join(str(v).strip() for v in value) or None
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _str(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_str(v) for v in value)
-    return str(value)
 
 
 def _parse_output(text: str, n_tables: int, template: str, diags: Diagnostics, loc: Loc) -> dict | None:
