@@ -258,7 +258,7 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
         return group_repr(current.name, current.token, current, current.committed)
 
     def request_note(self, spec: GroupSpec) -> str:
-        return spec.what
+        return "delete" if spec.delete else OFFSETS
 
     def next_apply(self, d: Difference) -> str:
         return "deletes the group" if d.note == "delete" else f"moves the {self.terms.short}'s {self.terms.moves}"

@@ -104,10 +104,6 @@ class GroupSpec:
     delete: bool = False
     origin: Any = None  # an Origin
 
-    @property
-    def what(self) -> str:
-        return "delete" if self.delete else OFFSETS
-
 
 def positions(items: Any) -> tuple[Position, ...]:
     """[{topic, partition, offset}] or [[topic, partition, offset]] -> sorted (topic, partition, offset) tuples."""
