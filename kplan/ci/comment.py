@@ -119,13 +119,3 @@ def footer(platform: str, commit: str | None, run_url: str | None) -> str:
     at = f" at commit `{commit[:12]}`" if commit else ""
     job = f" ([{platform} job]({run_url}))" if run_url else ""
     return f"Planned by `kplan ci comment`{at}{job}."
-
-
-def drift_title(key: Key) -> str:
-    env = f" ({key.env})" if key.env else ""
-    return f"kplan: drift in stack {key.stack}{env}"
-
-
-def resolved_text(commit: str | None) -> str:
-    at = f" at commit `{commit[:12]}`" if commit else ""
-    return f"kplan found no drift{at}: the cluster matches the stack again. Closing."

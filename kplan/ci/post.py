@@ -58,7 +58,7 @@ def mark_untouched(forge, planned: set[c.Key], env: str | None, *, footer: str) 
 def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, label: str | None) -> Outcome:
     """The open drift issue of this stack, created or brought up to date (title and body)."""
     body = c.build_body(key, markdown, limit=limit, footer=footer)
-    title = c.drift_title(key)
+    title = f"kplan: drift in stack {key.stack}" + (f" ({key.env})" if key.env else "")
     return _posted(c.find(forge.open_issues(label), key), body,
                    lambda: forge.create_issue(title, body, label), "number",
                    lambda number: forge.update_issue(number, title, body))
@@ -69,7 +69,8 @@ def resolve_drift(forge, key: c.Key, *, commit: str | None, label: str | None) -
     existing = c.find(forge.open_issues(label), key)
     if existing is None:
         return Outcome(Posted.NONE)
-    forge.close_issue(existing.id, c.resolved_text(commit))
+    at = f" at commit `{commit[:12]}`" if commit else ""
+    forge.close_issue(existing.id, f"kplan found no drift{at}: the cluster matches the stack again. Closing.")
     return Outcome(Posted.CLOSED, existing.id)
 
 
