@@ -60,7 +60,7 @@ def json_body(http: RestClient, response) -> Any:
         what = f"{request.method} {http.scrub(str(request.path_url))}" if request is not None else "a request"
         raise RegistryError(f"the schema registry at {http.shown_url} answered {what} with something that is not "
                             "JSON: is cluster.schema_registry.url the registry's API (Confluent's: http://host:8081; "
-                            "Apicurio's: http://host:8080/apis/ccompat/v7)?", response.status_code, None) from None
+                            "Apicurio's: http://host:8080/apis/ccompat/v7)?") from None
 
 
 def message_of(response) -> str:
@@ -79,8 +79,3 @@ def level_of(body: Any) -> str | None:
 
 class RegistryError(KplanError):
     """The registry refused a request (an answer, not a lost connection)."""
-
-    def __init__(self, message: str, status: int, code: int | None):
-        super().__init__(message)
-        self.status = status
-        self.code = code

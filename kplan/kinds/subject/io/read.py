@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.subject.io.client import RegistryError, error_code, error_line, json_body, level_of
+from kplan.kinds.subject.io.client import RegistryError, error_line, json_body, level_of
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.transport.http import RestClient
@@ -31,7 +31,7 @@ def get(http: RestClient, where: str, missing: tuple[int, ...] = (404,)) -> Any:
     if r.status_code in missing:
         return None
     if r.status_code != 200:
-        raise RegistryError(error_line(http, "GET", where, r), r.status_code, error_code(r))
+        raise RegistryError(error_line(http, "GET", where, r))
     return json_body(http, r)
 
 

@@ -24,7 +24,7 @@ from kplan.kinds.subject.io.client import (
 from kplan.kinds.subject.io.read import subject_levels
 from kplan.kinds.subject.model import SchemaReference
 from kplan.transport.admin import poll
-from kplan.transport.http import RestClient, RestUnavailable
+from kplan.transport.http import RestUnavailable
 from kplan.transport.http import rest_path as path
 from kplan.transport.reach import Link
 from kplan.transport.retry import RetriableError, RetryPolicy, retry
@@ -32,15 +32,20 @@ from kplan.transport.retry import RetriableError, RetryPolicy, retry
 NORMALIZE = {"normalize": "true"}
 
 
-class RegistryWriter:
-    """Writes to one schema registry for one run, with a `Link` of its own (the registry being down says nothing
-    about Kafka)."""
+class SubjectWrites:
+    """The kind's writes (`StepContext.io(SubjectWrites)`) to the schema registry of the run's stack's cluster, made
+    when a step first writes (a clear error for a stack that names no registry), with a `Link` of its own (the
+    registry being down says nothing about Kafka)."""
 
-    def __init__(self, http: RestClient, timeout_s: float):
+    def __init__(self, writers: Any):
+        http = registry_client(writers.cluster, writers.secrets)
+        if http is None:
+            raise WriteError("the stack declares schema registry subjects but names no registry: set "
+                             "cluster.schema_registry.url")
         self.http = http
-        self.timeout_s = timeout_s
-        self.policy = RetryPolicy(deadline_s=timeout_s)
-        self.link = Link("the schema registry", http.shown_url, timeout_s, self._probe)
+        self.timeout_s = writers.cluster.timeout_s
+        self.policy = RetryPolicy(deadline_s=self.timeout_s)
+        self.link = Link("the schema registry", http.shown_url, self.timeout_s, self._probe)
 
     def _probe(self, seconds: float) -> None:
         r = self.http.request("GET", path("config"), timeout=seconds)
@@ -262,15 +267,3 @@ class RegistryWriter:
 
     def close(self) -> None:
         self.http.close()
-
-
-class SubjectWrites(RegistryWriter):
-    """The kind's writes (`StepContext.io(SubjectWrites)`): the registry writer of the run's stack's cluster, made
-    when a step first writes; a clear error for a stack that names no registry."""
-
-    def __init__(self, writers: Any):
-        http = registry_client(writers.cluster, writers.secrets)
-        if http is None:
-            raise WriteError("the stack declares schema registry subjects but names no registry: set "
-                             "cluster.schema_registry.url")
-        super().__init__(http, writers.cluster.timeout_s)

@@ -6,13 +6,14 @@ error answers become one line with the registry's message, and subject names are
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.subject.io.client import CONTENT_TYPE, error_line, level_of, registry_client
 from kplan.kinds.subject.io.read import RegistryRead
-from kplan.kinds.subject.io.write import RegistryWriter, SubjectWrites
+from kplan.kinds.subject.io.write import SubjectWrites
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
 from kplan.secrets import SecretValues
 from kplan.session.systems import open_writers
@@ -44,8 +45,8 @@ def _secrets() -> SecretValues:
     return SecretValues({"${secret:env:REG_PW}": PASSWORD, "${secret:env:REG_TOKEN}": TOKEN})
 
 
-def _writer(http) -> RegistryWriter:
-    w = RegistryWriter(http, 1)
+def _writer() -> SubjectWrites:
+    w = SubjectWrites(SimpleNamespace(cluster=_cluster(), secrets=SecretValues()))
     w.policy = FAST
     return w
 
@@ -135,8 +136,8 @@ def test_both_spellings_of_a_level_are_read():
 
 
 def test_a_write_the_registry_refuses_is_one_write_error(monkeypatch):
-    http = registry_client(_cluster())
-    w = _writer(http)
+    w = _writer()
+    http = w.http
     _script(monkeypatch, http, [Answer(422, {"error_code": 42201, "message": "Invalid schema"})])
     with pytest.raises(WriteError, match=r"^registering a schema under subject s: the schema registry at "
                                          r"\S+ answered 422 to POST /subjects/s/versions\?normalize=true: "
@@ -148,10 +149,10 @@ def test_a_registration_is_verified_by_reading_until_the_subject_shows_it(monkey
     """Seen in a loaded CI run: Apicurio answered the registration with its id, and a lookup at once answered 404
     (the apply failed "does not show the schema just registered" and rolled back). The writer reads until it
     shows, at most the stack's timeout."""
-    http = registry_client(_cluster())
     naps, sleep = [], time.sleep
     monkeypatch.setattr(time, "sleep", naps.append)
-    w = _writer(http)
+    w = _writer()
+    http = w.http
     not_yet = Answer(404, {"error_code": 40403, "message": "Schema not found"})
     seen = _script(monkeypatch, http, [Answer(200, {"id": 7}), not_yet, not_yet, Answer(200, {"version": 3})])
     assert w.register_schema("s", "{}", "AVRO", ()) == 3  # a lookup, the subject's versions (none yet), a lookup
@@ -168,14 +169,14 @@ def test_a_registration_is_verified_by_reading_until_the_subject_shows_it(monkey
     monkeypatch.setattr(time, "sleep", lambda s: sleep(0.05))
     with pytest.raises(WriteError, match=r"^verification failed: subject s does not show the schema just "
                                          r"registered within 1s$"):
-        _writer(http).register_schema("s", "{}", "AVRO", ())
+        w.register_schema("s", "{}", "AVRO", ())
 
 
 def test_a_schema_the_lookup_misses_is_found_among_the_versions_by_its_canonical_form(monkeypatch):
     """A run killed before journaling its registration is undone by what `schema_version` finds: when the
     registry's lookup misses a version it holds, the versions themselves are read, newest first."""
-    http = registry_client(_cluster())
-    w = _writer(http)
+    w = _writer()
+    http = w.http
     declared = '{"type": "record", "name": "U", "fields": [{"name": "id", "type": "long"}]}'
     held = '{"type":"record","name":"U","fields":[{"name":"id","type":"long"}]}'
     missed = Answer(404, {"error_code": 40403, "message": "The given schema does not match any schema"})
@@ -189,8 +190,8 @@ def test_a_schema_the_lookup_misses_is_found_among_the_versions_by_its_canonical
 
 
 def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
-    http = registry_client(_cluster())
-    w = _writer(http)
+    w = _writer()
+    http = w.http
     seen = _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused"),
                                        Answer(503, text="starting"), Answer(200, [1, 3])])
     assert w.subject_versions("a/b") == [1, 3]
