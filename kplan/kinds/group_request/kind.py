@@ -213,7 +213,7 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
         self.type, self.section, self.title = self.terms.type, noun.replace(" ", "_") + "s", noun.capitalize() + "s"
         self.never_deleted = f"{noun} requests"
 
-    def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
+    def read(self, reader: GroupReads, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
         """What the cluster has for these groups (kplan.kinds.group_request.live), or why the cluster has none."""
         raise NotImplementedError
@@ -283,7 +283,7 @@ class ConsumerGroupKind(GroupRequestKind):
     live_from_json = staticmethod(CONSUMER_PART)
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: a deleted group's committed offsets cannot be put back"}
 
-    def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
+    def read(self, reader: GroupReads, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
         from kplan.kinds.group_request.failover import translated
 
@@ -350,10 +350,9 @@ class ShareGroupKind(GroupRequestKind):
     planned_type = ShareGroupPlanned
     live_from_json = staticmethod(SHARE_PART)
 
-    def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
+    def read(self, reader: GroupReads, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
-        answers, unsupported = reader.share_groups({g.name: query(g.reset) for g in specs})
-        return answers, unsupported
+        return reader.share_groups({g.name: query(g.reset) for g in specs})
 
     def readable(self, declared: Mapping[str, GroupSpec], live: LiveState,
                  allowed: frozenset[str] = frozenset()) -> tuple[dict[str, GroupSpec], list[PlanDiagnostic]]:
