@@ -103,15 +103,11 @@ def app_repr(name: str, held: Iterable[Held], topics: Iterable[str]) -> dict[str
             "internal_topics": sorted(topics)}
 
 
-def _attr(h: Held, kind: AttrKind, note: NoteKind | None = None) -> AttributeChange:
+def _attr(path: tuple[str, ...], value: str, kind: AttrKind, note: NoteKind | None = None) -> AttributeChange:
+    """`path` added (`value` after) or removed (`value` before): a binding's grant, an internal topic's "exists"."""
     if kind == AttrKind.ADD:
-        return AttributeChange(path_of(h), kind, None, h[1].grant, note=note)
-    return AttributeChange(path_of(h), kind, h[1].grant, None, note=note)
-
-
-def _topic_attr(name: str, kind: AttrKind, note: NoteKind) -> AttributeChange:
-    return AttributeChange(("internal_topic", name), kind, "exists" if kind is AttrKind.REMOVE else None,
-                           "exists" if kind is AttrKind.ADD else None, note=note)
+        return AttributeChange(path, kind, None, value, note=note)
+    return AttributeChange(path, kind, value, None, note=note)
 
 
 def acl_slice(live: "LiveState") -> KindState:
@@ -174,9 +170,10 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
         create = want - bindings
         delete = {h for h in bindings - want if held_key(h) in owned}
         new_topics = tuple(t for t in spec.topics if t.name not in topics)
-        attrs = [_attr(h, AttrKind.ADD) for h in create]
-        attrs += [_attr(h, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED) for h in delete]
-        attrs += [_topic_attr(t.name, AttrKind.ADD, NoteKind.STREAMS_INTERNAL_TOPIC) for t in new_topics]
+        attrs = [_attr(path_of(h), h[1].grant, AttrKind.ADD) for h in create]
+        attrs += [_attr(path_of(h), h[1].grant, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED) for h in delete]
+        attrs += [_attr(("internal_topic", t.name), "exists", AttrKind.ADD, NoteKind.STREAMS_INTERNAL_TOPIC)
+                  for t in new_topics]
         attrs.sort(key=lambda a: a.path)
         after = (bindings | want) - delete
         after_topics = topics | {t.name for t in new_topics}
@@ -200,8 +197,9 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
         (`delete_internal_topics_on_destroy`), else they stay (`deletion_notes` says so)."""
         ours = {h for h in current.bindings if held_key(h) in current.owned}
         topics = current.internal_topics if spec is not None and spec.delete_internal_topics_on_destroy else ()
-        attrs = sorted([_attr(h, AttrKind.REMOVE) for h in ours]
-                       + [_topic_attr(t, AttrKind.REMOVE, NoteKind.STREAMS_INTERNAL_TOPIC_DELETED) for t in topics],
+        attrs = sorted([_attr(path_of(h), h[1].grant, AttrKind.REMOVE) for h in ours]
+                       + [_attr(("internal_topic", t), "exists", AttrKind.REMOVE,
+                                NoteKind.STREAMS_INTERNAL_TOPIC_DELETED) for t in topics],
                        key=lambda a: a.path)
         kept_topics = set(current.internal_topics) - set(topics)
         kept = set(current.bindings) - ours
