@@ -300,7 +300,7 @@ class ConnectWrites:
              if name in set(worker.call("GET", rest_path("connectors"), "listing connectors", (200,)).json()) else None,
              self.connector_timeout_s, delay=0.2, factor=1.0)
 
-    def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
+    def wait_connector(self, name: str, state: ConnectorState) -> None:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
         with the first lines of its trace. A worker that restarts meanwhile is waited for (transient failures
         are retried like any Connect call)."""
@@ -315,7 +315,7 @@ class ConnectWrites:
             # a connector may legitimately generate no tasks: settled once it stays so for a while
             return all(t.get("state") == want for t in tasks) if tasks else stopped or None
 
-        self._until(name, timeout_s, done, f"did not reach {want}", "", lambda conn, tasks: (
+        self._until(name, done, f"did not reach {want}", "", lambda conn, tasks: (
             f"connector {conn.get('state')}, tasks " + (", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks)
                                                        or "none")))
 
@@ -334,18 +334,17 @@ class ConnectWrites:
                 return False
             return True if tasks and None not in versions else None
 
-        self._until(name, None, done, f"does not run the pinned plugin version {pin}", "it reports ",
+        self._until(name, done, f"does not run the pinned plugin version {pin}", "it reports ",
                     lambda conn, tasks: f"connector {conn.get('state')} {conn.get('version')}" + "".join(
                         f", task {t.get('id')} {t.get('state')} {t.get('version')}" for t in tasks))
 
-    def _until(self, key: str, timeout_s: float | None, done: Callable[[str, dict, list[dict]], bool | None],
+    def _until(self, key: str, done: Callable[[str, dict, list[dict]], bool | None],
                failure: str, reports: str, seen: Callable[[dict, list[dict]], str]) -> None:
         """Read the connector's status until `done(its name, connector, tasks)` is True, or None (nothing more to
-        wait for) for TASKLESS_SETTLE_S on end; past `timeout_s` (the connector timeout), a WriteError: `failure`,
+        wait for) for TASKLESS_SETTLE_S on end; past the connector timeout, a WriteError: `failure`,
         the seconds, and what the last status showed (`reports` and `seen`)."""
         worker, name = self._at(key)
-        timeout_s = timeout_s or self.connector_timeout_s
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + self.connector_timeout_s
         last, unsure_since = "no status yet", None
         while True:
             r = worker.status(name)
@@ -360,7 +359,7 @@ class ConnectWrites:
                     return
                 last = seen(conn, tasks)
             if time.monotonic() > deadline:
-                raise WriteError(f"connector {name} {failure} within {timeout_s:g}s ({reports}{last})")
+                raise WriteError(f"connector {name} {failure} within {self.connector_timeout_s:g}s ({reports}{last})")
             time.sleep(0.5)
 
     def close(self) -> None:

@@ -312,7 +312,7 @@ class FakeWriter:
     def wait_connector_gone(self, name):
         pass
 
-    def wait_connector(self, name, state, timeout_s=None):
+    def wait_connector(self, name, state):
         pass
 
     def wait_plugin_version(self, name, pin):

@@ -112,7 +112,8 @@ def test_waiting_for_a_connector_rides_out_a_restart(monkeypatch):
                              Answer(404, {"error_code": 404, "message": "No status found for connector c"}),
                              Answer(200, {"connector": {"state": "RUNNING"},
                                           "tasks": [{"id": 0, "state": "RUNNING"}]})])
-    w.wait_connector("c", ConnectorState.RUNNING, timeout_s=5)
+    w.connector_timeout_s = 5
+    w.wait_connector("c", ConnectorState.RUNNING)
 
 
 def test_a_deletion_is_reported_only_when_connect_no_longer_lists_the_connector(monkeypatch):
