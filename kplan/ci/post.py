@@ -29,9 +29,9 @@ class Outcome:
     url: str | None = None
 
 
-def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str, report_url: str | None = None) -> Outcome:
+def post_plan(forge, key: c.Key, markdown: str, *, footer: str, report_url: str | None = None) -> Outcome:
     """One comment per key on the pull request: created on the first run, edited in place on the next ones."""
-    body = c.build_body(key, markdown, limit=limit, footer=footer, report_url=report_url)
+    body = c.build_body(key, markdown, limit=forge.limit, footer=footer, report_url=report_url)
     return _posted(c.find(forge.comments(), key), body, lambda: forge.create_comment(body), "id",
                    lambda number: forge.update_comment(number, body))
 
@@ -55,9 +55,9 @@ def mark_untouched(forge, planned: set[c.Key], env: str | None, *, footer: str) 
     return done
 
 
-def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, label: str | None) -> Outcome:
+def report_drift(forge, key: c.Key, markdown: str, *, footer: str, label: str | None) -> Outcome:
     """The open drift issue of this stack, created or brought up to date (title and body)."""
-    body = c.build_body(key, markdown, limit=limit, footer=footer)
+    body = c.build_body(key, markdown, limit=forge.limit, footer=footer)
     title = f"kplan: drift in stack {key.stack}" + (f" ({key.env})" if key.env else "")
     return _posted(c.find(forge.open_issues(label), key), body,
                    lambda: forge.create_issue(title, body, label), "number",

@@ -87,7 +87,7 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
         _comment_repository(forge, ctx, *repository, footer=footer, environment=environment, report_url=report_url,
                             one_summary=one_summary, mark_untouched=mark_untouched)
         return
-    out = post_plan(forge, key, markdown, limit=forge.limit, footer=footer, report_url=report_url)
+    out = post_plan(forge, key, markdown, footer=footer, report_url=report_url)
     what, where = _on(ctx)
     _tell(out, f"{out.action.value} {what} {out.id} on {where}", f"{what} {out.id} on {where} already shows this plan")
 
@@ -122,7 +122,7 @@ def _comment_repository(forge, ctx, sections, summary: str, *, footer: str, envi
     if not posts and not mark_untouched:
         click.echo(f"nothing posted on {where}: the plans name no stack ({summary or 'no stacks'})")
     for key, body, page in posts:
-        out = post_plan(forge, key, body, limit=forge.limit, footer=footer, report_url=page)
+        out = post_plan(forge, key, body, footer=footer, report_url=page)
         who = f"stack {key.stack}" if key.kind is c.Kind.PLAN else "the summary"
         _tell(out, f"{out.action.value} {what} {out.id} on {where} for {who}",
               f"{what} {out.id} on {where} already shows {who}")
@@ -172,8 +172,7 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
         click.echo(f"closed drift issue {out.id}: no drift" if out.action is Posted.CLOSED
                    else f"no drift, and no open drift issue for stack {key.stack}")
         return
-    out = report_drift(forge, key, markdown, limit=forge.limit,
-                       footer=c.footer(forge.name, ctx.commit, ctx.run_url), label=label)
+    out = report_drift(forge, key, markdown, footer=c.footer(forge.name, ctx.commit, ctx.run_url), label=label)
     _tell(out, f"{out.action.value} drift issue {out.id}", f"drift issue {out.id} already shows this plan")
 
 

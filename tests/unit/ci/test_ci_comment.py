@@ -46,6 +46,8 @@ def test_find_takes_the_first_note_that_starts_with_the_marker():
 class _Comments:
     """A pull request's comments, recording what kplan asks of them."""
 
+    limit = 1000  # the longest comment the forge takes
+
     def __init__(self, *notes: c.Note):
         self.notes, self.calls = list(notes), []
 
@@ -64,13 +66,13 @@ class _Comments:
 def test_post_plan_creates_updates_or_leaves_alone():
     body = c.build_body(KEY, "x", limit=1000, footer="")
     forge = _Comments()
-    assert post_plan(forge, KEY, "x", limit=1000, footer="") == Outcome(Posted.CREATED, 9)
+    assert post_plan(forge, KEY, "x", footer="") == Outcome(Posted.CREATED, 9)
     assert forge.calls == [("create", body)]
     forge = _Comments(c.Note(5, body + "\n"))
-    assert post_plan(forge, KEY, "x", limit=1000, footer="") == Outcome(Posted.UNCHANGED, 5)
+    assert post_plan(forge, KEY, "x", footer="") == Outcome(Posted.UNCHANGED, 5)
     assert forge.calls == []
     forge = _Comments(c.Note(5, KEY.marker() + "\ny"))
-    assert post_plan(forge, KEY, "x", limit=1000, footer="") == Outcome(Posted.UPDATED, 5)
+    assert post_plan(forge, KEY, "x", footer="") == Outcome(Posted.UPDATED, 5)
     assert forge.calls == [("update", 5, body)]
 
 
