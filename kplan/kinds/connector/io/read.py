@@ -24,6 +24,7 @@ from kplan.model.desired import connector_key, freeze
 from kplan.model.live import LiveConnector, LiveTask, Problem
 from kplan.transport.connect import connect_offsets
 from kplan.transport.http import RestClient, rest_path
+from kplan.transport.reads import PrimaryRead
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.reads import Metadata, PrimaryContext
@@ -52,15 +53,12 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
     return out
 
 
-class ConnectorRead:
+class ConnectorRead(PrimaryRead):
     """The connectors of every Connect cluster (`kplan.transport.reads.PrimaryRead`), asked first: Connect is read
     in a thread of its own while the cluster's requests go out."""
 
     def __init__(self, ctx: "PrimaryContext"):
         self.future = ctx.pool.submit(read_connects, ctx.reader.connects.clients)
-
-    def after_pin(self, metadata: "Metadata") -> None:
-        pass
 
     def owned(self, names: Iterable[str], metadata: "Metadata") -> "Metadata":
         return metadata  # every connector is read
