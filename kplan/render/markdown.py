@@ -165,4 +165,4 @@ def cell(text: str) -> str:
 
 def _text(text: str) -> str:
     """Plain text made safe for a list item: no HTML, no table breaks, one line."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+    return cell(html.escape(text, quote=False))
