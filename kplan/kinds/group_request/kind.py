@@ -208,9 +208,11 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
     planned_type: type[GroupPlanned]
     kind_state = staticmethod(token_state)  # the follow-up read adds what the cluster has
 
-    def __init__(self) -> None:  # its type, section and title from its terms ("consumer group": consumer_groups)
-        noun = self.terms.noun
-        self.type, self.section, self.title = self.terms.type, noun.replace(" ", "_") + "s", noun.capitalize() + "s"
+    def __init__(self) -> None:
+        noun = self.terms.noun  # its type, section and title from its terms ("consumer group": consumer_groups)
+        self.type = self.terms.type
+        self.section = noun.replace(" ", "_") + "s"
+        self.title = noun.capitalize() + "s"
         self.never_deleted = f"{noun} requests"
 
     def read(self, reader: GroupReads, stack: "Stack", live: LiveState, specs: list[GroupSpec]
