@@ -237,7 +237,7 @@ class FakeWriter:
         return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live or deleted)
 
     def delete_schema_version(self, subject, version):
-        self.calls.append(f"delete_schema_version {subject} {version} permanent")
+        self.calls.append(f"delete_schema_version {subject} {version}")
         # the subject stays listed (soft-deleted) when nothing is left, as Apicurio keeps it
         self.schemas.get(subject, {}).pop(version, None)  # gone already: a success, as the registry writer makes it
 
