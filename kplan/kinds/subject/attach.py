@@ -34,11 +34,9 @@ def claimed_names(stack: Stack, live: LiveState, listed: Iterable[str]) -> list[
                   and f"{SUBJECT.value}.{n}" not in live.foreign_owners)
 
 
-def attach(stack: Stack, live: LiveState, read: SubjectsRead | None, claimed: Iterable[str] = (),
-           mirrored: Iterable[str] = ()) -> LiveState:
-    """`live` with the subjects `read` found (only the wanted ones), the registry's global level and why the
+def attach(stack: Stack, live: LiveState, read: SubjectsRead | None, names: list[str]) -> LiveState:
+    """`live` with the subjects `read` found (only the wanted ones, `names`), the registry's global level and why the
     registry could not be read; `read` None: nothing was read (a live-state file), `live` stays as it is."""
-    names = wanted(stack, live, claimed, mirrored)
     if not names:
         return live
     if not stack.cluster.schema_registry_url:
@@ -80,7 +78,7 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
     names = wanted(stack, live, claimed, mirrored)
     asks = isinstance(reader, SubjectReads) and stack.cluster.schema_registry_url and names
     read = reader.read_subjects(names) if asks else None
-    live = attach(stack, live, read, claimed, mirrored)
+    live = attach(stack, live, read, names)
     if sources:  # what each mirror gives the target's registry, once the target's subjects are read
         live = with_schemas(live, [derive(m, c, *sources[m.name], live, stack.cluster.schema_registry_url)
                                    for m, c in schema_mirrors(stack) if m.name in sources])

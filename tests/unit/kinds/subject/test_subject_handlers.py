@@ -205,6 +205,10 @@ def _live(**kw) -> LiveState:
     return live_state("c", 1, {}, {}, **kw)
 
 
+def _attach(stack: Stack, live: LiveState, read):
+    return attach(stack, live, read, wanted(stack, live))
+
+
 def test_the_plan_reads_the_declared_and_the_owned_subjects_only():
     assert wanted(_stack(names=("b", "a")), _live(owned_subjects=frozenset({"c", "a"}))) == ["a", "b", "c"]
     assert wanted(_stack(names=()), _live()) == []
@@ -213,24 +217,24 @@ def test_the_plan_reads_the_declared_and_the_owned_subjects_only():
 def test_attach_puts_the_read_into_the_live_state():
     u = LiveSubject("u", 1, V1, versions=(1,), effective_compatibility="BACKWARD")
     other = LiveSubject("x", 1, V1)
-    live = attach(_stack(), _live(), ({"u": u, "x": other}, "BACKWARD", None))
+    live = _attach(_stack(), _live(), ({"u": u, "x": other}, "BACKWARD", None))
     subjects = live.of(SUBJECT)
     assert dict(subjects.resources) == {"u": u} and live.registry_level == "BACKWARD" and subjects.problem is None
-    live = attach(_stack(), _live(), ({}, None, "unreachable: cannot reach the schema registry"))
+    live = _attach(_stack(), _live(), ({}, None, "unreachable: cannot reach the schema registry"))
     assert live.of(SUBJECT).resources == {}
     assert live.of(SUBJECT).problem is Problem.UNREACHABLE
     assert live.of(SUBJECT).problem_detail == "unreachable: cannot reach the schema registry"
 
 
 def test_a_stack_with_subjects_but_no_registry_has_the_no_registry_problem():
-    assert attach(_stack(url=None), _live(), None).of(SUBJECT).problem is Problem.NO_REGISTRY
+    assert _attach(_stack(url=None), _live(), None).of(SUBJECT).problem is Problem.NO_REGISTRY
     owning = _live(owned_subjects=frozenset({"u"}))
-    assert attach(_stack(url=None, names=()), owning, None).of(SUBJECT).problem is Problem.NO_REGISTRY
+    assert _attach(_stack(url=None, names=()), owning, None).of(SUBJECT).problem is Problem.NO_REGISTRY
 
 
 def test_nothing_read_leaves_the_live_state_alone():
     u = LiveSubject("u", 1, V1)
     live = _live(subjects={"u": u}, registry_level="FULL")
-    assert attach(_stack(), live, None) is live  # a live-state file keeps what it says
+    assert _attach(_stack(), live, None) is live  # a live-state file keeps what it says
     plain = _live()
-    assert attach(_stack(names=()), plain, ({}, "FULL", None)) is plain  # no subjects: nothing to read
+    assert _attach(_stack(names=()), plain, ({}, "FULL", None)) is plain  # no subjects: nothing to read
