@@ -28,11 +28,10 @@ def balanced(current: Sequence[Sequence[int]], racks: Racks) -> Assignment:
     unset). The replication factor stays; a partition with more replicas than there are brokers is left as is."""
     parts = [list(r) for r in current]
     brokers = sorted(racks)
-    if not brokers:
-        return tuple(tuple(r) for r in parts)
-    _place(parts, brokers, racks)
-    _spread_replicas(parts, brokers, racks)
-    _spread_leaders(parts, brokers)
+    if brokers:
+        _place(parts, brokers, racks)
+        _spread_replicas(parts, brokers, racks)
+        _spread_leaders(parts, brokers)
     return tuple(tuple(r) for r in parts)
 
 
