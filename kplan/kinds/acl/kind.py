@@ -128,8 +128,7 @@ class AclPlanned(PlannedPayload):
 
 def _planned(created: Iterable[AclBinding], deleted: Iterable[AclBinding]) -> AclPlanned | None:
     """In attribute order (by path, then by binding), as the plan lists them; None when nothing changes."""
-    create = tuple(sorted(sorted(created), key=binding_path))
-    delete = tuple(sorted(sorted(deleted), key=binding_path))
+    create, delete = (tuple(sorted(sorted(bindings), key=binding_path)) for bindings in (created, deleted))
     return AclPlanned(create, delete) if create or delete else None
 
 
