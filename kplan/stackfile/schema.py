@@ -379,4 +379,7 @@ _WORDED: dict[str, Callable[[Any, Any], str]] = {
     "minItems": lambda val, inst: "must not be empty" if val == 1 else f"must have at least {val} items",
     "pattern": lambda val, inst: f"{_PATTERN_MESSAGES.get(val, f'must match {val}')} (got {describe(inst)})",
     "not": lambda val, inst: f"{describe(inst)} is not allowed here",
+    # jsonschema's own message shows the whole value, a password within it too
+    "anyOf": lambda val, inst: "matches none of the forms allowed here (got "
+                               f"{'a string' if isinstance(inst, str) else describe(inst)})",
 }

@@ -295,6 +295,13 @@ def test_cluster_errors(tmp_path, cluster, fragment):
     assert fragment in one_error(tmp_path, "", head=f"stack: s\ncluster: {cluster}\n").message
 
 
+def test_a_value_matching_none_of_its_forms_is_told_without_its_contents(tmp_path):
+    cluster = ("{bootstrap_servers: k, connect: {url: 'http://c:8083', bogus: 1,"
+               " auth: {basic: {username: u, password: hunter2SECRET}}}}")
+    message = one_error(tmp_path, "", head=f"stack: s\ncluster: {cluster}\n").message
+    assert message == "matches none of the forms allowed here (got a mapping)"
+
+
 def test_plaintext_client_secret_warns(tmp_path):
     (w,) = warnings(tmp_path, "", head="stack: s\ncluster: {bootstrap_servers: k, client: {sasl.password: pw}}\n")
     assert w.startswith("sasl.password holds a plaintext secret")

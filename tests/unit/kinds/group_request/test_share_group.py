@@ -53,7 +53,7 @@ def test_the_section_takes_a_consumer_groups_reset_forms(tmp_path):
 
 
 @pytest.mark.parametrize("entry, words", [
-    ("- name: g\n  offsets: {request: r1, reset: {mirror: dr}}", "is not valid under any of the given schemas"),
+    ("- name: g\n  offsets: {request: r1, reset: {mirror: dr}}", "matches none of the forms allowed here"),
     ("- name: g\n  offsets: {request: r1, reset: yesterday}", "is not one of"),
     ("- name: g\n  offsets: {request: '', reset: earliest}", "offsets.request: must not be empty"),
     ("- name: g\n  offsets: {request: r1, reset: [{topic: t, partition: 0, offset: 1}], topics: [t]}",
