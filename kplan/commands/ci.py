@@ -14,15 +14,16 @@ from kplan.errors import KplanError
 
 def _options(f):
     opts = [
-        click.option("--platform", type=click.Choice(["github", "gitlab"]),
-                     help="Default: GitHub Actions or GitLab CI, as the CI variables say."),
+        click.option("--platform", type=click.Choice(["github", "gitea", "gitlab"]),
+                     help="Default: GitHub Actions, Gitea (or Forgejo) Actions or GitLab CI, as the CI variables "
+                          "say."),
         click.option("--api-url", metavar="URL", help="Default: GITHUB_API_URL or CI_API_V4_URL."),
         click.option("--repo", "project", metavar="REPO",
-                     help="GitHub OWNER/NAME or GitLab project id or path. "
+                     help="GitHub or Gitea OWNER/NAME, or GitLab project id or path. "
                           "Default: GITHUB_REPOSITORY or CI_PROJECT_ID."),
         click.option("--token-env", "token_var", metavar="VAR",
-                     help="The variable holding the API token. Default: GITHUB_TOKEN (or GH_TOKEN); "
-                          "KPLAN_GITLAB_TOKEN (or GITLAB_TOKEN)."),
+                     help="The variable holding the API token. Default: GITHUB_TOKEN (or GH_TOKEN); Gitea: "
+                          "GITEA_TOKEN (or GITHUB_TOKEN); KPLAN_GITLAB_TOKEN (or GITLAB_TOKEN)."),
         click.option("--stack", metavar="NAME", help="Default: the stack named by the plan's title."),
         click.option("-e", "--env", "--environment", "environment", metavar="ENV",
                      help="Default: the environment named by the plan's title."),
@@ -36,7 +37,7 @@ def _options(f):
 
 @click.group("ci")
 def ci_group():
-    """Post plans to GitHub pull requests or GitLab merge requests, and keep a drift issue."""
+    """Post plans to GitHub or Gitea pull requests or GitLab merge requests, and keep a drift issue."""
 
 
 @ci_group.command("comment")
@@ -136,7 +137,7 @@ def _comment_repository(forge, ctx, sections, summary: str, *, footer: str, envi
 
 def _on(ctx) -> tuple[str, str]:
     """What a plan is posted as, and where: (`comment`, `pull request #12`) or (`note`, `merge request !12`)."""
-    if ctx.platform == "github":
+    if ctx.platform != "gitlab":
         return "comment", f"pull request #{ctx.number}"
     return "note", f"merge request !{ctx.number}"
 

@@ -1,9 +1,14 @@
-"""A local stand-in for GitHub's and GitLab's REST APIs (stdlib http.server in a thread) that checks every request.
+"""A local stand-in for GitHub's, Gitea's and GitLab's REST APIs (stdlib http.server in a thread) that checks every
+request.
 
 It keeps pull request comments, merge request notes and issues in memory, pages its lists (GitHub by a Link
 header, GitLab by X-Next-Page, both a few items per page so pagination is exercised), and records each request
 and every way one broke the API's rules (method, path, auth header, JSON body) in `problems`; a test asserts that
 list is empty. `fail_with` makes it answer every request with one status (401, 403, ...).
+
+Its Gitea answers as Gitea 1.26 does where it differs from GitHub (docs/ci.md; seen on a real Gitea): the comment
+list ignores paging (all at once, no Link header), the issue list pages by `limit` and counts pull requests unless
+`type=issues` (each issue's `pull_request` is null), a new issue's labels are ids, `Authorization: token ...`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 GITHUB_REPO = "acme/kafka-stacks"
 GITLAB_PROJECT = "42"
+GITEA_LABELS = [{"id": 7, "name": "kplan-drift"}, {"id": 8, "name": "bug"}]
 
 
 @dataclass
@@ -86,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             if st.fail_times is not None:
                 st.fail_times -= 1
             return self._send(st.fail_with, {"message": "Bad credentials" if st.fail_with == 401 else "Unavailable"})
-        route = _github if st.platform == "github" else _gitlab
+        route = _gitlab if st.platform == "gitlab" else _github
         try:
             status, payload, headers = route(st, method, parts.path, query, body, self.base)
         except _Reject as e:
@@ -96,7 +102,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _check_headers(self, method: str, path: str, raw: bytes):
         st, h = self.state, self.headers
-        if st.platform == "github":
+        if st.platform == "gitea":
+            if h.get("Authorization") != f"token {st.token}":
+                st.problems.append(f"{method} {path}: Authorization header is not 'token <token>'")
+        elif st.platform == "github":
             if h.get("Authorization") != f"Bearer {st.token}":
                 st.problems.append(f"{method} {path}: Authorization header is not 'Bearer <token>'")
             if h.get("Accept") != "application/vnd.github+json":
@@ -140,7 +149,10 @@ def _fields(body, required: set[str], allowed: set[str]) -> dict:
 
 
 def _page(st: ForgeState, items: list, query: dict, base: str, path: str, style: str):
-    if query.get("per_page") != "100":
+    if st.platform == "gitea":
+        if "per_page" in query or query.get("limit") != "50":  # Gitea pages by `limit`, at most 50
+            raise _Reject(f"Gitea pages by limit=50, not {query}")
+    elif query.get("per_page") != "100":
         raise _Reject(f"per_page={query.get('per_page')!r}, expected 100")
     page = int(query.get("page", "1"))
     size = st.page_size
@@ -162,9 +174,11 @@ GITHUB_BODY_LIMIT = 65_536  # GitHub answers 422 "Body is too long (maximum is 6
 
 
 def _github(st: ForgeState, method, path, query, body, base):
-    if isinstance(body, dict) and len(str(body.get("body", ""))) > GITHUB_BODY_LIMIT:
+    """GitHub's routes, or Gitea's (the same paths under /api/v1, answered as Gitea does)."""
+    gitea = st.platform == "gitea"
+    if isinstance(body, dict) and len(str(body.get("body", ""))) > GITHUB_BODY_LIMIT and not gitea:
         raise _Reject(f"body of {len(body['body'])} characters, over GitHub's {GITHUB_BODY_LIMIT}")
-    repo = f"/repos/{GITHUB_REPO}"
+    repo = ("/api/v1" if gitea else "") + f"/repos/{GITHUB_REPO}"
     if not path.startswith(repo + "/"):
         raise _Reject(f"not the repository {GITHUB_REPO}")
     rest = path[len(repo):]
@@ -172,6 +186,8 @@ def _github(st: ForgeState, method, path, query, body, base):
         n = int(m.group(1))
         thread = st.comments.setdefault(n, [])
         if method == "GET":
+            if gitea:  # every comment, whatever page is asked, and no Link header
+                return 200, thread, {}
             return _page(st, thread, query, base, path, "link")
         if method == "POST":
             b = _fields(body, {"body"}, {"body"})
@@ -192,16 +208,26 @@ def _github(st: ForgeState, method, path, query, body, base):
                 raise _Reject("issues listed without state=open")
             items = [i for i in st.issues if i["state"] == "open"
                      and ("labels" not in query or query["labels"] in i.get("labels", []))]
+            if gitea:  # pull requests too unless type=issues; the newest first
+                items = [{**i, "pull_request": i.get("pull_request")} for i in reversed(items)
+                         if query.get("type") != "issues" or not i.get("pull_request")]
             return _page(st, items, query, base, path, "link")
         if method == "POST":
             b = _fields(body, {"title", "body"}, {"title", "body", "labels"})
+            labels = b.get("labels", [])
+            if gitea:
+                if not all(isinstance(x, int) for x in labels):
+                    raise _Reject(f"Gitea takes label ids, not {labels}")
+                labels = [x["name"] for x in GITEA_LABELS if x["id"] in labels]
             n = len(st.issues) + 1
             issue = {"number": n, "title": b["title"], "body": b["body"], "state": "open",
-                     "labels": b.get("labels", []), "html_url": f"https://gh.example/issues/{n}"}
+                     "labels": labels, "html_url": f"https://gh.example/issues/{n}"}
             st.issues.append(issue)
             return 201, issue, {}
+    if rest == "/labels" and method == "GET" and gitea:
+        return _page(st, GITEA_LABELS, query, base, path, "link")
     if (m := re.fullmatch(r"/issues/(\d+)", rest)) and method == "PATCH":
-        b = _fields(body, set(), {"title", "body", "state", "state_reason"})
+        b = _fields(body, set(), {"title", "body", "state"} if gitea else {"title", "body", "state", "state_reason"})
         issue = next((i for i in st.issues if i["number"] == int(m.group(1))), None)
         if issue is None:
             return 404, {"message": "Not Found"}, {}
@@ -260,14 +286,15 @@ def _gitlab(st: ForgeState, method, path, query, body, base):
 
 
 class ForgeServer:
-    """`with ForgeServer("github", token) as srv:` — `srv.url` is the API base URL, `srv.state` what it holds."""
+    """`with ForgeServer("github", token) as srv:` (or "gitea", "gitlab") — `srv.url` is the API base URL,
+    `srv.state` what it holds."""
 
     def __init__(self, platform: str, token: str, page_size: int = 2):
         self.state = ForgeState(platform, token, page_size)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Handler,), {}))
         host, port = self._httpd.server_address[:2]
         root = f"http://{host}:{port}"
-        self.url = root if platform == "github" else root + "/api/v4"
+        self.url = {"github": root, "gitea": root + "/api/v1", "gitlab": root + "/api/v4"}[platform]
         self._httpd.RequestHandlerClass.state = self.state  # type: ignore[attr-defined]
         self._httpd.RequestHandlerClass.base = root  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)

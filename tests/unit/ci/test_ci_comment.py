@@ -109,6 +109,27 @@ def test_github_context_from_the_variables():
     assert "t0k" not in repr(ctx)
 
 
+@pytest.mark.parametrize("flag", ["GITEA_ACTIONS", "FORGEJO_ACTIONS"])
+def test_gitea_and_forgejo_actions_are_gitea_though_they_set_github_variables(flag):
+    env = {"GITHUB_ACTIONS": "true", flag: "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_PATH": "/e",
+           "GITHUB_SERVER_URL": "https://git.example/", "GITHUB_TOKEN": "t0k", "GITHUB_SHA": "sha"}
+    ctx = detect(env, Overrides(), need_number=True,
+                 read_event=lambda p: {"pull_request": {"number": 4, "head": {"sha": "head"}, "base": {"sha": "b"}}})
+    assert (ctx.platform, ctx.api_url, ctx.project, ctx.number, ctx.commit, ctx.base, ctx.token_var) == (
+        "gitea", "https://git.example/api/v1", "o/r", 4, "head", "b", "GITHUB_TOKEN")
+    assert detect({**env, "GITEA_TOKEN": "t1k"}, Overrides(), need_number=False, read_event=_no_event).token == "t1k"
+
+
+def test_a_comment_on_a_pull_request_names_it():
+    """issue_comment: the issue is the pull request (its commits are not in the event: the API says them)."""
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_PATH": "/e", "GITHUB_TOKEN": "t"}
+    event = {"issue": {"number": 9, "pull_request": {"url": "x"}}, "comment": {"body": "kplan apply"}}
+    ctx = detect(env, Overrides(), need_number=True, read_event=lambda p: event)
+    assert (ctx.number, ctx.base) == (9, None)
+    with pytest.raises(ContextError, match="not a pull_request event"):  # a comment on an issue
+        detect(env, Overrides(), need_number=True, read_event=lambda p: {"issue": {"number": 9}})
+
+
 def test_gitlab_context_and_overrides():
     env = {"GITLAB_CI": "true", "CI_API_V4_URL": "https://gl/api/v4/", "CI_PROJECT_ID": "9",
            "CI_MERGE_REQUEST_IID": "2", "GITLAB_TOKEN": "t0k", "OTHER": "t1k"}
@@ -118,7 +139,8 @@ def test_gitlab_context_and_overrides():
 
 
 @pytest.mark.parametrize("env, words", [
-    ({}, "not in GitHub Actions or GitLab CI"),
+    ({}, "not in GitHub Actions, Gitea Actions or GitLab CI"),
+    ({"GITEA_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_TOKEN": "t"}, "no Gitea API URL"),
     ({"GITHUB_ACTIONS": "true", "GITHUB_TOKEN": "t"}, "no repository"),
     ({"GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_PATH": "/e"}, "no API token: set GITHUB_TOKEN or GH_TOKEN"),
     ({"GITLAB_CI": "true", "CI_PROJECT_ID": "1", "GITLAB_TOKEN": "t"}, "no GitLab API URL"),

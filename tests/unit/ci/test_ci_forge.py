@@ -45,6 +45,20 @@ def github(tmp_path):
 
 
 @pytest.fixture
+def gitea(tmp_path):
+    """A Gitea Actions job: GitHub's variables and event file, GITEA_ACTIONS=true, the API under /api/v1."""
+    with ForgeServer("gitea", TOKEN) as srv:
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "0123456789abcdef0123"},
+                                                      "base": {"sha": "fedcba98765432100000"}}}))
+        env = {**_clean_env(), "GITHUB_ACTIONS": "true", "GITEA_ACTIONS": "true", "GITHUB_API_URL": srv.url,
+               "GITHUB_REPOSITORY": GITHUB_REPO, "GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request",
+               "GITEA_TOKEN": TOKEN, "GITHUB_SERVER_URL": "https://gitea.example", "GITHUB_RUN_ID": "99"}
+        yield srv, env
+        assert srv.state.problems == []
+
+
+@pytest.fixture
 def gitlab():
     with ForgeServer("gitlab", TOKEN) as srv:
         env = {**_clean_env(), "GITLAB_CI": "true", "CI_API_V4_URL": srv.url, "CI_PROJECT_ID": GITLAB_PROJECT,
@@ -238,19 +252,20 @@ def test_gitlab_needs_a_merge_request_pipeline(gitlab):
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize("platform", ["github", "gitea", "gitlab"])
 def test_drift_issue_open_update_close(platform, request):
     srv, env = request.getfixturevalue(platform)
-    body_key = "body" if platform == "github" else "description"
-    open_state = "open" if platform == "github" else "opened"
+    hub = platform != "gitlab"
+    body_key = "body" if hub else "description"
+    open_state = "open" if hub else "opened"
     srv.state.issues = [
         {"number": 1, "iid": 1, "title": "unrelated", body_key: "hello", "state": open_state},
         {"number": 2, "iid": 2, "title": "kplan: drift in stack billing", body_key:
          "<!-- kplan-drift stack=billing -->\nx", "state": open_state},
     ]
-    if platform == "github":  # GitHub lists pull requests among issues
+    if hub:  # GitHub lists pull requests among issues (Gitea too, unless asked type=issues)
         srv.state.issues.append({"number": 3, "title": "a PR", "body": "<!-- kplan-drift stack=shop env=prod -->",
-                                 "state": "open", "pull_request": {}})
+                                 "state": "open", "pull_request": {"merged": False}})
     first = run(["drift-issue"], env, stdin=PLAN)
     assert first.returncode == 0, first.stderr
     made = srv.state.issues[-1]
@@ -271,7 +286,7 @@ def test_drift_issue_open_update_close(platform, request):
     assert made["state"] == "closed"
     assert srv.state.issues[1]["state"] == open_state  # billing's issue stays open
     kinds = [m for m, _ in _writes(srv)]
-    assert kinds == (["POST", "PATCH"] if platform == "github" else ["POST", "PUT"])  # a comment, then close
+    assert kinds == (["POST", "PATCH"] if hub else ["POST", "PUT"])  # a comment, then close
     closing = [s.body for s in srv.state.writes()]
     assert "no drift" in closing[0]["body"]
 
@@ -281,13 +296,47 @@ def test_drift_issue_open_update_close(platform, request):
         assert TOKEN not in out.stdout + out.stderr
 
 
-def test_drift_issue_with_a_label(github):
-    srv, env = github
+@pytest.mark.parametrize("platform", ["github", "gitea"])
+def test_drift_issue_with_a_label(platform, request):
+    srv, env = request.getfixturevalue(platform)
     out = run(["drift-issue", "--label", "kplan-drift"], env, stdin=NO_CHANGES.replace("No changes", "drift"))
     assert out.returncode == 0, out.stderr
-    assert srv.state.issues[0]["labels"] == ["kplan-drift"]
+    assert srv.state.issues[0]["labels"] == ["kplan-drift"]  # on Gitea, sent as the label's id (the server checks)
     gets = [s for s in srv.state.seen if s.method == "GET"]
     assert gets[0].query["labels"] == "kplan-drift"
+
+
+def test_a_gitea_label_that_does_not_exist_is_one_line(gitea):
+    srv, env = gitea
+    out = run(["drift-issue", "--label", "nope"], env, stdin=PLAN)
+    assert out.returncode == 1 and srv.state.issues == []
+    assert out.stderr.strip() == (f"Error: Gitea: the repository {GITHUB_REPO} has no label 'nope': create it "
+                                  "(Issues → Labels) or drop --label")
+
+
+def test_gitea_is_found_before_github_and_lists_comments_once(gitea):
+    """GITEA_ACTIONS beside GitHub's variables: Gitea's token header and API; its comment list has no pages (seven
+    comments in one answer, one GET), the comment is found and edited in place as on GitHub."""
+    srv, env = gitea
+    srv.state.comments[7] = [{"id": i, "body": b} for i, b in enumerate(
+        ["lgtm", "a", "b", "c", "d", "<!-- kplan-plan stack=shop env=prod -->\nold plan", "later"], 1)]
+    out = run(["comment"], env, stdin=PLAN)
+    assert out.returncode == 0, out.stderr
+    assert [(s.method, s.path) for s in srv.state.seen] == [
+        ("GET", f"/api/v1/repos/{GITHUB_REPO}/issues/7/comments"),
+        ("PATCH", f"/api/v1/repos/{GITHUB_REPO}/issues/comments/6")]
+    assert out.stdout.startswith("updated comment 6 on pull request #7")
+    body = srv.state.comments[7][5]["body"]
+    assert "1 to add" in body and "`0123456789ab`" in body and "([Gitea job](https://gitea.example/" in body
+    assert TOKEN not in out.stdout + out.stderr
+
+
+def test_gitea_without_an_api_url_is_one_line(gitea):
+    _, env = gitea
+    env = {k: v for k, v in env.items() if k not in ("GITHUB_API_URL", "GITHUB_SERVER_URL")}
+    out = run(["comment"], env, stdin=PLAN)
+    assert out.returncode == 1 and out.stderr.strip() == (
+        "Error: no Gitea API URL: set GITHUB_API_URL or give --api-url https://HOST/api/v1")
 
 
 def test_a_plan_too_long_for_a_comment_is_a_summary_linking_to_the_page(github, tmp_path):

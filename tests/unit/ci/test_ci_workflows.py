@@ -18,6 +18,7 @@ pytestmark = pytest.mark.tools  # check-jsonschema and actionlint (built with Go
 
 ROOT = Path(__file__).resolve().parents[3]
 GITHUB = sorted((ROOT / "examples" / "github").glob("*.yml"))
+GITEA = sorted((ROOT / "examples" / "gitea").glob("*.yml"))  # GitHub's workflow syntax, run by Gitea Actions
 GITLAB = [ROOT / "examples" / "gitlab" / ".gitlab-ci.yml"]
 ACTIONLINT_VERSION = "v1.7.7"
 TOOLS = ROOT / ".ci-tools" / "bin"
@@ -54,11 +55,12 @@ def actionlint() -> Path:
 
 def test_the_examples_are_there():
     assert [p.name for p in GITHUB] == ["kplan-apply.yml", "kplan-drift.yml", "kplan-plan.yml"]
+    assert [p.name for p in GITEA] == ["kplan-apply.yml", "kplan-drift.yml", "kplan-plan.yml"]
     assert GITLAB[0].is_file()
 
 
 def test_github_workflows_match_the_schema():
-    out = check_jsonschema("vendor.github-workflows", *GITHUB)
+    out = check_jsonschema("vendor.github-workflows", *GITHUB, *GITEA)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -68,7 +70,7 @@ def test_gitlab_ci_matches_the_schema():
 
 
 def test_github_workflows_pass_actionlint(actionlint):
-    out = subprocess.run([str(actionlint), "-no-color", *map(str, GITHUB)], capture_output=True, text=True,
+    out = subprocess.run([str(actionlint), "-no-color", *map(str, GITHUB + GITEA)], capture_output=True, text=True,
                          timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
 
