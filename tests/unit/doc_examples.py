@@ -62,15 +62,57 @@ def blocks(path: Path, label: str | None = None) -> list[Block]:
         if not fence:
             raise ExampleError(f"{label}:{i + 1}: the marker {lines[i].strip()} must be followed by a fenced code "
                                "block")
-        indent, ticks = fence.group(1), fence.group(2)
-        body: list[str] = []
-        k = j + 1
-        while k < len(lines) and not lines[k].strip().startswith(ticks):
-            body.append(lines[k][len(indent):] if lines[k].startswith(indent) else lines[k].lstrip())
-            k += 1
-        if k == len(lines):
-            raise ExampleError(f"{label}:{j + 1}: the code block is not closed")
-        found.append(Block(m.group(1), m.group(2), j + 1, "".join(line + "\n" for line in body), indent))
+        text, k = _body(lines, j, fence, label)
+        found.append(Block(m.group(1), m.group(2), j + 1, text, fence.group(1)))
+        i = k + 1
+    return found
+
+
+def _body(lines: list[str], j: int, fence: re.Match[str], label: str) -> tuple[str, int]:
+    """The text of the fenced block opening at line index `j` (its indentation removed) and the index of its closing
+    fence."""
+    indent, ticks = fence.group(1), fence.group(2)
+    body: list[str] = []
+    k = j + 1
+    while k < len(lines) and not lines[k].strip().startswith(ticks):
+        body.append(lines[k][len(indent):] if lines[k].startswith(indent) else lines[k].lstrip())
+        k += 1
+    if k == len(lines):
+        raise ExampleError(f"{label}:{j + 1}: the code block is not closed")
+    return "".join(line + "\n" for line in body), k
+
+
+@dataclass(frozen=True)
+class YamlBlock:
+    line: int  # 1-based line of the block's opening fence
+    text: str
+    notes: tuple[str, ...]  # the HTML comments right above it (blank lines between allowed), their inner text
+
+
+COMMENT = re.compile(r"^<!--\s*(.*?)\s*-->$")
+
+
+def yaml_blocks(path: Path, label: str | None = None) -> list[YamlBlock]:
+    """Every fenced YAML block of a page (```yaml or ```yml), marked or not, with the comments above it: what
+    tests/unit/stackfile/test_schema_agreement.py reads a page's stacks from."""
+    label = label or str(path)
+    lines = path.read_text().splitlines()
+    found: list[YamlBlock] = []
+    i = 0
+    while i < len(lines):
+        fence = FENCE.match(lines[i])
+        if not fence:
+            i += 1
+            continue
+        text, k = _body(lines, i, fence, label)
+        if lines[i][fence.end():].strip().split(" ")[0] in ("yaml", "yml"):
+            notes: list[str] = []
+            up = i - 1
+            while up >= 0 and (not lines[up].strip() or COMMENT.match(lines[up].strip())):
+                if lines[up].strip():
+                    notes.insert(0, COMMENT.match(lines[up].strip()).group(1))  # type: ignore[union-attr]
+                up -= 1
+            found.append(YamlBlock(i + 1, text, tuple(notes)))
         i = k + 1
     return found
 
