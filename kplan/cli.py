@@ -17,7 +17,7 @@ import click
 
 from kplan import __version__
 from kplan.errors import KplanError
-from kplan.exiting import exiting, forget_unhandled_interrupt
+from kplan.exiting import EXIT_USAGE, exiting, forget_unhandled_interrupt
 from kplan.secrets import scrub
 from kplan.transport import interrupts
 
@@ -156,7 +156,9 @@ def _main(argv) -> None:
         sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
+        # a usage error (click's UsageError and its kinds: no such option or command, a bad value, a missing
+        # argument) has a code of its own, not click's 2; other ClickExceptions (a file click cannot open) are 1
+        sys.exit(EXIT_USAGE if isinstance(e, click.UsageError) else e.exit_code)
     except KplanError as e:
         if debug:
             raise

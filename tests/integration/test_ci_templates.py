@@ -10,6 +10,7 @@ template that starts using one it does not know fails here instead of being run 
 
 from __future__ import annotations
 
+import copy
 import glob
 import json
 import os
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from kplan.exiting import EXIT_USAGE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "ci"))  # the forge stand-in's module
 from ci_forge_server import GITHUB_REPO, GITLAB_PROJECT, ForgeServer  # noqa: E402
@@ -160,8 +163,13 @@ def github_env(env: dict, srv: ForgeServer, work: Path, number: int) -> dict:
                                                                                                    "HEAD")}
 
 
-def load(name: str) -> dict:
-    return yaml.safe_load((ROOT / "examples" / name).read_text())
+def load(name: str, typo: bool = False) -> dict:
+    """A template; with `typo`, its `kplan plan` commands mistyped as in issue 67.1 (`--detailed-exitcod`)."""
+    text = (ROOT / "examples" / name).read_text()
+    if typo:
+        assert "--detailed-exitcode" in text
+        text = text.replace("--detailed-exitcode", "--detailed-exitcod")
+    return yaml.safe_load(text)
 
 
 def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_touches(repository, admin):
@@ -242,16 +250,18 @@ def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_to
 # -- GitLab CI -----------------------------------------------------------------------------------------------------
 
 
-def gitlab_job(pipeline: dict, name: str, work: Path, env: dict) -> subprocess.CompletedProcess:
+def gitlab_job(pipeline: dict, name: str, work: Path, env: dict,
+               scheduled: dict | None = None) -> subprocess.CompletedProcess:
     """A job's `script:` in one bash session with errexit and pipefail, as GitLab's shell runner runs it, with the
-    pipeline's `variables:` and the predefined ones in `env`."""
+    pipeline's `variables:`, the predefined ones in `env`, and a pipeline schedule's variables (`scheduled`), which
+    take precedence over the pipeline's."""
     job = pipeline[name]
     script = "set -eo pipefail\n" + "\n".join(job["script"]) + "\n"
     path = work / f".{name}.sh"
     path.write_text(script)
     variables = {k: str(v) for k, v in (pipeline.get("variables") or {}).items()}
-    return subprocess.run(["bash", str(path)], cwd=work, env={**env, **variables}, capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(["bash", str(path)], cwd=work, env={**env, **variables, **(scheduled or {})},
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
 
 
 def test_the_gitlab_pipeline_plans_notes_and_applies_only_the_stacks_a_change_touches(repository, admin):
@@ -286,3 +296,77 @@ def test_the_gitlab_pipeline_plans_notes_and_applies_only_the_stacks_a_change_to
     assert applied.returncode == 0, applied.stdout + applied.stderr
     wait_for(lambda: topics_of(admin, prefix) == {f"{prefix}.b.one", f"{prefix}.b.two"}, timeout=30,
              what="stack b's two topics, and none of stack a's")
+
+
+# -- A mistyped kplan command (issue 67.1) -------------------------------------------------------------------------
+
+
+def template_jobs(platform: str, work: Path, env: dict, srv: ForgeServer, number: int):
+    """The platform's review job (pull / merge request `number`) and drift job (of stacks/a.yaml, environment prod),
+    each a function (typo) -> (exit status, output) running the template as written or mistyped."""
+    sha = git(work, "rev-parse", "HEAD")
+    if platform == "github":
+        def run(name: str, job: str, typo: bool, job_env: dict, values: dict) -> tuple[int, str]:
+            done = GitHubJob(load(name, typo), job, work, job_env, {"vars.KPLAN_PACKAGE": "kplan", **values})
+            return done.run(), "\n".join(done.ran)
+
+        scheduled = {**env, "GITHUB_ACTIONS": "true", "GITHUB_API_URL": srv.url, "GITHUB_REPOSITORY": GITHUB_REPO,
+                     "GITHUB_EVENT_NAME": "schedule", "GITHUB_SHA": sha}
+        return (lambda typo: run("github/kplan-plan.yml", "plan", typo, github_env(env, srv, work, number),
+                                 {"github.base_ref": "main"}),
+                lambda typo: run("github/kplan-drift.yml", "drift", typo, scheduled,
+                                 {"matrix.stack": "stacks/a.yaml", "matrix.environment": "prod"}))
+
+    gl = {**env, "GITLAB_CI": "true", "CI_API_V4_URL": srv.url, "CI_PROJECT_ID": GITLAB_PROJECT,
+          "KPLAN_GITLAB_TOKEN": TOKEN, "CI_COMMIT_SHA": sha}
+    base = git(work, "merge-base", "main", "HEAD")
+    merge_request = {**gl, "CI_MERGE_REQUEST_IID": str(number), "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+                     "CI_JOB_URL": "https://gl.example/acme/stacks/-/jobs/12"}
+
+    def run_gitlab(job: str, typo: bool, job_env: dict, scheduled: dict | None = None) -> tuple[int, str]:
+        done = gitlab_job(load("gitlab/.gitlab-ci.yml", typo), job, work, job_env, scheduled)
+        return done.returncode, done.stdout + done.stderr
+
+    return (lambda typo: run_gitlab("kplan-plan-mr", typo, merge_request),
+            lambda typo: run_gitlab("kplan-drift", typo, gl, {"STACK": "stacks/a.yaml"}))
+
+
+@pytest.mark.parametrize("platform", ["github", "gitlab"])
+def test_a_mistyped_kplan_command_fails_the_job_with_the_usage_code_never_taken_for_changes_or_drift(
+        repository, platform):
+    """`--detailed-exitcode` mistyped in the templates' `kplan plan`: the review job fails (it passed as a plan with
+    changes while usage errors exited 2) and posts nothing; the drift job fails with kplan's code and leaves the
+    drift issue alone (it went into its drift branch and failed there, on an empty plan). The same templates as
+    written: stack a, never applied, is drift (an issue, exit 2), applied it is not (the issue closed)."""
+    work, prefix, env = repository
+    git(work, "checkout", "-q", "-b", "grow-a")  # a change to stack a: its plan has changes
+    write(work, "a", prefix, ["one", "two"])
+    git(work, "commit", "-qam", "a: one more topic")
+    fresh(work)
+    with ForgeServer(platform, TOKEN) as srv:
+        review, _ = template_jobs(platform, work, env, srv, 9)
+        code, out = review(True)
+        assert code == EXIT_USAGE and "No such option '--detailed-exitcod'" in out, out
+        assert srv.state.comments == {} and srv.state.issues == []
+
+        git(work, "checkout", "-q", "main")  # the schedule runs on main, whose stack a was never applied
+        fresh(work)
+        _, drift = template_jobs(platform, work, env, srv, 9)
+        code, out = drift(True)
+        assert code == EXIT_USAGE and "No such option '--detailed-exitcod'" in out, out
+        assert "the plan is empty" not in out and srv.state.issues == [], out  # kplan ci drift-issue never ran
+        code, out = drift(False)
+        assert code == 2 and f"{prefix}.a.one" in out, out
+        [issue] = srv.state.issues
+        assert issue["title"] == f"kplan: drift in stack {prefix}-a (prod)", issue
+        assert issue["state"] in ("open", "opened"), issue  # GitHub's word, GitLab's
+        seen = copy.deepcopy(srv.state.issues)
+        code, out = drift(True)
+        assert code == EXIT_USAGE and srv.state.issues == seen, out  # the open issue neither updated nor closed
+
+        applied = subprocess.run(["kplan", "apply", "stacks/a.yaml", "-e", "prod", "--auto-approve"], cwd=work,
+                                 env=env, capture_output=True, text=True, timeout=300)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        code, out = drift(False)
+        assert code == 0 and srv.state.issues[0]["state"] == "closed", out
+        assert srv.state.problems == []

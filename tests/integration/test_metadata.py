@@ -22,6 +22,8 @@ from kplan_helpers import (
 )
 from test_quotas import broker_quotas, set_by_hand
 
+from kplan.exiting import EXIT_USAGE
+
 
 def _doc(stack, prefix: str, tier: str) -> dict:
     doc = base_stack(prefix, stack)
@@ -94,7 +96,7 @@ def test_labels_survive_apply_and_a_label_only_change_touches_only_the_record(st
         r = kplan("plan", str(path), "--detailed-exitcode")
         assert r.code == 0 and "No changes." in r.out, r.text
         r = kplan("plan", str(path), "--owner", "team-orders", "-out", str(tmp_path / "p.json"))
-        assert r.code == 2 and "cannot be saved" in r.err, r.text
+        assert r.code == EXIT_USAGE and "cannot be saved" in r.err, r.text
     finally:
         kplan("destroy", str(path), "--auto-approve")
         left = broker_quotas(quotas, user)

@@ -20,6 +20,8 @@ import socket
 import requests
 from kplan_helpers import killed_kplan, kplan, write_stack
 
+from kplan.exiting import EXIT_USAGE
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -172,7 +174,7 @@ def test_a_resume_that_cannot_read_a_connect_cluster_says_how_to_go_on_and_goes_
         r = kplan("plan", str(path), "--detailed-exitcode", env=up)  # finished, and the connector still owned
         assert r.code == 0 and "No changes. The cluster matches the stack." in r.out, r.text
         r = kplan("recover", str(path), "--rollback", "--allow-unreadable", "connect:other", env=up)
-        assert r.code == 2 and "--allow-unreadable goes with --resume" in r.err, r.text
+        assert r.code == EXIT_USAGE and "--allow-unreadable goes with --resume" in r.err, r.text
     finally:
         requests.delete(f"{stack.connect_url}/connectors/{sink}", timeout=60)
         admin.delete_topics([f"{name}.orders", f"{name}.b", f"{name}.c"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kplan.cli import COMMANDS
 from kplan.cluster.wait import EXIT_NOT_READY
-from kplan.exiting import EXIT_CODES
+from kplan.exiting import EXIT_CODES, EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,8 +35,8 @@ def test_a_written_copy_of_the_table_is_the_codes_table():
 
 def test_every_code_kplan_uses_is_in_the_table_and_every_command_is_covered():
     rows = {code: (meaning, commands) for code, meaning, commands in EXIT_CODES}
-    assert {0, 1, 2, 3, EXIT_NOT_READY, 130} <= set(rows)
-    for code in (0, 1):
+    assert {0, 1, 2, 3, EXIT_NOT_READY, EXIT_USAGE, 130} <= set(rows)
+    for code in (0, 1, EXIT_USAGE):
         assert rows[code][1] == "all"
     named = {c for _, commands in rows.values() for c in re.findall(r"`(\w+)`", commands)}
     assert named <= set(COMMANDS), named - set(COMMANDS)

@@ -16,6 +16,7 @@ from ci_forge_server import GITHUB_REPO, ForgeServer
 from kplan.ci.comment import Kind, key_from_plan
 from kplan.ci.repository import page_name, plan_line, split, summary_body
 from kplan.cli import main
+from kplan.exiting import EXIT_USAGE
 
 TOKEN = "ghs_canaryTOKEN0123456789abcdef"
 CLUSTER = "cluster: {bootstrap_servers: 'localhost:9092'}\n"
@@ -177,4 +178,4 @@ def test_mark_untouched_says_which_stacks_are_not_planned_any_more(github, repos
 def test_mark_untouched_is_for_a_repositorys_plans(github):
     _, env = github
     out = comment(env, "### kplan plan: stack `shop`, cluster `c1`\n\n**No changes.**\n", "--mark-untouched")
-    assert out.returncode == 2 and "--mark-untouched: for a repository's plans" in out.stderr
+    assert out.returncode == EXIT_USAGE and "--mark-untouched: for a repository's plans" in out.stderr

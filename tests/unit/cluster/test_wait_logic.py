@@ -19,6 +19,7 @@ from kplan.cluster.wait import (
     timeout_message,
     wait_until_ready,
 )
+from kplan.exiting import EXIT_USAGE
 
 
 class Clock:
@@ -146,7 +147,7 @@ def test_a_bad_duration_is_one_usage_error(value, message, capsys, tmp_path):
     stack.write_text("stack: s\ncluster: {bootstrap_servers: 127.0.0.1:1}\n")
     with pytest.raises(SystemExit) as e:
         main(["plan", str(stack), "--wait-for-cluster", value])
-    assert e.value.code == 2
+    assert e.value.code == EXIT_USAGE
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
+from kplan.exiting import EXIT_USAGE
 
 STACK = """\
 stack: shop
@@ -62,7 +63,7 @@ def test_allowed_the_rest_is_planned_and_the_summary_says_what_was_not_read(file
 ])
 def test_a_system_the_stack_does_not_declare_is_a_usage_error(files, capsys, value, message):
     code, _, err = plan(capsys, "--allow-unreadable", value)
-    assert code == 2 and message in err, err
+    assert code == EXIT_USAGE and message in err, err
 
 
 def status(capsys, *extra):
@@ -87,14 +88,14 @@ def test_status_takes_the_same_opt_in_and_never_says_in_sync_for_what_it_did_not
     assert code == 0 and doc["in_sync"] is False and doc["pending"] is False, doc
     assert [n["system"] for n in doc["not_read"]] == ["connect:analytics"] and doc["diagnostics"] == [], doc
     code, _, err = status(capsys, "--allow-unreadable", "connect:analytic")
-    assert code == 2 and "the stack declares no Connect cluster 'analytic'" in err, err
+    assert code == EXIT_USAGE and "the stack declares no Connect cluster 'analytic'" in err, err
 
 
 def test_recover_takes_it_with_resume_only(files, capsys):
     with pytest.raises(SystemExit) as e:
         main(["recover", "stack.yaml", "--rollback", "--allow-unreadable", "connect:analytics"])
     _, err = capsys.readouterr()
-    assert e.value.code == 2 and "--allow-unreadable goes with --resume" in err, err
+    assert e.value.code == EXIT_USAGE and "--allow-unreadable goes with --resume" in err, err
 
 
 def test_a_status_with_nothing_read_but_what_it_may_skip_is_not_in_sync_and_says_so():

@@ -14,6 +14,7 @@ from builders import live_doc as cli_live_doc
 
 from kplan.cli import main
 from kplan.commands._output import use_color
+from kplan.exiting import EXIT_USAGE
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "schemas" / "plan.schema.json").read_text())
 PASSWORD = "s3cr3t-from-env"
@@ -154,7 +155,7 @@ def test_show_of_a_foreign_file_is_one_line(case, capsys):
 
 
 def test_unknown_format_is_a_usage_error(case, capsys):
-    assert plan(capsys, "--format", "yaml")[0] == 2
+    assert plan(capsys, "--format", "yaml")[0] == EXIT_USAGE
 
 
 @pytest.mark.parametrize("flag,env,tty,expected", [

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
+from kplan.exiting import EXIT_USAGE
 
 CLUSTER = "cluster: {bootstrap_servers: 'localhost:9092'}\n"
 LIVE = {"cluster_id": "c1", "broker_count": 1,
@@ -116,9 +117,9 @@ def test_markdown_has_a_section_per_stack(repo, capsys):
 @pytest.mark.parametrize("extra", [["--out", "p.json"], ["--report", "p.html"], ["--format", "html"]])
 def test_what_only_one_stack_can_have_is_refused(repo, capsys, extra):
     code, _, err = run(capsys, "plan", "--tree", "stacks", "--live-state", "live.json", *extra)
-    assert code == 2 and "one stack at a time" in err
+    assert code == EXIT_USAGE and "one stack at a time" in err
 
 
 def test_without_any_stack_the_path_is_missing(repo, capsys):
     code, _, err = run(capsys, "plan")
-    assert code == 2 and "Missing argument" in err
+    assert code == EXIT_USAGE and "Missing argument" in err

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from kplan.cli import main
+from kplan.exiting import EXIT_USAGE
 
 STACK = """\
 stack: shop
@@ -56,7 +57,7 @@ def test_a_rebalance_plan_is_saved_with_its_lists_and_throttle(files, capsys):
 ])
 def test_misused_options_are_usage_errors(files, capsys, args, message):
     code, text = run(capsys, *args)
-    assert code == 2 and message in text, text
+    assert code == EXIT_USAGE and message in text, text
 
 
 def test_an_election_against_a_live_state_file_says_it_needs_the_cluster(files, capsys):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
+from kplan.exiting import EXIT_USAGE
 from kplan.model.plan import FORMAT_VERSION
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,7 +43,7 @@ def test_path_names_the_file_and_stack_is_the_default(capsys):
 
 def test_unknown_schema_is_one_usage_error(capsys):
     code, _, err = run(capsys, "schema", "topics")
-    assert code == 2
+    assert code == EXIT_USAGE
     assert "'topics' is not one of 'stack', 'plan'" in err and "Traceback" not in err
 
 
