@@ -1,7 +1,7 @@
 """The CI templates in examples/ run as written (issue 46.4: they use the repository mode): their own shell steps,
 taken from the YAML, run in a git repository of two stacks against the real local stack and a local stand-in for
-GitHub's or GitLab's API (tests/unit/ci/ci_forge_server.py). A pull request that touches one stack gets one plan
-comment, for that stack only; after the merge the apply jobs apply exactly that stack. Steps that are actions
+GitHub's, Gitea's or GitLab's API (tests/unit/ci/ci_forge_server.py). A pull request that touches one stack gets one
+plan comment, for that stack only; after the merge the apply jobs apply exactly that stack. Steps that are actions
 (`uses:`: checkout, setup-python, artifacts) and the `pip install` of kplan are the runner's: the working
 directory stands for the checkout and its artifacts, and `kplan` on PATH for the install.
 
@@ -111,7 +111,7 @@ class GitHubJob:
             if m2 := re.fullmatch(r"steps\.(\w+)\.outputs\.([\w-]+)", e):
                 return self.outputs.get(m2.group(1), {}).get(m2.group(2), "")
             if m2 := re.fullmatch(r"secrets\.(\w+)", e):
-                return "" if m2.group(1) != "GITHUB_TOKEN" else TOKEN
+                return TOKEN if m2.group(1) in ("GITHUB_TOKEN", "GITEA_TOKEN") else ""
             pytest.fail(f"the template uses an expression this runner does not know: {e}")
         return EXPR.sub(one, text)
 
@@ -123,6 +123,8 @@ class GitHubJob:
             return self.outputs.get(m.group(1), {}).get(m.group(2)) == m.group(3)
         if m := re.fullmatch(r"needs\.(\w+)\.outputs\.([\w-]+) == '(\w+)'", cond):
             return self.values.get(f"needs.{m.group(1)}.outputs.{m.group(2)}") == m.group(3)
+        if (m := re.fullmatch(r"([\w.]+) == ([\w.]+)", cond)) and {m.group(1), m.group(2)} <= self.values.keys():
+            return self.values[m.group(1)] == self.values[m.group(2)]
         pytest.fail(f"the template uses a condition this runner does not know: {cond}")
 
     def run(self) -> int:
@@ -305,16 +307,19 @@ def template_jobs(platform: str, work: Path, env: dict, srv: ForgeServer, number
     """The platform's review job (pull / merge request `number`) and drift job (of stacks/a.yaml, environment prod),
     each a function (typo) -> (exit status, output) running the template as written or mistyped."""
     sha = git(work, "rev-parse", "HEAD")
-    if platform == "github":
+    if platform in ("github", "gitea"):  # Gitea Actions runs GitHub's syntax, with GITEA_ACTIONS=true
         def run(name: str, job: str, typo: bool, job_env: dict, values: dict) -> tuple[int, str]:
-            done = GitHubJob(load(name, typo), job, work, job_env, {"vars.KPLAN_PACKAGE": "kplan", **values})
+            done = GitHubJob(load(f"{platform}/{name}", typo), job, work, job_env,
+                             {"vars.KPLAN_PACKAGE": "kplan", "github.repository": GITHUB_REPO, **values})
             return done.run(), "\n".join(done.ran)
 
-        scheduled = {**env, "GITHUB_ACTIONS": "true", "GITHUB_API_URL": srv.url, "GITHUB_REPOSITORY": GITHUB_REPO,
-                     "GITHUB_EVENT_NAME": "schedule", "GITHUB_SHA": sha}
-        return (lambda typo: run("github/kplan-plan.yml", "plan", typo, github_env(env, srv, work, number),
-                                 {"github.base_ref": "main"}),
-                lambda typo: run("github/kplan-drift.yml", "drift", typo, scheduled,
+        runner = {"GITEA_ACTIONS": "true"} if platform == "gitea" else {}
+        scheduled = {**env, **runner, "GITHUB_ACTIONS": "true", "GITHUB_API_URL": srv.url,
+                     "GITHUB_REPOSITORY": GITHUB_REPO, "GITHUB_EVENT_NAME": "schedule", "GITHUB_SHA": sha}
+        return (lambda typo: run("kplan-plan.yml", "plan", typo, {**github_env(env, srv, work, number), **runner},
+                                 {"github.base_ref": "main",
+                                  "github.event.pull_request.head.repo.full_name": GITHUB_REPO}),
+                lambda typo: run("kplan-drift.yml", "drift", typo, scheduled,
                                  {"matrix.stack": "stacks/a.yaml", "matrix.environment": "prod"}))
 
     gl = {**env, "GITLAB_CI": "true", "CI_API_V4_URL": srv.url, "CI_PROJECT_ID": GITLAB_PROJECT,
@@ -331,7 +336,7 @@ def template_jobs(platform: str, work: Path, env: dict, srv: ForgeServer, number
             lambda typo: run_gitlab("kplan-drift", typo, gl, {"STACK": "stacks/a.yaml"}))
 
 
-@pytest.mark.parametrize("platform", ["github", "gitlab"])
+@pytest.mark.parametrize("platform", ["github", "gitea", "gitlab"])
 def test_a_mistyped_kplan_command_fails_the_job_with_the_usage_code_never_taken_for_changes_or_drift(
         repository, platform):
     """`--detailed-exitcode` mistyped in the templates' `kplan plan`: the review job fails (it passed as a plan with
