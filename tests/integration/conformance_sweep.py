@@ -13,8 +13,9 @@ before but for the parts the fixture declares it changes; conformance.verdict_of
 (a lock left, the unfinished run not reported by `plan`, a recovery that did not exit 0 — or 3 with every
 irreversible step named —, a resume after which `plan --detailed-exitcode` was not 0), with each failure's trial,
 and each trial's seconds (min / median / max). NEITHER must stay 0; the irreversible verdict is counted apart.
-`--markdown FILE` writes the figures as a Markdown table; `--docs FILE` puts that table between the kit's markers in
-FILE (`make fault-sweep`: docs/fault-sweep.md).
+`--markdown FILE` writes the figures as a Markdown table; `--docs FILE` puts them between the kit's markers in FILE
+(`make fault-sweep`: docs/fault-sweep.md): a run of every kind replaces the table there, a run of some kinds only
+their rows (tests/integration/kit_figures.py).
 
 The kinds on the 3-broker cluster (broker_config) need it running (`dev/stack up --brokers 3`).
 """
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from conformance import VERDICTS, Ctx, KindFixture, fixture, fixtures, kill_trials, learn, run_kill  # noqa: E402
+from kit_figures import table, write_into  # noqa: E402
 
 ADMIN_VAR = "KIT_ADMIN_PASSWORD"
 
@@ -96,35 +98,6 @@ def sweep_kind(fx: KindFixture, tmp: Path, workers: int) -> dict:
             "failures": [o for o in outcomes if not o["ok"]]}
 
 
-def markdown(figures: list[dict], commit: str, seconds: float) -> str:
-    total = sum(f["trials"] for f in figures)
-    lines = [f"### Every kind's kills (conformance kit) at {commit} ({time.strftime('%Y-%m-%d', time.gmtime())} "
-             f"UTC): {total} trials in {seconds:.0f}s", "",
-             "| kind | steps (v1, v2) | trials | exactly before | before except irreversible, named | exactly after | "
-             "neither | failed a check | trial (min / median / max) |", "|---|---|---|---|---|---|---|---|---|"]
-    for f in figures:
-        steps = ", ".join(str(n) for n in f["steps"].values())
-        kept = "; ".join(f"{v} step {', '.join(map(str, n))}" for v, n in f.get("irreversible_steps", {}).items())
-        steps += f" (irreversible: {kept})" if kept else ""
-        lines.append(f"| {f['kind']} | {steps} | {f['trials']} | {f['BEFORE']} | {f['BEFORE_EXCEPT_IRREVERSIBLE']} | "
-                     f"{f['AFTER']} | {f['NEITHER']} | {f['failed']} | "
-                     f"{f['min_trial_s']} / {f['median_trial_s']} / {f['max_trial_s']} s |")
-    sums = {k: sum(f[k] for f in figures) for k in ("trials", *VERDICTS, "failed")}
-    lines.append(f"| **total** | | **{sums['trials']}** | {sums['BEFORE']} | {sums['BEFORE_EXCEPT_IRREVERSIBLE']} | "
-                 f"{sums['AFTER']} | **{sums['NEITHER']}** | {sums['failed']} | |")
-    return "\n".join(lines) + "\n"
-
-
-BEGIN, END = "<!-- conformance-sweep figures: begin -->", "<!-- conformance-sweep figures: end -->"
-
-
-def write_into(doc: Path, table: str) -> None:
-    """The figures between the two markers of `doc` (the last run's replace the ones before)."""
-    text = doc.read_text()
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    doc.write_text(text[:start] + "\n" + table + text[end:])
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="conformance_sweep.py")
     parser.add_argument("--kinds", help="comma-separated kinds (default: every kind)")
@@ -145,12 +118,15 @@ def main(argv: list[str]) -> int:
     print(text)
     if opts.json:
         Path(opts.json).write_text(text)
+    from kplan.kinds import ORDER
+
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    table = markdown(figures, commit, seconds)
+    date = time.strftime("%Y-%m-%d", time.gmtime())
     if opts.markdown:
-        Path(opts.markdown).write_text(table)
+        Path(opts.markdown).write_text(table(figures, commit, date, seconds, every=set(ORDER) <= set(kinds)))
     if opts.docs:
-        write_into(Path(opts.docs), table)
+        doc = Path(opts.docs)
+        doc.write_text(write_into(doc.read_text(), figures, commit, date, seconds, ORDER))
     return 0 if all(f["failed"] == 0 and f["NEITHER"] == 0 for f in figures) else 1
 
 
