@@ -19,6 +19,7 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NotRead,
+    Path,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -377,6 +378,12 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     def declared_secret_keys(self, spec: SpecT) -> frozenset[str]:
         """Keys the stack treats as secrets for this resource (left out of its fingerprint)."""
         return frozenset()
+
+    def gone(self, name: str, then: Mapping[str, Any] | None, live: "LiveState") -> tuple[Path, str, str]:
+        """How a resource a saved plan found, and `live` no longer holds, moved (kplan.plan.stale; `then`: its
+        canonical document when planned, None in an older plan): the path that moved, () for the resource itself,
+        and its words when planned and now."""
+        return (), "present", "absent"
 
     # -- status --------------------------------------------------------------------------------------------
 

@@ -8,12 +8,12 @@ deleted for a request: removing it from the stack forgets it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, TypeVar
 
 from kplan.kinds.base import Declared, Kind, Named, Scrub, TraceDict
 from kplan.model.desired import freeze
 from kplan.model.live import KindState
-from kplan.model.plan import AttrKind, Reason, ResourceChange
+from kplan.model.plan import AttrKind, Path, Reason, ResourceChange
 from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +82,14 @@ class RequestKind(Kind[R, F, ResourceStatus]):
 
     def delete(self, current: F, spec: R | None, reason: Reason, origin: "Origin | None" = None) -> ResourceChange:
         raise ValueError(f"{self.never_deleted} are never deleted")  # owned() is empty: never asked
+
+    def gone(self, name: str, then: Mapping[str, Any] | None, live: "LiveState") -> tuple[Path, str, str]:
+        """A request the plan read is no longer pending (only pending ones are read): another run applied one since,
+        whose token the record now holds."""
+        token = live.of(self.type).records.get(name)
+        if then is None or token == then.get("token"):
+            return super().gone(name, then, live)
+        return ("token",), then.get("token") or "unset", token or "unset"
 
     def canonical(self, current: F, secret: frozenset[str]) -> dict[str, Any]:
         # not what the cluster has: a consuming group (a running connector) moves its offsets all the time, and a

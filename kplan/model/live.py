@@ -140,6 +140,10 @@ class LiveState:
     # What plan read of each declared mirror's source cluster, by mirror name (kplan.model.mirror.MirrorRead, the
     # connector kind's follow-up read); empty when not read.
     mirror_sources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
+    # Who leads each partition of the topics an election looked at (`kplan plan --elect-leaders`/`--rebalance`, a
+    # saved plan's or a resumed run's; kplan.session.plan.with_rebalance_read): topic -> the leader of each partition
+    # (-1: none). None when not read.
+    leaders: Mapping[str, tuple[int, ...]] | None = None
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read)."""

@@ -6,6 +6,7 @@ so nothing downstream (renderers, JSON, saved plans) can leak one by accident.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
@@ -353,6 +354,9 @@ class Plan:
     diagnostics: tuple[PlanDiagnostic, ...] = ()
     # address -> "sha256:<hex>" of the live resource the change was computed from, or ABSENT.
     fingerprints: Mapping[str, str] = field(default_factory=dict)
+    # address -> the document each fingerprint but ABSENT was taken of (`Kind.canonical`: no secret), so that apply
+    # can name what moved in a stale saved plan (kplan.plan.stale); saved plans only, empty in older ones.
+    fingerprinted: Mapping[str, Any] = field(default_factory=dict)
     inputs_digest: str = ""
     destroy: bool = False
     format_version: str = FORMAT_VERSION
@@ -401,6 +405,12 @@ def with_planned(change: ResourceChange, planned: PlannedPayload | None) -> Reso
     if not change.is_change:
         return change if change.planned is None else replace(change, planned=None)
     return replace(change, planned=planned)
+
+
+def path_label(path: Path) -> str:
+    """An attribute's path as plans show it: `partitions`, `config["retention.ms"]`."""
+    head, *rest = path
+    return head + "".join(f"[{json.dumps(p)}]" for p in rest)
 
 
 def address_of(resource_type: ResourceType | str, name: str) -> str:

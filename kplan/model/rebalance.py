@@ -67,3 +67,11 @@ class Rebalancing(Protocol):
     def of_journal(self, steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
         """What an interrupted run's steps that are not done asked for (`recover --resume`)."""
         ...
+
+    def moved(self, type_: str, name: str, path: tuple[str, ...], then: Any, now: Any,
+              live: "LiveState") -> list[str] | None:
+        """What moved in one of its attributes of resource `name` between a saved plan and the fresh one apply made
+        (`then`, `now`: the attribute's `before` in each, None where a plan does not show it), in words
+        (`partition 0 leader: 2 when planned, 1 now`), from the live state the fresh plan was made of where that plan
+        does not show it (kplan.plan.stale); None for an attribute that is not its own."""
+        ...

@@ -4,7 +4,6 @@ summary and the report. Built by `kplan.plan.status.build_status` (with each kin
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Mapping, Sequence
@@ -12,7 +11,16 @@ from typing import Callable, Mapping, Sequence
 from kplan.model.cdc_health import CdcHealth
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.orphans import Orphan
-from kplan.model.plan import AttrKind, Flag, NotRead, PlanDiagnostic, ResourceChange, ResourceType, address_of
+from kplan.model.plan import (
+    AttrKind,
+    Flag,
+    NotRead,
+    PlanDiagnostic,
+    ResourceChange,
+    ResourceType,
+    address_of,
+    path_label,
+)
 from kplan.model.source import Origin
 from kplan.words import plural
 
@@ -62,8 +70,7 @@ class Difference:
 
     @property
     def label(self) -> str:
-        head, *rest = self.path
-        return head + "".join(f"[{json.dumps(p)}]" for p in rest)
+        return path_label(self.path)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ _unstructure(Plan, ("format_version", "stack", "environment", "cluster_id", "des
                     "clusters"),
              _parts, fingerprints=override(unstruct_hook=_sorted), selection=_OMIT_UNSET, changes=_OUT,
              diagnostics=_OUT, not_read=_OUT, cluster_name=_OUT, groups=_OUT,
+             fingerprinted=_OUT,  # saved plans only (kplan.state.planfile)
              references=_OMIT_UNSET)  # absent: the stack references nothing (or a destroy)
 
 

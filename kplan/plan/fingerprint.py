@@ -4,7 +4,8 @@ apply of a saved plan runs.
 A fingerprint is `sha256:<hex>` over the kind's canonical JSON form of the live resource (`Kind.canonical`: for a
 topic its partitions, replication factor and own overrides, normalized; for a connector its stored config without
 Connect's `name`, secrets left out, and its state; for a one-time request its recorded token and whether its group or
-connector exists), or `absent` when it does not exist. Apply recomputes them with the same functions over a fresh
+connector exists), or `absent` when it does not exist. A saved plan keeps those documents too (`Plan.fingerprinted`),
+so that a refusal names what moved (kplan.plan.stale). Apply recomputes them with the same functions over a fresh
 read, plans afresh and compares what the two plans do (`what_changes`); it then runs the fresh plan, but for the
 kinds whose saved change it runs as reviewed (`as_reviewed`).
 """
@@ -23,19 +24,30 @@ from kplan.model.live import LiveState
 from kplan.model.plan import ABSENT, Flag, Plan, ResourceType, split_address
 
 
-def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:
-    """`sha256:<hex>` of one live resource, or `absent` for None."""
-    if live is None:
+def canonical_document(resource_type: ResourceType | str, live: Any,
+                       sensitive: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+    """The kind's canonical document of one live resource (no secret), or None when it does not exist."""
+    return None if live is None else kind_of(resource_type).canonical(live, sensitive)
+
+
+def fingerprint_of(doc: Mapping[str, Any] | None) -> str:
+    """`sha256:<hex>` of a canonical document, or `absent` for None."""
+    if doc is None:
         return ABSENT
-    doc = kind_of(resource_type).canonical(live, sensitive)
     data = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def fingerprints(live: LiveState, addresses: Iterable[str],
-                 sensitive: Mapping[str, frozenset[str]] | None = None) -> dict[str, str]:
-    """`sensitive`: address -> keys the stack treats as secrets (declared, or set from ${secret:...}): their
-    live values are left out of the fingerprint like any key named as a secret."""
+def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:
+    """`sha256:<hex>` of one live resource, or `absent` for None."""
+    return fingerprint_of(canonical_document(resource_type, live, sensitive))
+
+
+def live_documents(live: LiveState, addresses: Iterable[str],
+                   sensitive: Mapping[str, frozenset[str]] | None = None) -> dict[str, dict[str, Any] | None]:
+    """address -> its live resource's canonical document (None: absent). `sensitive`: address -> keys the stack
+    treats as secrets (declared, or set from ${secret:...}): their live values are left out like any key named as
+    a secret."""
     out = {}
     for address in addresses:
         kind, name = split_address(address)
@@ -43,8 +55,14 @@ def fingerprints(live: LiveState, addresses: Iterable[str],
             current = kind_of(kind).live(live).get(name)
         except ValueError:
             raise ValueError(f"not a resource address: {address!r}") from None
-        out[address] = fingerprint_resource(kind, current, (sensitive or {}).get(address, frozenset()))
+        out[address] = canonical_document(kind, current, (sensitive or {}).get(address, frozenset()))
     return out
+
+
+def fingerprints(live: LiveState, addresses: Iterable[str],
+                 sensitive: Mapping[str, frozenset[str]] | None = None) -> dict[str, str]:
+    """address -> the fingerprint of its live resource (`live_documents`' document)."""
+    return {a: fingerprint_of(doc) for a, doc in live_documents(live, addresses, sensitive).items()}
 
 
 def stack_sensitive_keys(stack: Stack) -> dict[str, frozenset[str]]:

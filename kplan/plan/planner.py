@@ -17,7 +17,7 @@ from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, error, warning
-from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
+from kplan.plan.fingerprint import fingerprint_of, live_documents, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
 from kplan.plan.orphans import plan_orphans
 from kplan.plan.references import check_references
@@ -82,15 +82,16 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     told = frozenset((d.address, d.path) for d in diags if d.code == SECRET_CODE)
     diags += unresolved_references(stack, secrets, destroy=destroy, reported=told)  # a broken secret source
 
-    secret_keys = stack_sensitive_keys(stack)
+    documents = live_documents(live, [a for c in changes if c.is_change for a in (c.address, c.previous_address) if a],
+                               stack_sensitive_keys(stack))
     plan = Plan(
         stack=stack.name,
         environment=stack.environment,
         cluster_id=live.cluster_id,
         changes=changes,
         diagnostics=_ordered(diags),
-        fingerprints=fingerprints(live, [a for c in changes if c.is_change
-                                         for a in (c.address, c.previous_address) if a], secret_keys),
+        fingerprints={a: fingerprint_of(doc) for a, doc in documents.items()},
+        fingerprinted={a: doc for a, doc in documents.items() if doc is not None},
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
         # the systems that could not be read and that the run allowed to plan without (the others are errors)

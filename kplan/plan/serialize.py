@@ -39,7 +39,8 @@ def _combined_from(doc: dict[str, Any]) -> Plan:
         part = {key: [x for x in doc.get(key) or () if x.get("cluster") == name]
                 for key in ("resource_changes", "diagnostics", "not_read")}
         groups.append((name, converter.structure({**doc, **part, "cluster_id": c["cluster_id"], "selection": None,
-                                                  "fingerprints": c.get("fingerprints", {})}, Plan)))
+                                                  "fingerprints": c.get("fingerprints", {}),
+                                                  "fingerprinted": c.get("fingerprinted", {})}, Plan)))
     combined = combine(groups)
     selection = converter.structure(doc.get("selection"), Selection | None)  # type: ignore[arg-type]
     return combined if selection is None else replace(combined, selection=selection)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from kplan.model.metadata import Meta
@@ -14,6 +13,7 @@ from kplan.model.plan import (
     NoteKind,
     Plan,
     ResourceChange,
+    path_label,
 )
 from kplan.model.source import Origin
 from kplan.rules.display import _duration, readable, show
@@ -76,8 +76,7 @@ def irreversible_why(change: ResourceChange) -> str:
 
 def label(attr: AttributeChange) -> str:
     """`partitions`, `state`, `config["retention.ms"]`."""
-    head, *rest = attr.path
-    return head + "".join(f"[{json.dumps(p)}]" for p in rest)
+    return path_label(attr.path)
 
 
 def transition(attr: AttributeChange, *, deleting: bool = False) -> str:

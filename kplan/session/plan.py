@@ -57,7 +57,7 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
                          allow_active_consumers=allow_active_consumers, allow_unreadable=session.allow_unreadable,
                          renames_before=renames_before)
         if rebalance is not None and rebalance.wanted:
-            plan = with_rebalance_read(session, stack, live, plan, rebalance)
+            live, plan = with_rebalance_read(session, stack, live, plan, rebalance)
         if not validate:  # `kplan status`: it shows no consumer groups, so none are read
             return live, scrubbed(plan)
         live, plan = with_consumers(session.reader, stack, live, plan, allow_active_consumers)
@@ -107,8 +107,9 @@ def refuse_same_cluster(ids) -> None:
 
 
 def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceRequest):
-    """The plan with the rebalance's moves and elections (kplan.kinds.rebalancing); an election first reads who leads
-    each partition of the stack's topics now (a live-state file cannot say: the plan then says so)."""
+    """(live, plan) with the rebalance's moves and elections (kplan.kinds.rebalancing); an election first reads who
+    leads each partition of the stack's topics now, kept in the live state (a live-state file cannot say: the plan
+    then says so)."""
     from kplan.kinds import rebalancing
 
     part = rebalancing()
@@ -117,7 +118,8 @@ def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceR
     if request.needs_leaders and admin is not None:
         (read_leaders,) = [resolve(u.io.leaders_ref) for u in UNITS if u.io.leaders_ref is not None]
         leaders = read_leaders(admin, part.leaders_wanted(stack, request), stack.cluster.timeout_s)
-    return part.planned(plan, stack, live, request, leaders)
+        live = replace(live, leaders=leaders)
+    return live, part.planned(plan, stack, live, request, leaders)
 
 
 def read_request(stack) -> tuple[list[str], frozenset[str]]:

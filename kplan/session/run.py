@@ -373,8 +373,10 @@ def _finish_resumed(cluster: Cluster, store: JournalStore, journal: Journal, rec
 def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> Plan:
     """A saved plan applies only to the stack, environment and cluster it was made for, and only while the live
     state it was computed from is unchanged. Returns the plan to run: the fresh one, with the requests' changes as
-    saved (the positions they resolved: kplan.plan.fingerprint.as_reviewed)."""
+    saved (the positions they resolved: kplan.plan.fingerprint.as_reviewed). A stale plan is refused naming what
+    moved: the resource, the attribute, its value when planned and now (kplan.plan.stale)."""
     from kplan.plan.fingerprint import as_reviewed, stack_sensitive_keys, stale_addresses, what_changes
+    from kplan.plan.stale import live_moved, plan_moved, said
 
     if saved.stack != stack.name:
         raise KplanError(f"the saved plan is for stack {saved.stack!r}, not {stack.name!r}")
@@ -386,14 +388,18 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> Plan:
                          f"{stack.cluster.bootstrap_servers} is cluster {cluster_id}")
     if saved.inputs_digest != stack.inputs_digest:
         raise KplanError("the stack files changed since the plan was saved; run `kplan plan` again")
-    changed = stale_addresses(saved, live, stack_sensitive_keys(stack))
-    if changed or saved.destroy != fresh.destroy:
+    sensitive = stack_sensitive_keys(stack)
+    changed = stale_addresses(saved, live, sensitive)
+    if changed:
         raise KplanError("the saved plan is stale: the cluster changed since it was made ("
-                         + ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")
-                         + "); run `kplan plan` again")
+                         f"{said(live_moved(saved, live, changed, sensitive))}); run `kplan plan` again")
+    if saved.destroy != fresh.destroy:
+        raise KplanError(f"the saved plan is {'' if saved.destroy else 'not '}a destroy plan, this run is "
+                         f"{'not ' if saved.destroy else ''}one; run `kplan plan` again")
     if what_changes(saved) != what_changes(fresh):
-        raise KplanError("the saved plan no longer matches what kplan would do now (a value it shows differs, e.g. "
-                         "a ${VAR} resolved differently); run `kplan plan` again")
+        moved = plan_moved(saved, fresh, live) or ["its changes are the same, in another order"]
+        raise KplanError(f"the saved plan no longer matches what kplan would do now ({said(moved)}); "
+                         "run `kplan plan` again")
     return as_reviewed(saved, fresh)
 
 

@@ -1,8 +1,9 @@
 """Saved plans (`kplan plan -out FILE`, `kplan show FILE`): the plan's JSON document plus the kplan version.
 
 A saved plan carries what apply needs to refuse a stale plan: the cluster id, the stack inputs' digest and a
-fingerprint per changed resource (`kplan.plan.fingerprint`). It never holds a plaintext secret: the plan itself
-holds none (values are masked or kept as unresolved `${...}` references, re-resolved at apply time).
+fingerprint per changed resource (`kplan.plan.fingerprint`), with the document each was taken of (`fingerprinted`,
+no secret), so that the refusal names what moved (`kplan.plan.stale`). It never holds a plaintext secret: the plan
+itself holds none (values are masked or kept as unresolved `${...}` references, re-resolved at apply time).
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ def dumps_plan(plan: Plan, stack_path: str | None = None) -> str:
     head = {"format_version": doc.pop("format_version"), "kplan_version": __version__}
     if stack_path is not None:
         head["stack_path"] = stack_path
+    if plan.fingerprinted:
+        doc["fingerprinted"] = dict(sorted(plan.fingerprinted.items()))
+    for cluster, group in zip(doc.get("clusters") or (), plan.groups):
+        if group.fingerprinted:
+            cluster["fingerprinted"] = dict(sorted(group.fingerprinted.items()))
     return json.dumps({**head, **doc}, indent=2, ensure_ascii=False) + "\n"
+
 
 
 def loads_plan(text: str, source: str = "plan") -> Plan:

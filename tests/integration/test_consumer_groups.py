@@ -294,6 +294,6 @@ def test_a_saved_plan_sets_the_offsets_it_resolved_though_records_arrived_since(
     assert kplan("plan", str(path), "-out", str(planfile)).code == 0
     assert kplan("apply", str(path), "--auto-approve").code == 0
     r = kplan("apply", str(planfile), "--auto-approve")
-    assert r.code == 1 and f"the saved plan is stale: the cluster changed since it was made (consumer_group.{group})" \
-        in r.err, r.text
+    assert r.code == 1 and "the saved plan is stale: the cluster changed since it was made " \
+        f"(consumer_group.{group} token: r1 when planned, r2 now); run `kplan plan` again" in r.err, r.text
     admin.delete_consumer_groups([group])[group].result(timeout=30)

@@ -91,7 +91,7 @@ def test_plan_apply_and_destroy_across_two_clusters(stack, west, unique, tmp_pat
     _create_topic(west.bootstrap, f"{name}.replica1")
     stale = kplan("apply", str(tmp_path / "p.json"), "--auto-approve", env=env)
     assert stale.code == 1 and "Error: cluster west: the saved plan is stale: the cluster changed since it was made " \
-        f"(topic.{name}.replica1)" in stale.err, stale.text
+        f"(topic.{name}.replica1: absent when planned, present now); run `kplan plan` again" in stale.err, stale.text
     assert f"{name}.orders" not in topic_names(stack.bootstrap_servers)  # nothing applied anywhere
     _delete_topic(west.bootstrap, f"{name}.replica1")
 

@@ -203,6 +203,26 @@ def _leaders_change(elect: tuple[int, ...], leaders: Sequence[int], final: Assig
                            note=NoteKind.PREFERRED_LEADER)
 
 
+def moved(type_: str, name: str, path: tuple[str, ...], then: Any, now: Any, live: LiveState) -> list[str] | None:
+    """A saved election that no longer matches (`kplan.model.rebalance.Rebalancing.moved`): each partition whose
+    leader differs, when planned and now; a partition the fresh plan no longer elects is named with the leader
+    the election read (`LiveState.leaders`)."""
+    if type_ != TOPIC.value or path != ("leaders",):
+        return None
+    was, led = _led(then), _led(now)
+    read = (live.leaders or {}).get(name) or ()
+    for p in (p for p in was if p not in led and p < len(read)):
+        led[p] = str(read[p]) if read[p] >= 0 else "none"
+    return [f"partition {p} leader: {was.get(p, 'not elected')} when planned, "
+            f"{led.get(p, 'not elected')} now" for p in sorted(was.keys() | led.keys()) if was.get(p) != led.get(p)]
+
+
+def _led(shown: Any) -> dict[int, str]:
+    """partition -> leader, from the `leaders` attribute's text (`0:1 | 1:none`, `_leaders_change`)."""
+    pairs = (item.split(":", 1) for item in str(shown or "").split(" | ") if ":" in item)
+    return {int(p): leader for p, leader in pairs}
+
+
 # -- the same request again: apply of a saved plan, recover --resume --------------------------------------------
 
 
