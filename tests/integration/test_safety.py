@@ -27,7 +27,9 @@ def test_saved_plan_is_refused_when_a_value_it_showed_resolves_differently(stack
     planfile = tmp_path / "p.plan"
     assert kplan("plan", str(path), "-out", str(planfile), env={"RET": "2d"}).code == 0
     r = kplan("apply", str(planfile), "--auto-approve", env={"RET": "5d"})
-    assert r.code == 1 and "no longer matches" in r.err
+    assert r.code == 1 and r.err.strip() == (  # it names the value, then and now (issue 67 item 4)
+        f"Error: the saved plan no longer matches what kplan would do now (topic.{t} config[\"retention.ms\"]: "
+        "unset -> 172800000 (2d) when planned, unset -> 432000000 (5d) now); run `kplan plan` again"), r.text
     r = kplan("apply", str(planfile), "--auto-approve", env={"RET": "2d"})
     assert r.code == 0, r.text
 
