@@ -16,6 +16,8 @@ FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 COPY --from=build /dist/ /tmp/dist/
+# pip compiles the bytecode of kplan and its dependencies as it installs them (its default): under
+# PYTHONDONTWRITEBYTECODE nothing would write it later (tests/unit/test_install_bytecode.py runs these lines)
 # (then the code of kplan's dataclasses compiled ahead, as `make venv` does: kplan.start.warm_dataclasses)
 RUN pip install --no-cache-dir --disable-pip-version-check /tmp/dist/kplan-*.whl \
     && python -c "import kplan.start as s; s.warm_dataclasses()" \

@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create a virtualenv: install python3-venv (apt-get install python3-venv)"; exit 1; }
 	@$(PY) -m pip install -q --disable-pip-version-check 'uv>=0.13,<0.14' >/dev/null 2>&1 || echo "(uv not installed: pip installs the rest)"
-	@if [ -x $(VENV)/bin/uv ]; then set -x; $(VENV)/bin/uv pip install -q --python $(PY) -e '.[test]' --config-setting editable_mode=compat; \
+	@if [ -x $(VENV)/bin/uv ]; then set -x; $(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode -e '.[test]' --config-setting editable_mode=compat; \
 	else set -x; $(PY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat; fi
 	@rm -f $(VENV)/.installed-*; touch $@
 
@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml
 # The editable install is setuptools' "compat" mode: a path in a .pth file. Its default mode installs an import
 # finder that every Python process imports at start-up (15-21 ms each, measured with -X importtime; an installed
 # wheel has none), which the tests and the benchmarks would pay in every kplan process.
+# The dependencies' bytecode is compiled as they are installed (uv's --compile-bytecode; pip compiles by default):
+# uv leaves it out by default, and with PYTHONDONTWRITEBYTECODE set every kplan process then compiled click, PyYAML
+# and the rest again (a fresh clone's `kplan --help`: 0.20 s of CPU instead of 0.11, medians; issue 67.7).
+# tests/unit/test_install_bytecode.py checks that `kplan` compiles no module at import after this, the wheel's
+# install and the Dockerfile's.
 # kplan's bytecode, compiled ahead (~0.1 s when up to date): with PYTHONDONTWRITEBYTECODE set, as on CI machines and
 # this project's, an editable install would otherwise compile ~140 modules in every kplan process (0.15-0.3 s of CPU
 # each: the tests run kplan hundreds of times, the benchmarks time it). An installed wheel has its bytecode already.
