@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
-from typing import Any, ClassVar, Collection, Mapping
+from typing import Any, ClassVar, Collection, Iterable, Mapping
 
 from kplan.model.consumers import ConsumerContext
 from kplan.model.diagnostics import Diagnostic, Severity
@@ -213,6 +213,15 @@ def attribute_changes(before: Mapping[Path, Value], after: Mapping[Path, Value],
     return out
 
 
+def only_left_alone(kinds: Iterable[AttrKind]) -> bool:
+    """Whether a resource whose attributes differ by these kinds differs only by values kplan leaves alone
+    (AttrKind.DRIFT: an undeclared override, a binding kplan did not create). The one test of it: such a resource is
+    shown but is not drift; its plan has no change (`plan --detailed-exitcode` exits 0), `status` does not count it
+    and `kplan watch` exports it as `left_alone`, on which no alert fires (`standing`)."""
+    seen = tuple(kinds)
+    return bool(seen) and all(k is AttrKind.DRIFT for k in seen)
+
+
 # Plans, plan-time validation and status use the one diagnostic type.
 PlanDiagnostic = Diagnostic
 
@@ -270,6 +279,43 @@ class ResourceChange:
 
     def has(self, flag: Flag) -> bool:
         return flag in self.flags
+
+
+class Standing(str, Enum):
+    """Where one resource stands against its stack, as its plan says (`standing`): the one notion of drift `plan`,
+    `status`, `kplan watch`, its metrics and the alert rules share. The value is the state `kplan watch` exports."""
+
+    IN_SYNC = "in_sync"  # nothing to do (a change of kplan's own record only is no difference on the cluster)
+    LEFT_ALONE = "left_alone"  # the cluster holds values the stack leaves alone, and nothing else differs
+    MISSING = "missing"  # apply would create it
+    DRIFTED = "drifted"  # apply would change or replace it, or it differs in a way apply refuses to undo
+    EXTRA = "extra"  # owned, no longer declared: apply would delete it
+    UNHEALTHY = "unhealthy"  # a connector or task FAILED or UNASSIGNED
+
+    @property
+    def differs(self) -> bool:
+        """Not as the stack wants it: what alerts and the audit feed report. Values left alone are not."""
+        return self not in (Standing.IN_SYNC, Standing.LEFT_ALONE)
+
+
+_STANDING_OF_ACTION = {Action.CREATE: Standing.MISSING, Action.DELETE: Standing.EXTRA, Action.UPDATE: Standing.DRIFTED,
+                       Action.REPLACE: Standing.DRIFTED, Action.MOVE: Standing.DRIFTED,
+                       Action.RESTART: Standing.UNHEALTHY}
+
+
+def standing(change: ResourceChange) -> Standing:
+    """One resource's standing in its plan. A change apply makes says it; without one (no-op, kplan's record only,
+    forget) what still differs on the cluster does: a refused attribute (partitions added by hand: the plan's error
+    says why apply cannot undo it) is drift, values left alone only (`only_left_alone`) are not."""
+    if change.has(Flag.UNHEALTHY):
+        return Standing.UNHEALTHY
+    by_action = _STANDING_OF_ACTION.get(change.action)
+    if by_action is not None:
+        return by_action
+    kinds = [a.kind for a in change.attributes if a.path[:1] != ("metadata",)]
+    if AttrKind.REFUSED in kinds:
+        return Standing.DRIFTED
+    return Standing.LEFT_ALONE if only_left_alone(kinds) else Standing.IN_SYNC
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
     address_of,
+    only_left_alone,
     path_label,
 )
 from kplan.model.source import Origin
@@ -116,12 +117,12 @@ class ResourceStatus:
 
     @property
     def left_alone(self) -> bool:
-        """Drifted only in ways kplan will not act on (`AttrKind.DRIFT`, e.g. an undeclared topic override or an
-        undeclared binding of a non-authoritative principal): reported, but nothing is pending — the plan has no
-        change for it, and status does not exit 2 for it."""
-        return (self.status is Status.DRIFTED and bool(self.differences) and self.in_declared_state
+        """Drifted only in ways kplan will not act on (`only_left_alone`, the test `plan` and `kplan watch` make too:
+        e.g. an undeclared topic override or an undeclared binding of a non-authoritative principal): reported, but
+        nothing is pending — the plan has no change for it, and status does not exit 2 for it."""
+        return (self.status is Status.DRIFTED and self.in_declared_state
                 and (self.cdc_health is None or self.cdc_health.healthy)
-                and all(d.kind is AttrKind.DRIFT for d in self.differences))
+                and only_left_alone(d.kind for d in self.differences))
 
     @property
     def label(self) -> str:

@@ -2,12 +2,12 @@
 and state, and whether the stack could be read at all. Pure: a stack's outcome (kplan.session.many.Planned) in,
 a `StackSample` out; the HTTP exposition is kplan.transport.metrics_server's.
 
-A resource's state in its plan: `in_sync` (nothing to do; a change of kplan's own record only counts as in sync),
-`missing` (apply would create it), `drifted` (apply would change or replace it, or the cluster holds values the
-stack leaves alone), `extra` (apply would delete it: owned, no longer declared), `unhealthy` (a connector or task
-FAILED or UNASSIGNED). A stack whose files, cluster or plan failed is not in sync: every resource it had the round
-before is `unknown`, and `up` is 0 with the cause (`stack`: its files; `cluster`: a system it needs could not be
-read; `plan`: its plan has errors). No label carries a value of a resource's config: only stack, kind and state.
+A resource's state is its standing in the plan (kplan.model.plan.standing, the one notion of drift `plan` and
+`status` share): `in_sync`, `left_alone` (the cluster holds values the stack leaves alone, and nothing else differs:
+shown, never drift), `missing`, `drifted`, `extra`, `unhealthy`. A stack whose files, cluster or plan failed is not
+in sync: every resource it had the round before is `unknown`, and `up` is 0 with the cause (`stack`: its files;
+`cluster`: a system it needs could not be read; `plan`: its plan has errors). No label carries a value of a
+resource's config: only stack, kind and state.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from kplan.model.plan import Action, Flag
+from kplan.model.plan import Standing, standing
 
-STATES = ("in_sync", "missing", "drifted", "extra", "unhealthy", "unknown")
-_BY_ACTION = {Action.CREATE: "missing", Action.DELETE: "extra", Action.UPDATE: "drifted", Action.REPLACE: "drifted",
-              Action.MOVE: "drifted", Action.RESTART: "unhealthy"}
+STATES = (*(s.value for s in Standing), "unknown")
 
 
 @dataclass(frozen=True)
@@ -30,16 +28,6 @@ class StackSample:
     resources: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (kind, state) -> how many
     # (address, state) of each resource not in sync: what `kplan watch` reports once when it is new (the audit feed)
     differing: frozenset[tuple[str, str]] = frozenset()
-
-
-def state_of(change: Any) -> str:
-    """One resource's state in its plan."""
-    if change.has(Flag.UNHEALTHY):
-        return "unhealthy"
-    state = _BY_ACTION.get(change.action)
-    if state is None and change.has(Flag.DRIFT):
-        return "drifted"
-    return state or "in_sync"
 
 
 def sample_of(planned: Any, previous: StackSample | None = None) -> StackSample:
@@ -56,8 +44,8 @@ def sample_of(planned: Any, previous: StackSample | None = None) -> StackSample:
     counts = {(kind, state): 0 for kind in {c.type.value for c in plan.changes} for state in STATES[:-1]}
     differing = set()
     for change in plan.changes:
-        state = state_of(change)
-        counts[(change.type.value, state)] = counts.get((change.type.value, state), 0) + 1
-        if state != "in_sync":
-            differing.add((change.address, state))
+        state = standing(change)
+        counts[(change.type.value, state.value)] += 1
+        if state.differs:
+            differing.add((change.address, state.value))
     return StackSample(name, True, None, counts, frozenset(differing))

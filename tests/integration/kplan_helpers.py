@@ -194,6 +194,17 @@ def can_log_in(secured, user: str, password: str, mechanism: str = "SCRAM-SHA-51
         dispose(client)
 
 
+def bench_peer(name: str, timeout: float = 1200) -> Path:
+    """A tool of bench/peers/build.sh (topicctl, promtool...), built once from its pinned Go module if .bench-peers
+    has none yet (seconds with Go's caches warm)."""
+    binary = ROOT / ".bench-peers" / "bin" / name
+    if not binary.exists():
+        build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), name], capture_output=True,
+                               text=True, timeout=timeout)
+        assert build.returncode == 0, build.stdout + build.stderr
+    return binary
+
+
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):
     deadline = time.monotonic() + timeout
     last = None

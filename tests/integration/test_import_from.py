@@ -17,7 +17,7 @@ import pytest
 import yaml
 from confluent_kafka import Producer, TopicCollection
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
-from kplan_helpers import kplan, topic_ends, wait_for
+from kplan_helpers import bench_peer, kplan, topic_ends, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PEERS = ROOT / ".bench-peers" / "bin"
@@ -25,13 +25,8 @@ PEERS = ROOT / ".bench-peers" / "bin"
 
 @pytest.fixture(scope="session")
 def topicctl() -> Path:
-    """topicctl, built once from its pinned Go module if .bench-peers has none yet (seconds with Go's caches warm)."""
-    binary = PEERS / "topicctl"
-    if not binary.exists():
-        build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), "topicctl"], capture_output=True,
-                               text=True, timeout=1200)
-        assert build.returncode == 0, build.stdout + build.stderr
-    return binary
+    """topicctl, built once from its pinned Go module if .bench-peers has none yet."""
+    return bench_peer("topicctl")
 
 
 def _files(root: Path, bootstrap: str, prefix: str) -> Path:

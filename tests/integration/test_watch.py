@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
-from kplan_helpers import base_stack, kplan, wait_for, write_stack
+from kplan_helpers import base_stack, bench_peer, kplan, wait_for, write_stack
 from prometheus_client.parser import text_string_to_metric_families
 from test_cdc_health import pg  # noqa: F401 - the fixture (a unique source over its own table)
 from test_secured_cluster import powerless  # noqa: F401 - the fixture (a SCRAM user granted nothing)
@@ -85,6 +86,13 @@ def _within_two_rounds(watcher: Watcher, condition, what: str) -> None:
     assert seen[0] - before <= 2, f"{what}: seen only {seen[0] - before:g} rounds after the change"
 
 
+def _set_override(admin, topic: str, key: str, value: str) -> None:
+    resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+        ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)])
+    for f in admin.incremental_alter_configs([resource]).values():
+        f.result(30)
+
+
 @pytest.fixture
 def watched(stack, admin, prefix, tmp_path):
     """A stack (a topic and a FileStreamSink reading it, restarted when FAILED; a secret canary in its config),
@@ -127,10 +135,7 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
     assert CANARY not in text and "retention" not in text  # no secret and no config value in any label or value
 
     # a config changed by hand
-    resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
-        ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
-    for f in admin.incremental_alter_configs([resource]).values():
-        f.result(30)
+    _set_override(admin, topic, "retention.ms", "3600000")
     _within_two_rounds(watcher, lambda s: count(s, "topic", "drifted") == 1.0, "the hand-made change as drift")
     assert kplan("apply", str(path), "--auto-approve", env=env).code == 0
     _within_two_rounds(watcher, lambda s: count(s, "topic", "in_sync") == 1.0 and count(s, "topic", "drifted") == 0.0,
@@ -159,6 +164,66 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
                        "the topic in sync after apply")
     text, _ = watcher.scrape()
     assert CANARY not in text
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Path:
+    """promtool, built once from the Prometheus Go module (bench/peers/build.sh), as tests/unit/deploy checks with."""
+    return bench_peer("promtool", timeout=3000)
+
+
+def _alerts_firing(promtool: Path, samples: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The shipped alert rules (deploy/prometheus/kplan-alerts.yaml) run by promtool over what the watcher exported:
+    each scraped gauge held for two hours, and every alert expected NOT to fire then. promtool exits 1, naming the
+    alert and its labels, when one does."""
+    rules_file = ROOT / "deploy" / "prometheus" / "kplan-alerts.yaml"
+    alerts = [r["alert"] for g in yaml.safe_load(rules_file.read_text())["groups"] for r in g["rules"]]
+    held = sorted((name, labels, value) for (name, labels), value in samples.items()
+                  if name.startswith(("kplan_stack_up", "kplan_resources", "kplan_connector_", "kplan_cdc_")))
+    series = [{"series": name + "{" + ", ".join(f'{k}="{v}"' for k, v in labels) + "}", "values": f"{value:g}x120"}
+              for name, labels, value in held]
+    test = {"rule_files": [str(rules_file)], "evaluation_interval": "1m",
+            "tests": [{"interval": "1m", "input_series": series,
+                       "alert_rule_test": [{"eval_time": "2h", "alertname": a, "exp_alerts": []} for a in alerts]}]}
+    path = tmp_path / "scraped.test.yaml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False))
+    return subprocess.run([str(promtool), "test", "rules", str(path)], capture_output=True, text=True, timeout=120)
+
+
+def _states(samples: dict, stack: str, kind: str) -> dict[str, float]:
+    """kplan_resources of one stack and kind, by state."""
+    return {dict(labels)["state"]: v for (name, labels), v in samples.items()
+            if name == "kplan_resources" and ("stack", stack) in labels and ("kind", kind) in labels}
+
+
+def test_values_left_alone_are_no_drift_for_plan_status_watch_nor_the_alerts(stack, admin, prefix, tmp_path,
+                                                                            promtool):
+    """An override set by hand on a topic whose stack does not declare it (left alone): `plan --detailed-exitcode`
+    says "No changes" and exits 0, `status` exits 0, the watcher counts the topic as `left_alone` with 0 drifted,
+    and the shipped alert rules fire nothing over what it exported (issue 67)."""
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.t", "partitions": 1, "replication_factor": 1,
+                      "config": {"retention.ms": "1d"}}]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _set_override(admin, f"{prefix}.t", "segment.ms", "3600000")
+    planned = kplan("plan", str(path), "--detailed-exitcode")
+    assert planned.code == 0, planned.text
+    assert "No changes. The cluster matches the stack (1 with drift left alone)." in planned.out, planned.text
+    status = kplan("status", str(path))
+    assert status.code == 0 and "drifted (left alone)" in status.out, status.text
+    watcher = Watcher(str(path), "--interval", "1s")  # started after the change: its first round sees it
+    try:
+        wait_for(lambda: watcher.scrape(token=None)[1].get(("kplan_watch_rounds_total", ())), 120, "a first round")
+        _, samples = watcher.scrape(token=None)
+    finally:
+        assert watcher.stop() == 0
+        kplan("destroy", str(path), "--auto-approve")
+    fired = _alerts_firing(promtool, samples, tmp_path)
+    assert fired.returncode == 0 and "SUCCESS" in fired.stdout, fired.stdout + fired.stderr
+    assert samples[("kplan_stack_up", (("stack", prefix),))] == 1.0
+    states = _states(samples, prefix, "topic")
+    assert (states.get("left_alone"), states["drifted"], states["in_sync"]) == (1.0, 0.0, 0.0), states
 
 
 def test_the_token_and_the_probes(watched):
@@ -252,12 +317,6 @@ def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp
     assert kplan("apply", str(path), "--auto-approve").code == 0
     watcher = Watcher(str(path), "--interval", "1s", "--audit-topic", audit)
 
-    def alter(topic):
-        resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
-            ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
-        for f in admin.incremental_alter_configs([resource]).values():
-            f.result(30)
-
     def events():
         consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers,
                              "group.id": f"{prefix}-reader-{time.time_ns()}"})
@@ -273,14 +332,14 @@ def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp
 
     try:
         wait_for(lambda: watcher.rounds() >= 1, 120, "a first round")
-        alter(f"{prefix}.a")
+        _set_override(admin, f"{prefix}.a", "retention.ms", "3600000")
         wait_for(lambda: audit in admin.list_topics(timeout=20).topics and len(events()) >= 1, 120, "a drift event")
         start = watcher.rounds()
         wait_for(lambda: watcher.rounds() >= start + 3, 120, "three more rounds")
         first = events()
         assert [(e["command"], e["outcome"], e["drift"]) for e in first] == [
             ("watch", "drift", [{"address": f"topic.{prefix}.a", "state": "drifted"}])]
-        alter(f"{prefix}.b")
+        _set_override(admin, f"{prefix}.b", "retention.ms", "3600000")
         wait_for(lambda: len(events()) >= 2, 120, "a second drift event")
         assert events()[1]["drift"] == [{"address": f"topic.{prefix}.b", "state": "drifted"}]
     finally:

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kplan.model.plan import Action, Flag, ResourceType
-from kplan.render.metrics import sample_of, state_of
+from kplan.model.plan import Action, AttributeChange, AttrKind, Flag, ResourceChange, ResourceType, Standing, standing
+from kplan.render.metrics import STATES, sample_of
+
+LEFT = AttributeChange(("config", "cleanup.policy"), AttrKind.DRIFT, "compact")  # an undeclared override, left alone
 
 
-@dataclass
-class Change:
-    type: ResourceType
-    action: Action
-    flags: frozenset = frozenset()
-    address: str = "topic.x"
-
-    def has(self, flag: Flag) -> bool:
-        return flag in self.flags
+def change(type: ResourceType, action: Action, flags=frozenset(), address: str = "topic.x",
+           attributes=()) -> ResourceChange:
+    return ResourceChange(address, type, address.partition(".")[2], action, attributes=tuple(attributes),
+                          flags=frozenset(flags))
 
 
 @dataclass
@@ -37,19 +34,35 @@ class Planned:
 T, C = ResourceType.TOPIC, ResourceType.CONNECTOR
 
 
-def test_each_action_and_flag_is_one_state():
-    assert state_of(Change(T, Action.NOOP)) == "in_sync"
-    assert state_of(Change(T, Action.METADATA)) == "in_sync"  # kplan's own record only
-    assert state_of(Change(T, Action.CREATE)) == "missing"
-    assert state_of(Change(T, Action.DELETE)) == "extra"
-    assert state_of(Change(T, Action.UPDATE)) == state_of(Change(T, Action.REPLACE)) == "drifted"
-    assert state_of(Change(T, Action.NOOP, frozenset({Flag.DRIFT}))) == "drifted"
-    assert state_of(Change(C, Action.RESTART, frozenset({Flag.UNHEALTHY}))) == "unhealthy"
-    assert state_of(Change(C, Action.UPDATE, frozenset({Flag.UNHEALTHY}))) == "unhealthy"
+def test_each_action_and_flag_is_one_standing():
+    assert standing(change(T, Action.NOOP)) is Standing.IN_SYNC
+    assert standing(change(T, Action.METADATA)) is Standing.IN_SYNC  # kplan's own record only
+    assert standing(change(T, Action.CREATE)) is Standing.MISSING
+    assert standing(change(T, Action.DELETE)) is Standing.EXTRA
+    assert standing(change(T, Action.UPDATE)) is standing(change(T, Action.REPLACE)) is Standing.DRIFTED
+    assert standing(change(C, Action.RESTART, {Flag.UNHEALTHY})) is Standing.UNHEALTHY
+    assert standing(change(C, Action.UPDATE, {Flag.UNHEALTHY})) is Standing.UNHEALTHY
+
+
+def test_values_left_alone_are_their_own_standing_never_drift():
+    """The plan has no change for them (`plan --detailed-exitcode` exits 0): the watcher does not call them drifted,
+    also beside a metadata change; beside a change apply makes, the resource is drifted."""
+    assert standing(change(T, Action.NOOP, {Flag.DRIFT}, attributes=[LEFT])) is Standing.LEFT_ALONE
+    metadata = AttributeChange(("metadata", "owner"), AttrKind.UPDATE, "a", "b")
+    assert standing(change(T, Action.METADATA, {Flag.DRIFT}, attributes=[metadata, LEFT])) is Standing.LEFT_ALONE
+    update = AttributeChange(("config", "retention.ms"), AttrKind.UPDATE, "1", "2")
+    assert standing(change(T, Action.UPDATE, {Flag.DRIFT}, attributes=[update, LEFT])) is Standing.DRIFTED
+    assert not Standing.LEFT_ALONE.differs and not Standing.IN_SYNC.differs and Standing.DRIFTED.differs
+
+
+def test_a_refused_change_is_drift_apply_cannot_undo():
+    """Partitions added by hand: the plan refuses to remove them (no change, an error says why); it is drift."""
+    refused = AttributeChange(("partitions",), AttrKind.REFUSED, 3, 1)
+    assert standing(change(T, Action.NOOP, {Flag.REFUSED}, attributes=[refused, LEFT])) is Standing.DRIFTED
 
 
 def test_counts_by_kind_and_state_every_state_of_a_kind_present():
-    plan = Plan([Change(T, Action.NOOP), Change(T, Action.CREATE), Change(C, Action.NOOP)])
+    plan = Plan([change(T, Action.NOOP), change(T, Action.CREATE), change(C, Action.NOOP)])
     sample = sample_of(Planned("s.yaml", "shop", plan))
     assert sample.up and sample.stack == "shop"
     assert sample.resources[("topic", "in_sync")] == 1 and sample.resources[("topic", "missing")] == 1
@@ -58,7 +71,7 @@ def test_counts_by_kind_and_state_every_state_of_a_kind_present():
 
 
 def test_a_stack_that_could_not_be_planned_is_down_and_unknown_never_in_sync():
-    good = sample_of(Planned("s.yaml", "shop", Plan([Change(T, Action.NOOP), Change(T, Action.UPDATE)])))
+    good = sample_of(Planned("s.yaml", "shop", Plan([change(T, Action.NOOP), change(T, Action.UPDATE)])))
     down = sample_of(Planned("s.yaml", "shop", None, ["cluster unreachable"]), good)
     assert (down.up, down.cause) == (False, "cluster")
     assert down.resources == {("topic", "unknown"): 2}
@@ -67,8 +80,16 @@ def test_a_stack_that_could_not_be_planned_is_down_and_unknown_never_in_sync():
     assert sample_of(Planned("s.yaml", None, None)).resources == {}  # never read: nothing claimed
 
 
+def test_a_stack_of_values_left_alone_only_counts_no_drift():
+    sample = sample_of(Planned("s.yaml", "shop", Plan([change(T, Action.NOOP, {Flag.DRIFT}, attributes=[LEFT])])))
+    assert sample.resources[("topic", "left_alone")] == 1 and sample.resources[("topic", "drifted")] == 0
+    assert sample.differing == frozenset()  # nor a drift event on the audit feed
+    assert {state for _, state in sample.resources} <= set(STATES)
+
+
 def test_the_resources_not_in_sync_are_named_for_the_audit_feed():
-    plan = Plan([Change(T, Action.NOOP, address="topic.a"), Change(T, Action.UPDATE, address="topic.b"),
-                 Change(C, Action.RESTART, frozenset({Flag.UNHEALTHY}), address="connector.c")])
+    plan = Plan([change(T, Action.NOOP, address="topic.a"), change(T, Action.UPDATE, address="topic.b"),
+                 change(T, Action.NOOP, {Flag.DRIFT}, address="topic.c", attributes=[LEFT]),
+                 change(C, Action.RESTART, frozenset({Flag.UNHEALTHY}), address="connector.c")])
     assert sample_of(Planned("s.yaml", "shop", plan)).differing == {("topic.b", "drifted"),
                                                                     ("connector.c", "unhealthy")}

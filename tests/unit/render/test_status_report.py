@@ -17,7 +17,9 @@ from kplan.model.source import Origin
 from kplan.model.status import TRACE_LINES, Status
 from kplan.plan.planner import make_plan
 from kplan.plan.status import build_status
+from kplan.render.metrics import sample_of
 from kplan.render.status import render_status, status_to_dict, summary_of
+from kplan.session.many import Planned
 from kplan.stackfile.references import resolve_stack_secrets
 
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -109,11 +111,14 @@ def test_a_topic_config_that_differs_is_drift_with_both_values():
 
 def test_an_undeclared_override_left_alone_by_plan_is_reported_but_not_pending():
     s, state = stack([topic()]), live([ltopic(overrides={"cleanup.policy": "compact"})])
-    assert not make_plan(s, state).has_changes  # plan leaves it alone (plan --detailed-exitcode: 0)...
+    plan = make_plan(s, state)
+    assert not plan.has_changes  # plan leaves it alone (plan --detailed-exitcode: 0)...
     r = report_of(s, state)
     t = r.resource("topic.orders")
     assert t.status == Status.DRIFTED and t.left_alone  # ...status reports it...
     assert not r.pending and r.exit_code == 0 and not r.in_sync  # ...and agrees that nothing is pending (issue 26)
+    watched = sample_of(Planned("s.yaml", "shop", plan=plan)).resources  # ...and so does `kplan watch` (issue 67)
+    assert (watched[("topic", "left_alone")], watched[("topic", "drifted")]) == (1, 0)
     text = render_status(r)
     assert 'config["cleanup.policy"] is compact on the cluster, not declared' in text
     assert "drifted (left alone)" in text and text.splitlines()[-1] == "1 resource: 0 in sync, 1 drifted (1 left alone)"
@@ -126,6 +131,7 @@ def test_drift_left_alone_next_to_a_change_apply_makes_is_pending():
     state = live([ltopic(overrides={"cleanup.policy": "compact", "retention.ms": "3600000"})])
     r = report_of(s, state)
     assert not r.resource("topic.orders").left_alone and r.pending and r.exit_code == 2
+    assert sample_of(Planned("s.yaml", "shop", plan=make_plan(s, state))).resources[("topic", "drifted")] == 1
 
 
 def test_an_inherited_value_is_named_as_such():
