@@ -19,8 +19,10 @@ basics), process (the Service class), dist (Maven assembly), tls (the certificat
 registry (the schema registry), sasl (the secured listener's users), connect_secure (the secured Connect worker),
 postgres, mariadb, oidc (Keycloak, lazy: `up --oidc`, and the broker's OIDC listener settings), msk_local (the
 broker's MSK listener and its stand-in token validator), matrix (a bare broker + Connect at a chosen Kafka version,
-`KPLAN_KAFKA_VERSION`: docs/compatibility.md); __main__ is the `dev/stack` command line and pytest_plugin the
-`stack`, `secured`, `multibroker` and `oidc` fixtures for the tests.
+`KPLAN_KAFKA_VERSION`: docs/compatibility.md), forge (Gitea, lazy: `up --forge`) and forge_api (what tests do
+there), buildcache (what is built once per machine, under ~/.m2/kplan/); __main__ is the
+`dev/stack` command line and pytest_plugin the `stack`, `secured`, `multibroker`, `oidc` and `forge` fixtures for
+the tests.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from . import matrix
+from . import forge, matrix
 from .common import HOST, ROOT, LocalStackError, say, stack_dir
 from .connect_secure import (
     CONNECT_PASSWORD,
@@ -100,6 +102,8 @@ __all__ = [
 
 # Services that nothing else depends on: restarting one of them leaves the others alone.
 _LEAVES = ("registry", "connect", "connect-secure")
+# Services that only an option of `up` starts: not running, they leave `status` healthy.
+_LAZY = {"connect-secure": "--secured", forge.NAME: "--forge"}
 # Services started without waiting: the others start while they come up, and they are waited for at the end.
 _IN_BACKGROUND = ("registry",)
 
@@ -125,6 +129,9 @@ def stack_env() -> dict[str, str]:
         "KPLAN_SASL_BOOTSTRAP": SASL_BOOTSTRAP, "KPLAN_CA_FILE": str(ca_file()), "KPLAN_ADMIN_USER": ADMIN_USER,
         "KPLAN_ADMIN_PASSWORD": ADMIN_PASSWORD, "KPLAN_CONNECT_SECURE_URL": CONNECT_SECURE_URL,
         "KPLAN_CONNECT_USER": CONNECT_USER, "KPLAN_CONNECT_PASSWORD": CONNECT_PASSWORD,
+        "KPLAN_FORGE_URL": forge.FORGE_URL, "KPLAN_FORGE_ADMIN": forge.ADMIN,
+        "KPLAN_FORGE_ADMIN_TOKEN_FILE": str(forge.token_file(forge.ADMIN)), "KPLAN_FORGE_REVIEWER": forge.REVIEWER,
+        "KPLAN_FORGE_REVIEWER_TOKEN_FILE": str(forge.token_file(forge.REVIEWER)),
     }
 
 
@@ -218,23 +225,24 @@ def down(wipe: bool = False) -> None:
     if wipe:
         shutil.rmtree(pg_data(), ignore_errors=True)
         shutil.rmtree(my_data(), ignore_errors=True)
-        for sub in ("data", "logs", "run", "conf", "tls"):
+        for sub in ("data", "logs", "run", "conf", "tls", "forge"):
             shutil.rmtree(stack_dir() / sub, ignore_errors=True)
-        say(f"wiped data, logs and TLS material under {stack_dir()} (the jars in {dist_dir()} are kept)")
+        say(f"wiped data (the forge's too), logs and TLS material under {stack_dir()} (the jars in {dist_dir()} and "
+            "what ~/.m2/kplan/ keeps are kept)")
     say("stopped")
 
 
 def status() -> bool:
-    """Print what runs; True when every service is running and healthy (the secured Connect worker, which only
-    `up --secured` starts, counts only when it runs)."""
+    """Print what runs; True when every service is running and healthy (the secured Connect worker and the forge,
+    which only `up --secured` and `up --forge` start, count only when they run)."""
     healthy = True
-    for svc in services(secured=True):
+    for svc in [*services(secured=True), forge.forge_service()]:
         pid = svc.pid()
         if pid is None:
             stale = svc.has_stale_pid_file()
             state = "not running" + (" (stale pid file from a crashed run)" if stale else "")
-            if svc.name == "connect-secure" and not stale:
-                state += " (`dev/stack up --secured` starts it)"
+            if svc.name in _LAZY and not stale:
+                state += f" (`dev/stack up {_LAZY[svc.name]}` starts it)"
             else:
                 healthy = False
         elif svc.becomes_ready(STATUS_PATIENCE_S):
@@ -251,6 +259,8 @@ def status() -> bool:
     print(f"mariadb:           {HOST}:{MY_PORT} database {MY_DATABASE!r} (user {MY_USER})")
     print(f"sasl_ssl:          {SASL_BOOTSTRAP} ({', '.join(SASL_MECHANISMS)}; user {ADMIN_USER}, CA {ca_file()})")
     print(f"connect (secured): {CONNECT_SECURE_URL} (basic auth, user {CONNECT_USER})")
+    print(f"forge:             {forge.FORGE_URL} (Gitea {forge.GITEA_VERSION}; users {forge.ADMIN}, {forge.REVIEWER}; "
+          f"tokens in {forge.token_file(forge.ADMIN).parent})")
     print("versions:          " + (kafka_label() if matrix.kafka_version()
                                    else ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items()))))
     print(f"data and logs:     {stack_dir()}")
@@ -263,6 +273,6 @@ def kafka_label() -> str:
 
 
 def logs(lines: int = 40) -> None:
-    for svc in services(secured=True):
+    for svc in [*services(secured=True), forge.forge_service()]:
         print(f"==> {svc.log_file} <==")
         print(tail(svc.log_file, lines))

@@ -1,7 +1,7 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up [--secured] [--oidc] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N] | plugins | env
-    | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
+    up [--secured] [--oidc] [--forge] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N]
+    | plugins | env | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
 `status` exits 3 when something is not running or not healthy.
@@ -19,6 +19,7 @@ from . import (
     cluster3,
     connect2,
     down,
+    forge,
     logs,
     mysql,
     oidc,
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="also start a second Connect worker on the same Kafka (KPLAN_STACK_CONNECT2_PORT, 18084)")
     u.add_argument("--oidc", action="store_true",
                    help="also start the OIDC provider (Keycloak) whose tokens the broker's OAUTHBEARER listener takes")
+    u.add_argument("--forge", action="store_true",
+                   help="also start the forge (Gitea, KPLAN_STACK_FORGE_PORT, 13000), built from its Go module on "
+                        "first use (~15 min once per machine)")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             # which restart the broker and Connect: an `up` of those then would race them)
             if only is not None and oidc.NAME in only:
                 args.oidc, only = True, tuple(n for n in only if n != oidc.NAME)
+            if only is not None and forge.NAME in only:  # nothing else of the stack needed, nor Java
+                args.forge, only = True, tuple(n for n in only if n != forge.NAME)
             if only != ():
                 up(secured=args.secured, only=only)
             if args.brokers == 3:
@@ -81,11 +87,14 @@ def main(argv: list[str] | None = None) -> int:
                 connect2.up(START_TIMEOUT_S)
             if args.oidc:
                 oidc.up()
+            if args.forge:
+                forge.up()
             return 0
         if args.cmd == "down":
             cluster3.down(wipe=args.wipe)
             connect2.down()
             oidc.keycloak_service().stop()
+            forge.forge_service().stop()
             down(wipe=args.wipe)
             return 0
         if args.cmd == "status":

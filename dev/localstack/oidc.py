@@ -39,6 +39,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from .buildcache import build_cache, cached
 from .common import DEV, HOST, JIT, LocalStackError, file_lock, say, stack_dir
 from .process import Service
 
@@ -155,8 +156,7 @@ def _built_dir() -> Path:
     the largest single cost of a clean clone's CI run); a copy of a built one starts at once. Keycloak still checks
     its build against its options at each start and rebuilds itself if they differ."""
     key = hashlib.sha256(json.dumps([KEYCLOAK_VERSION, *BUILD_OPTIONS]).encode()).hexdigest()[:12]
-    root = Path(os.environ.get("KPLAN_STACK_BUILD_CACHE", str(Path.home() / ".m2" / "kplan")))
-    return root / f"keycloak-{KEYCLOAK_VERSION}-{key}"
+    return build_cache() / f"keycloak-{KEYCLOAK_VERSION}-{key}"
 
 
 def ensure_keycloak() -> Path:
@@ -261,15 +261,8 @@ START_TIMEOUT_S = float(os.environ.get("KPLAN_STACK_KEYCLOAK_TIMEOUT", "480"))
 
 def up(timeout_s: float = START_TIMEOUT_S) -> bool:
     """Start Keycloak unless it runs and is healthy; True when it was started."""
-    svc = keycloak_service()
-    if svc.pid() is not None:
-        svc.wait_ready(min(timeout_s, 60.0))
+    if not keycloak_service().start_alone(timeout_s):
         return False
-    if svc.has_stale_pid_file():
-        svc.pid_file.unlink(missing_ok=True)
-    say(f"starting {NAME} (log: {svc.log_file})")
-    svc.start(stack_dir())
-    svc.wait_ready(timeout_s)
     keep_build(_home())
     say(f"OIDC: Keycloak {KEYCLOAK_URL} (realm {REALM}, token endpoint {token_url()}); broker OAUTHBEARER listener "
         f"{OIDC_BOOTSTRAP} (client {KPLAN_CLIENT})")
@@ -283,17 +276,11 @@ def keep_build(home: Path) -> None:
     built = _built_dir()
     if (built / "bin" / "kc.sh").exists() or not (home / "lib" / "quarkus" / "quarkus-application.dat").exists():
         return
-    built.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(built.parent / f".{built.name}.lock"):
-        if (built / "bin" / "kc.sh").exists():
-            return
-        partial = built.parent / f".{built.name}.tmp"
-        shutil.rmtree(partial, ignore_errors=True)
-        try:
-            shutil.copytree(home, partial, symlinks=True, ignore=lambda d, names: ["data"] if Path(d) == home else [])
-            partial.rename(built)
-        except OSError as e:
-            shutil.rmtree(partial, ignore_errors=True)
-            say(f"could not keep Keycloak's built server in {built} ({e}); the next stack directory builds it again")
-            return
+    try:
+        cached(built.name, "bin/kc.sh", lambda partial: shutil.copytree(
+            home, partial, symlinks=True, dirs_exist_ok=True,
+            ignore=lambda d, names: ["data"] if Path(d) == home else []))
+    except OSError as e:
+        say(f"could not keep Keycloak's built server in {built} ({e}); the next stack directory builds it again")
+        return
     say(f"kept Keycloak's built server in {built} for the next stack directory")

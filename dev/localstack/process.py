@@ -153,6 +153,22 @@ class Service:
         self.dist_file.write_text(pom_digest() + "\n")
         self._proc = proc
 
+    def start_alone(self, timeout_s: float, what: str = "") -> bool:
+        """Start this service on its own (one that `up` leaves alone: Keycloak, the forge) unless it runs and is
+        healthy, restarting it when `restart_reason` says so; True when it was started."""
+        if self.pid() is not None and (reason := self.restart_reason()) is not None:
+            say(f"{self.name} {reason}")
+            self.stop()
+        if self.pid() is not None:
+            self.wait_ready(min(timeout_s, 60.0))
+            return False
+        if self.has_stale_pid_file():
+            self.pid_file.unlink(missing_ok=True)
+        say(f"starting {self.name}{what} (log: {self.log_file})")
+        self.start(stack_dir())
+        self.wait_ready(timeout_s)
+        return True
+
     def becomes_ready(self, timeout_s: float) -> bool:
         """Ready now or within `timeout_s`: a healthy service under load (a Connect worker busy rebalancing for
         several test files at once, say) can miss one short health check and answer the next."""

@@ -7,8 +7,11 @@
 - `secured` (session fixture): the secured side — the broker's SASL_SSL listener and the secured Connect worker
   (HTTPS, basic auth) — as a SecuredStack of endpoints, credentials and TLS files. It runs `up(secured=True)`,
   reusing whatever runs, and at the end stops only the services it started (`KPLAN_KEEP_STACK=1` keeps them).
+- `forge` (session fixture): the local forge (Gitea) as a forge_api.Forge (URL, users, tokens; a repository, a
+  push, a pull request, an approval, a comment, a merge), started once per
+  session when a test uses it, stopped at the end if this session started it (`KPLAN_KEEP_STACK=1` keeps it).
 - `unique`: a factory of unique resource names.
-- Every test that uses `stack` or `secured`, directly or through another fixture, is marked `integration`, so
+- Every test that uses one of FIXTURES, directly or through another fixture, is marked `integration`, so
   `pytest -m 'not integration'` runs exactly the tests that need no stack.
 - The summary line "integration tests against the real stack (...): N passed" counts those tests only — not
   tests that merely live under tests/integration/ (a folder name is a keyword, not a use of the stack) — and is
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,7 +58,7 @@ from . import (
     up,
 )
 
-FIXTURES = ("stack", "secured", "multibroker", "oidc")  # using one makes a test an integration test
+FIXTURES = ("stack", "secured", "multibroker", "oidc", "forge")  # using one makes a test an integration test
 
 
 def _direct_params(item) -> set[str]:
@@ -149,6 +153,10 @@ def _stop(what: str, names: list[str]) -> None:
         from . import oidc
 
         oidc.keycloak_service().stop()
+    elif what == "forge":
+        from . import forge
+
+        forge.forge_service().stop()
 
 
 @pytest.fixture(scope="session")
@@ -214,6 +222,27 @@ def oidc(stack, pytestconfig):
         _stop("oidc", [])
 
 
+@pytest.fixture(scope="session")
+def forge(pytestconfig):
+    """The local forge (Gitea, `localstack.forge`), started once per session when a test uses it (seconds; a
+    machine's first start builds Gitea, ~15 min), as a `localstack.forge_api.Forge`. Stopped at the end if this
+    session started it."""
+    from . import forge as gitea
+    from .forge_api import Forge
+
+    try:
+        gitea.gitea_dir()  # a machine's first build, outside the lock that other sessions' starts take
+        with _one_starter():
+            started = gitea.up()
+    except LocalStackError as e:
+        pytest.fail(f"the forge could not be started: {e}", pytrace=False)
+    forge = Forge.running()
+    yield forge
+    shutil.rmtree(forge.scratch, ignore_errors=True)
+    if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "forge", []):
+        _stop("forge", [])
+
+
 @pytest.fixture
 def unique():
     """A factory of unique resource names, so tests never collide with each other or with earlier runs."""
@@ -247,6 +276,8 @@ class _StackTests:
                     self.secured_nodeids.add(item.nodeid)
                 if "multibroker" in item.fixturenames:
                     item.add_marker(pytest.mark.multibroker)
+                if "forge" in item.fixturenames:
+                    item.add_marker(pytest.mark.forge)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" and report.nodeid in self.nodeids:
@@ -273,7 +304,7 @@ class _StackTests:
     def pytest_unconfigure(self):
         """On the xdist controller: stop what the workers started, now that none is using it (secured side first,
         the stack last)."""
-        order = {"secured": 0, "oidc": 0, "connect2": 0, "multibroker": 1, "stack": 2}
+        order = {"secured": 0, "oidc": 0, "forge": 0, "connect2": 0, "multibroker": 1, "stack": 2}
         for what, names in sorted(self.to_stop, key=lambda x: order[x[0]]):
             _stop(what, list(names))
 
@@ -298,4 +329,5 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers", "multibroker: uses the local 3-broker KRaft cluster (the `multibroker` fixture; set automatically)")
+    config.addinivalue_line("markers", "forge: uses the local forge, Gitea (the `forge` fixture; set automatically)")
     config.pluginmanager.register(_StackTests(config), "localstack-stack-tests")

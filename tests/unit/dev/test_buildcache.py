@@ -1,0 +1,54 @@
+"""What the stack builds once per machine (dev/localstack/buildcache.py) is made whole or not at all, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localstack import LocalStackError, buildcache
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPLAN_STACK_BUILD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KPLAN_STACK_DIR", str(tmp_path / "stack"))
+    return tmp_path / "cache"
+
+
+def test_a_build_is_made_once_and_kept(cache):
+    calls = []
+
+    def make(out: Path) -> None:
+        calls.append(out)
+        (out / "bin").mkdir()
+        (out / "bin" / "tool").write_text("built")
+
+    first = buildcache.cached("tool-1.0", "bin/tool", make)
+    again = buildcache.cached("tool-1.0", "bin/tool", make)
+    assert first == again == cache / "tool-1.0"
+    assert (first / "bin" / "tool").read_text() == "built" and len(calls) == 1
+    assert sorted(p.name for p in cache.iterdir()) == [".tool-1.0.lock", "tool-1.0"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda out: (_ for _ in ()).throw(LocalStackError("the compiler said no")),
+    lambda out: (out / "something-else").write_text("x"),
+], ids=["fails", "leaves-no-proof"])
+def test_a_failed_build_leaves_nothing_behind(cache, make):
+    with pytest.raises(LocalStackError):
+        buildcache.cached("tool-1.0", "bin/tool", make)
+    assert [p.name for p in cache.iterdir()] == [".tool-1.0.lock"]
+
+
+def test_an_incomplete_leftover_is_built_again(cache):
+    (cache / "tool-1.0").mkdir(parents=True)  # e.g. a copy made by hand, without the binary
+    built = buildcache.cached("tool-1.0", "tool", lambda out: (out / "tool").write_text("built"))
+    assert (built / "tool").read_text() == "built"
+
+
+def test_a_failed_build_step_shows_its_log(tmp_path):
+    log = tmp_path / "build.log"
+    with pytest.raises(LocalStackError, match=r"^building thing failed \(exit 3\); last lines of .*:\n(.*\n)*boom$"):
+        buildcache.run_build("thing", ["sh", "-c", "echo boom; exit 3"], log)
+    assert "boom" in log.read_text()
