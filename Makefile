@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: docs durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs forge-up demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
+.PHONY: docs durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs forge-up runners demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -49,9 +49,12 @@ stack-logs: venv
 	dev/stack logs
 
 # The local forge (Gitea, on 127.0.0.1:13000; docs/local-stack.md), built from its Go module on first use (~15 min once
-# per machine, kept in ~/.m2/kplan/).
+# per machine, kept in ~/.m2/kplan/), and the CI examples' runners (act, gitlab-ci-local), installed likewise.
 forge-up: venv
 	dev/stack up --only forge
+
+runners: venv
+	dev/stack runners
 
 # The main job against the local stack: validate, plan and apply the CDC demo stack, then show a change event.
 demo: venv
@@ -144,21 +147,22 @@ browser-deps:
 # 3-broker cluster).
 # Beside the serial stage (its tests mostly wait): the OIDC provider (Keycloak, ~1 min) starts for test_oidc.py of
 # the parallel stage (`dev/stack up --only keycloak`: it touches nothing the serial tests restart; `dev/stack down`
-# stops it); so does the forge (Gitea, seconds once built: its first build on a machine takes ~15 min) for the
-# parallel stage's `forge` tests (`dev/stack up --only forge`; output in $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not the main stack) run,
-# serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make test` sets) runs the
-# tools tests (`tools`, in $(TEST_LOGS)/tools.log); MATRIX_SMOKE=1 (what `make test` sets) runs the version matrix's
-# smoke on the other Kafka versions, on ports and stack directories of its own. Each fails the target when it fails.
-# The parallel stage starts as soon as the main stack's serial tests are done (and Keycloak and the forge are up): the 3-broker
-# cluster's tests, the tools tests and the smoke touch nothing of the main stack, so they go on beside it and their
-# results are told after it. (Waiting for all of them first left a core idle for the last ~45 s of the serial stage,
-# the 3-broker cluster's tests being the longest of the four.)
+# stops it); so do the forge (Gitea, seconds once built: its first build on a machine takes ~15 min) and the runners'
+# install (cached too) for the parallel stage's `forge` tests (`dev/stack up --only forge`, `dev/stack runners`;
+# output in $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not
+# the main stack) run, serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make
+# test` sets) runs the tools tests (`tools`, in $(TEST_LOGS)/tools.log); MATRIX_SMOKE=1 (what `make test` sets) runs
+# the version matrix's smoke on the other Kafka versions, on ports and stack directories of its own. Each fails the
+# target when it fails. The parallel stage starts as soon as the main stack's serial tests are done (and Keycloak and
+# the forge are up): the 3-broker cluster's tests, the tools tests and the smoke touch nothing of the main stack, so
+# they go on beside it and their results are told after it. (Waiting for all of them first left a core idle for the
+# last ~45 s of the serial stage, the 3-broker cluster's tests being the longest of the four.)
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
 	dev/stack up --secured || exit 1; \
 	mkdir -p $(TEST_LOGS); \
 	dev/stack up --only keycloak >$(TEST_LOGS)/keycloak-up.log 2>&1 & kc=$$!; \
-	dev/stack up --only forge >$(TEST_LOGS)/forge-up.log 2>&1 & fg=$$!; \
+	{ dev/stack up --only forge && dev/stack runners; } >$(TEST_LOGS)/forge-up.log 2>&1 & fg=$$!; \
 	smoke=; if [ -n "$(MATRIX_SMOKE)" ]; then mkdir -p $(MATRIX_STACK_DIR); \
 	  $(MAKE) --no-print-directory matrix-smoke >$(MATRIX_STACK_DIR)/smoke.log 2>&1 & smoke=$$!; fi; \
 	tools=; if [ -n "$(WITH_TOOLS)" ]; then $(MAKE) --no-print-directory tools >$(TEST_LOGS)/tools.log 2>&1 & tools=$$!; fi; \
@@ -167,7 +171,7 @@ integration: venv
 	  >$(TEST_LOGS)/cluster3.log 2>&1 & c3=$$!; \
 	$(STAGE) $(PY) -m pytest tests/integration -m 'integration and serial and not cluster3' -q --durations=10 || rc=$$?; \
 	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
-	if ! wait $$fg; then echo "the forge did not start:"; tail -30 $(TEST_LOGS)/forge-up.log; rc=1; fi; \
+	if ! wait $$fg; then echo "the forge or the runners did not start:"; tail -30 $(TEST_LOGS)/forge-up.log; rc=1; fi; \
 	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest tests/integration -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
 	  --dist loadfile --no-loadscope-reorder -q --durations=10 || rc=$$?; fi; \
 	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \

@@ -19,8 +19,8 @@ basics), process (the Service class), dist (Maven assembly), tls (the certificat
 registry (the schema registry), sasl (the secured listener's users), connect_secure (the secured Connect worker),
 postgres, mariadb, oidc (Keycloak, lazy: `up --oidc`, and the broker's OIDC listener settings), msk_local (the
 broker's MSK listener and its stand-in token validator), matrix (a bare broker + Connect at a chosen Kafka version,
-`KPLAN_KAFKA_VERSION`: docs/compatibility.md), forge (Gitea, lazy: `up --forge`) and forge_api (what tests do
-there), buildcache (what is built once per machine, under ~/.m2/kplan/); __main__ is the
+`KPLAN_KAFKA_VERSION`: docs/compatibility.md), forge (Gitea, lazy: `up --forge`), runners (act and gitlab-ci-local,
+the CI examples' runners), buildcache (what is built once per machine, under ~/.m2/kplan/); __main__ is the
 `dev/stack` command line and pytest_plugin the `stack`, `secured`, `multibroker`, `oidc` and `forge` fixtures for
 the tests.
 """

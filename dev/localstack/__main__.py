@@ -2,6 +2,7 @@
 
     up [--secured] [--oidc] [--forge] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N]
     | plugins | env | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
+    | runners   (install act and gitlab-ci-local, the CI examples' runners, into the build cache)
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
 `status` exits 3 when something is not running or not healthy.
@@ -25,6 +26,7 @@ from . import (
     oidc,
     plugins,
     psql,
+    runners,
     stack_env,
     status,
     up,
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     lg = sub.add_parser("logs", help="show the tails of the logs")
     lg.add_argument("-n", type=int, default=40)
     sub.add_parser("env", help="print the endpoints as shell variables")
+    sub.add_parser("runners", help="install act and gitlab-ci-local into the build cache (once per machine)")
     q = sub.add_parser("psql", help="run SQL on the PostgreSQL demo database")
     q.add_argument("sql")
     m = sub.add_parser("mysql", help="run SQL on the MariaDB demo database")
@@ -120,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "mysql":
             print(mysql(args.sql), end="")
+            return 0
+        if args.cmd == "runners":
+            print(f"act {runners.ACT_VERSION}: {runners.act_bin()}")
+            print(f"gitlab-ci-local {runners.GITLAB_CI_LOCAL_VERSION}: {' '.join(runners.gitlab_ci_local())}")
             return 0
         if args.cmd == "env":
             print("\n".join(f"export {k}={v}" for k, v in stack_env().items()))

@@ -1,5 +1,5 @@
-"""What the stack builds once per machine and keeps for every stack directory: Keycloak's built server and the forge
-(Gitea). They live beside Maven's copy of the jars, under
+"""What the stack builds once per machine and keeps for every stack directory: Keycloak's built server, the forge
+(Gitea) and the workflow runners (act, gitlab-ci-local). They live beside Maven's copy of the jars, under
 `~/.m2/kplan/` (`KPLAN_STACK_BUILD_CACHE` overrides it), one directory per tool, keyed by its version (and whatever
 else it is built from), so that a new version is built beside the old one and a clean clone on a warm machine
 builds nothing.

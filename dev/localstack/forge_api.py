@@ -1,6 +1,6 @@
 """What a test does on the local forge (forge.py), as its users: create a repository, push a branch (git over HTTP,
 the token in a header), open a pull request, approve it as the reviewer, comment, merge; and the GitHub-shaped
-event payload of a pull request. The pytest plugin's `forge` fixture is a Forge.
+event payload of a pull request, for the runners (runners.py). The pytest plugin's `forge` fixture is a Forge.
 
 Where Gitea's API is not GitHub's, this speaks Gitea's (../shared notes: forge-and-kubernetes-facts.md): an
 approval is the review event `APPROVED` (`APPROVE` leaves a pending review), a merge is `POST .../merge` with
@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import requests
 
-from . import forge
+from . import forge, runners
 from .common import LocalStackError
 
 SETTLE_S = 60.0  # how long the forge may take to show a push, or to know whether a pull request can be merged
@@ -167,6 +167,16 @@ class Forge:
         user = self.api("GET", f"/users/{sender or self.admin}").json()
         return {"action": action, "number": number, "pull_request": pr,
                 "repository": self.api("GET", f"/repos/{repo.full_name}").json(), "sender": user}
+
+    def act(self, workflow: Path, repo: Repo, number: int, workdir: Path, action: str = "opened",
+            **kw: Any) -> subprocess.CompletedProcess[str]:
+        """Run `workflow` with act for the pull request's `pull_request` event, against this forge
+        (runners.act: its checkout stand-in fetches the pull request's head from here; the admin's token is the
+        job's GITHUB_TOKEN)."""
+        event = self.event(repo, number, action)
+        return runners.act(workflow, "pull_request", event, workdir, server_url=self.url,
+                           repository=repo.full_name, token=self.tokens[self.admin],
+                           ref=f"refs/pull/{number}/head", sha=event["pull_request"]["head"]["sha"], **kw)
 
 
 def _until(what: str, done: Callable[[], bool], timeout_s: float = SETTLE_S) -> None:

@@ -8,8 +8,10 @@
   (HTTPS, basic auth) — as a SecuredStack of endpoints, credentials and TLS files. It runs `up(secured=True)`,
   reusing whatever runs, and at the end stops only the services it started (`KPLAN_KEEP_STACK=1` keeps them).
 - `forge` (session fixture): the local forge (Gitea) as a forge_api.Forge (URL, users, tokens; a repository, a
-  push, a pull request, an approval, a comment, a merge), started once per
+  push, a pull request, an approval, a comment, a merge; a pull request's workflow run by act), started once per
   session when a test uses it, stopped at the end if this session started it (`KPLAN_KEEP_STACK=1` keeps it).
+- `gitlab_ci_local`: runs one job of a project's .gitlab-ci.yml with gitlab-ci-local in shell mode
+  (runners.run_gitlab_ci_local), installed on first use.
 - `unique`: a factory of unique resource names.
 - Every test that uses one of FIXTURES, directly or through another fixture, is marked `integration`, so
   `pytest -m 'not integration'` runs exactly the tests that need no stack.
@@ -58,7 +60,7 @@ from . import (
     up,
 )
 
-FIXTURES = ("stack", "secured", "multibroker", "oidc", "forge")  # using one makes a test an integration test
+FIXTURES = ("stack", "secured", "multibroker", "oidc", "forge", "gitlab_ci_local")  # one makes an integration test
 
 
 def _direct_params(item) -> set[str]:
@@ -241,6 +243,18 @@ def forge(pytestconfig):
     shutil.rmtree(forge.scratch, ignore_errors=True)
     if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "forge", []):
         _stop("forge", [])
+
+
+@pytest.fixture(scope="session")
+def gitlab_ci_local():
+    """`runners.run_gitlab_ci_local`, gitlab-ci-local installed first (once per machine, into the build cache)."""
+    from . import runners
+
+    try:
+        runners.gitlab_ci_local()
+    except LocalStackError as e:
+        pytest.fail(f"gitlab-ci-local could not be installed: {e}", pytrace=False)
+    return runners.run_gitlab_ci_local
 
 
 @pytest.fixture

@@ -1,12 +1,16 @@
-"""What the stack builds once per machine (dev/localstack/buildcache.py) is made whole or not at all, once."""
+"""What the stack builds once per machine (dev/localstack/buildcache.py) is made whole or not at all, once; the CI
+examples' `actions/*` all have a local stand-in for act (dev/localstack/runners.py)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from localstack import LocalStackError, buildcache
+from localstack import LocalStackError, buildcache, runners
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -47,8 +51,25 @@ def test_an_incomplete_leftover_is_built_again(cache):
     assert (built / "tool").read_text() == "built"
 
 
+def test_a_missing_toolchain_says_what_to_install(cache, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(LocalStackError, match=r"^go is not installed \(act is built from its Go module\): install Go"):
+        runners.act_bin()
+    with pytest.raises(LocalStackError, match=r"^npm is not installed \(.*\): install Node.js and npm"):
+        runners.gitlab_ci_local()
+
+
 def test_a_failed_build_step_shows_its_log(tmp_path):
     log = tmp_path / "build.log"
     with pytest.raises(LocalStackError, match=r"^building thing failed \(exit 3\); last lines of .*:\n(.*\n)*boom$"):
         buildcache.run_build("thing", ["sh", "-c", "echo boom; exit 3"], log)
     assert "boom" in log.read_text()
+
+
+def test_every_action_the_github_examples_use_has_a_stand_in():
+    for workflow in sorted((ROOT / "examples" / "github").glob("*.yml")):
+        uses = {line.split("uses:", 1)[1].split("#")[0].strip() for line in workflow.read_text().splitlines()
+                if "uses:" in line}
+        assert uses, workflow
+        assert set(runners.stand_ins(workflow)) == uses, workflow.name
+        assert all((d / "action.yml").is_file() for d in runners.stand_ins(workflow).values())
