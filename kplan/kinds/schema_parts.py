@@ -5,11 +5,13 @@ differ from what this assembles. kplan itself never runs it: commands load the s
 
 - The base (`kplan/schemas/parts/<name>.base.json`) holds what no single kind owns; its `$comment` is the shipped
   one, after a sentence saying the file is generated.
-- A kind's part (`kplan/kinds/<kind>/<name>.part.json`, or beside its unit in its family's folder; optional) may
-  hold `properties` (its stack sections, top level), `extend` (properties it adds to a definition of the base or of a
-  kind before it in `ORDER`: `{"<definition>": {"<property>": ...}}`), `$defs` (definitions it owns; another kind's
-  part may refer to them) and, in the plan schema, `resource_change` (what a change of its type holds: the `then` of
-  resource_change's `if type is <kind>` branch). Its `$comment` says what it is and is not copied.
+- A kind's part is derived from its shape when its unit names one (`KindUnit.shape_ref`,
+  `kplan.kinds.shape_schema`); otherwise it is a file, `kplan/kinds/<kind>/<name>.part.json` (or beside its unit in
+  its family's folder; optional). A part may hold `properties` (its stack sections, top level), `extend` (properties
+  it adds to a definition of the base or of a kind before it in `ORDER`: `{"<definition>": {"<property>": ...}}`),
+  `$defs` (definitions it owns; another kind's part may refer to them) and, in the plan schema, `resource_change`
+  (what a change of its type holds: the `then` of resource_change's `if type is <kind>` branch). A file's `$comment`
+  says what it is and is not copied.
 - The plan schema's resource `type` enum and `address` pattern are the kinds' names, in `ORDER`.
 """
 
@@ -18,7 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from kplan.kinds import ORDER, claimable_sections, unit_module
+from kplan.kinds import ORDER, UNITS, claimable_sections, unit_module
+from kplan.kinds.shape_schema import plan_part, stack_part
 
 NAMES = ("stack", "plan")
 _PART_KEYS = {"$comment", "properties", "extend", "$defs", "resource_change"}
@@ -46,7 +49,17 @@ def assemble_from(name: str, read: Callable[[str], dict[str, Any] | None]) -> di
     base = read(base_path(name))
     if base is None:
         raise ValueError(f"no {base_path(name)}")
-    return assemble(name, base, {kind: read(part_path(name, kind)) or {} for kind in ORDER})
+    return assemble(name, base, {kind: kind_part(name, kind, read) for kind in ORDER})
+
+
+def kind_part(name: str, kind: str, read: Callable[[str], dict[str, Any] | None]) -> dict[str, Any]:
+    """Kind `kind`'s part of schema `name`: from its shape, or its file (`read`); a kind with a shape has no file."""
+    shape = dict(zip(ORDER, UNITS))[kind].shape
+    if shape is None:
+        return read(part_path(name, kind)) or {}
+    if read(part_path(name, kind)) is not None:
+        raise ValueError(f"{part_path(name, kind)}: the {kind} kind's part is derived from its shape; remove the file")
+    return stack_part(shape) if name == "stack" else plan_part(shape, kind)
 
 
 def _merge(into: dict[str, Any], extra: dict[str, Any], where: str) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.importing import KindImporter
     from kplan.kinds.keepers import TopicKeepers
     from kplan.kinds.policy import PolicyPart
+    from kplan.kinds.shape import Shape
     from kplan.kinds.step import Planned
     from kplan.model.consumers import Disruption, LiveConsumers
     from kplan.model.desired import Stack
@@ -249,6 +250,9 @@ class KindUnit:
     # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
     # kplan.kinds.consumer_guard asks it); None: no consumer group reads its resources
     consumer_guard_ref: str | None = None
+    # "module:name" of its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts
+    # of the stack and plan schemas are derived (`make schemas`); None: its parts are files (`*.part.json`)
+    shape_ref: str | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     def __post_init__(self) -> None:
@@ -293,6 +297,7 @@ class KindUnit:
     read_scope: ClassVar[_Ref[Callable[[Stack], Iterable[str]]]] = _Ref("io.read_scope_ref")
     rebalance: ClassVar[_Ref[Rebalancing]] = _Ref()
     consumer_guard: ClassVar[_Ref[ConsumerGuard]] = _Ref()
+    shape: ClassVar[_Ref[Shape]] = _Ref()
 
 
 class ConsumerGuard(Protocol):

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, TraceDict, rights_problems
 from kplan.kinds.codec import JsonKey
+from kplan.kinds.shape import Change
 from kplan.kinds.user.live import LiveUser
-from kplan.kinds.user.model import UserSpec
+from kplan.kinds.user.model import SHAPE, UserSpec
 from kplan.model.plan import (
     SENSITIVE,
     Action,
@@ -100,18 +101,6 @@ def secret_fields(spec: UserSpec) -> Iterator["SecretField"]:
     yield spec.password, ("password",), spec.origin
 
 
-def user_repr(name: str, credentials: Iterable[tuple[str, int]], rotation: str | None = None, password: bool = False
-              ) -> dict[str, Any]:
-    """The before/after shape of a user: its credentials; the declared side also its rotation token and the
-    password's sensitive marker (never a value)."""
-    out: dict[str, Any] = {"name": name, "credentials": {m: i for m, i in sorted(credentials)}}
-    if password:
-        out["password"] = SENSITIVE
-    if rotation is not None:
-        out["rotation"] = rotation
-    return out
-
-
 def _password_problem(spec: UserSpec, ctx: PlanContext) -> PlanDiagnostic | None:
     try:
         value = ctx.secrets.substitute(spec.password)
@@ -143,7 +132,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         declared = dict(spec.credentials)
         address = f"{USER.value}.{spec.name}"
-        after = user_repr(spec.name, spec.credentials, spec.rotation, password=True)
+        after = SHAPE.image(spec)
         if live is None:
             attrs = attribute_changes({}, {**_iterations(spec.credentials), PASSWORD: SENSITIVE,
                                            ROTATION: spec.rotation or None},
@@ -171,13 +160,13 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
             attrs.append(AttributeChange(ROTATION, AttrKind.UPDATE, live.rotation or None, spec.rotation or None))
         attrs.sort(key=lambda a: a.path)
         diags: list[PlanDiagnostic] = []
-        if attrs:
-            flags.add(Flag.IRREVERSIBLE)  # the password before is gone for good
-            if any(a.path == PASSWORD for a in attrs) and (problem := _password_problem(spec, ctx)):
-                diags.append(problem)
+        if any(SHAPE[a.path[0]].change == Change.IRREVERSIBLE for a in attrs):
+            flags.add(Flag.IRREVERSIBLE)  # the password before is gone for good (the table's rows say which)
+        if any(a.path == PASSWORD for a in attrs) and (problem := _password_problem(spec, ctx)):
+            diags.append(problem)
         unchanged = sum(1 for m in declared if current.get(m) == declared[m])
         change = ResourceChange(address, USER, spec.name, Action.UPDATE if attrs else Action.NOOP,
-                                before=user_repr(spec.name, live.credentials, live.rotation), after=after,
+                                before=SHAPE.image(live), after=after,
                                 attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=(PASSWORD,),
                                 flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES,
                                 origin=spec.origin)
@@ -189,12 +178,12 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
         credentials = sorted(live.credentials)
         attrs = tuple(attribute_changes(_iterations(credentials), {}))
         return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
-                              before=user_repr(live.name, live.credentials, live.rotation), after=None,
+                              before=SHAPE.image(live), after=None,
                               attributes=attrs, flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin,
                               planned=UserPlanned(remove=tuple(credentials)))
 
     def live_repr(self, current: LiveUser, spec: UserSpec | None = None) -> dict[str, Any]:
-        return user_repr(current.name, current.credentials, current.rotation)
+        return SHAPE.image(current)
 
     def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict[str, Any]:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale

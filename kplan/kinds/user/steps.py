@@ -20,7 +20,7 @@ from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.user.kind import UserPlanned
-from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS, UserSpec
+from kplan.kinds.user.model import SHAPE, UserSpec
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType
@@ -134,4 +134,4 @@ def _restorable(gone: list[Removal], spec: UserSpec | None, live: LiveState) -> 
     recorded = getattr(current, "rotation", None)
     if recorded is not None and recorded != spec.rotation:
         return []
-    return [Credential(r.user, r.mechanism, r.iterations or SCRAM_DEFAULT_ITERATIONS, spec.password) for r in gone]
+    return [Credential(r.user, r.mechanism, r.iterations or SHAPE["iterations"].default, spec.password) for r in gone]

@@ -11,7 +11,16 @@ import jsonschema
 import pytest
 
 from kplan.kinds import ORDER
-from kplan.kinds.schema_parts import NAMES, assemble, assemble_from, base_path, part_path, render, shipped_path
+from kplan.kinds.schema_parts import (
+    NAMES,
+    assemble,
+    assemble_from,
+    base_path,
+    kind_part,
+    part_path,
+    render,
+    shipped_path,
+)
 from kplan.model.plan import ResourceType
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,7 +55,7 @@ def test_parts_and_base_are_written_as_the_build_writes_them(name):
 
 
 def test_every_kind_has_its_parts_and_the_plan_types_follow_the_kinds_order():
-    assert all(read(part_path("plan", kind)) for kind in ORDER)
+    assert all(kind_part("plan", kind, read) for kind in ORDER)
     plan = assemble_from("plan", read)
     assert plan["$defs"]["resource_change"]["properties"]["type"]["enum"] == list(ORDER)
     assert set(ORDER) == {t.value for t in ResourceType}
@@ -63,6 +72,13 @@ def test_a_section_lives_in_its_kinds_part_not_in_the_base():
 
 
 BASE = {"$comment": "Base.", "properties": {"a": {}}, "$defs": {"shared": {"properties": {"x": {}}}}}
+
+
+def test_a_kind_with_a_shape_has_its_parts_from_it_and_no_file():
+    assert read(part_path("stack", "user")) is None
+    assert list(kind_part("stack", "user", read)["properties"]) == ["users"]
+    with pytest.raises(ValueError, match="kinds/user/stack.part.json: the user kind's part is derived from its shape"):
+        kind_part("stack", "user", lambda path: {} if path == part_path("stack", "user") else read(path))
 
 
 def test_a_definition_given_twice_is_refused():

@@ -3,6 +3,7 @@ keeps, and how alterations are split into requests Kafka accepts."""
 
 from __future__ import annotations
 
+import pytest
 from builders import live_state
 
 from kplan.apply.steps import build
@@ -11,8 +12,7 @@ from kplan.kinds.base import PlanContext
 from kplan.kinds.user.io import rounds
 from kplan.kinds.user.kind import KIND
 from kplan.kinds.user.live import LiveUser
-from kplan.kinds.user.model import UserSpec
-from kplan.kinds.user.section import password_problem
+from kplan.kinds.user.model import SHAPE, UserSpec
 from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, Flag
@@ -78,7 +78,8 @@ def test_a_user_is_altered_at_most_once_per_request():
     assert [sorted(x.user for x in batch) for batch in batches] == [["a", "b"], ["a"], ["a"]]
 
 
-def test_only_a_secret_reference_is_a_password():
-    assert password_problem("hunter2") is not None
-    assert password_problem("x-" + REF) is not None
-    assert password_problem(REF) is None
+@pytest.mark.parametrize("value", ["hunter2", "x-" + REF, 7])
+def test_only_a_secret_reference_is_a_password(value):
+    with pytest.raises(ValueError, match="the password must be a secret reference"):
+        SHAPE["password"].read(value)
+    assert SHAPE["password"].read(REF) == REF

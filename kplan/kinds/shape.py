@@ -1,0 +1,301 @@
+"""A kind's shape written once: the keys of its stack entries as one table of typed rows (`Attr`s of a `Shape`),
+from which follow the kind's parts of the stack and plan JSON Schemas (`kplan.kinds.shape_schema`, `make schemas`;
+the generated reference follows from those), the reading of an entry into values with located errors, `kplan
+render`'s view, the import entry and the status fields. A new plain key is then one row where the kind declares its
+shape, plus the code that writes it to the system.
+
+The anchors do the same: a Terraform provider's schema map (a type, required or optional, a default, sensitive,
+ForceNew, a description per attribute; validation, the diff and the documentation follow from it) and Strimzi's
+annotated spec types (their CRD schema is generated from them). Pure and light: loading a stack imports it.
+
+What the JSON Schema checks — types, bounds, enums, required keys — is not checked again when an entry is read: the
+loader builds only the entries the schema passed (`MemberInput.unflagged`). Reading checks what a schema cannot
+say: a value that must be a secret reference, a value in a human unit, a value that must be above zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from kplan.model.desired import origin_data
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
+from kplan.rules.units import UnitError
+from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem
+
+
+class _Nothing:
+    def __repr__(self) -> str:
+        return "NOTHING"
+
+
+NOTHING: Any = _Nothing()  # a row without a default or an example
+SENSITIVE = "(sensitive)"  # how a plan shows a secret
+
+
+class Change:
+    """How a change to a key is made (Terraform's in place or ForceNew, and what Kafka adds to them)."""
+
+    IN_PLACE = "in place"
+    REPLACE = "replaces the resource, when the stack allows it"
+    REFUSED = "refused"
+    IRREVERSIBLE = "irreversible: what it replaces cannot be put back"
+    STEP = "by a step of its own"
+
+
+# -- types: a value's JSON Schema as the stack checks it, and as a plan shows it -------------------------------------
+
+class Type:
+    """A value's type: `schema`, its JSON Schema in the stack (after variable substitution); `shown`, its JSON Schema
+    in a plan (what the system holds: the stack's bounds do not bind it); `defs`, the definitions it brings into the
+    kind's part; `read`, a value the schema passed as the kind holds it; `mapping`, whether it is a mapping (a spec
+    may hold it as pairs). One class, made by the functions below: loading a stack makes every kind's table."""
+
+    __slots__ = ("schema", "shown", "defs", "read", "mapping")
+
+    def __init__(self, schema: dict[str, Any], shown: dict[str, Any] | None = None, defs: dict[str, Any] | None = None,
+                 read: Callable[[Any], Any] | None = None, mapping: bool = False) -> None:
+        self.schema, self.shown, self.defs = schema, schema if shown is None else shown, defs or {}
+        self.read: Callable[[Any], Any] = read or _same
+        self.mapping = mapping
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _some(**keys: Any) -> dict[str, Any]:
+    """The keys that are set (None and False are not)."""
+    return {k: v for k, v in keys.items() if v is not None and v is not False}
+
+
+def text(min_length: int | None = None, max_length: int | None = None, pattern: str | None = None) -> Type:
+    return Type({"type": "string", **_some(minLength=min_length, maxLength=max_length, pattern=pattern)},
+                {"type": "string"})
+
+
+def whole(minimum: int | None = None, maximum: int | None = None) -> Type:
+    return Type({"type": "integer", **_some(minimum=minimum, maximum=maximum)})
+
+
+def scalars(*types: str) -> Type:
+    """Some of JSON's scalar types: a value in a unit, a config value."""
+    return Type({"type": types[0] if len(types) == 1 else list(types)})
+
+
+def choice(values: tuple[str, ...]) -> Type:
+    return Type({"enum": list(values)})
+
+
+def either(*types: Type, read: Callable[[Any], Any] | None = None) -> Type:
+    """Any of several types (`anyOf`), read by `read` (a token written as text or a number: its text)."""
+    return Type({"anyOf": [t.schema for t in types]}, read=read)
+
+
+def nullable(kind: Type) -> Type:
+    """A plan's value that may be null (a key the live side does not have)."""
+    inner = kind.shown
+    types = inner["type"] if isinstance(inner["type"], list) else [inner["type"]]
+    return Type({**inner, "type": [*types, "null"]})
+
+
+def list_of(item: Type, min_items: int | None = None, unique: bool = False, as_set: bool = False) -> Type:
+    """A list; `as_set`: read as its distinct items, sorted (the order and repeats mean nothing)."""
+    return Type({"type": "array", **_some(minItems=min_items, uniqueItems=unique), "items": item.schema},
+                defs=item.defs, read=(lambda v: tuple(sorted(set(v)))) if as_set else tuple)
+
+
+def map_of(value: Type, keys: Type | None = None) -> Type:
+    """A mapping; its keys of type `keys` (a pattern's or a choice's: JSON's keys are always strings)."""
+    names = {k: v for k, v in keys.schema.items() if k != "type"} if keys else {}
+    named = {"propertyNames": names} if names else {}
+    return Type({"type": "object", **named, "additionalProperties": value.schema},
+                {"type": "object", **named, "additionalProperties": value.shown}, mapping=True)
+
+
+def ref(name: str) -> Type:
+    """A definition of the base schema (`kplan/schemas/parts/`), or of the kind's part."""
+    return Type({"$ref": f"#/$defs/{name}"})
+
+
+def named(name: str, kind: Type, description: str, examples: tuple[Any, ...] = ()) -> Type:
+    """A type several keys share, as a definition of its own in the kind's part: its keys refer to it."""
+    return Type({"$ref": f"#/$defs/{name}"}, defs={name: {**kind.schema, "description": description, **(
+        {"examples": list(examples)} if examples else {})}}, read=kind.read)
+
+
+NUMBER, BOOLEAN = scalars("number"), scalars("boolean")
+
+
+# -- units: a value written in a human unit ----------------------------------------------------------------------
+# (The table's classes are plain slotted classes, not dataclasses: a dataclass costs ~0.4 ms to make at every start,
+# and loading a stack makes every kind's table.)
+
+class Unit:
+    """A number in a unit: `parse` reads it as written (raising UnitError with the message to show), `write` gives
+    the live value back as a stack writes it (kplan import), `noun` names it in messages ("a byte rate"). `above_zero`:
+    what a value of 0 or less means instead (None: it may be)."""
+
+    __slots__ = ("noun", "parse", "write", "above_zero")
+
+    def __init__(self, noun: str, parse: Callable[[Any], float], write: Callable[[float], Any],
+                 above_zero: str | None = None) -> None:
+        self.noun, self.parse, self.write, self.above_zero = noun, parse, write, above_zero
+
+    def read(self, key: str, raw: Any) -> float:
+        if isinstance(raw, bool):
+            raise UnitError(f"{key} must be a number, not {str(raw).lower()}")
+        value = self.parse(raw)
+        if self.above_zero is not None and value <= 0:
+            raise UnitError(f"{key} must be {self.noun} above 0 ({self.above_zero})")
+        return value
+
+
+def number(value: float) -> int | float:
+    """1048576.0 -> 1048576; 12.5 -> 12.5."""
+    return int(value) if float(value).is_integer() else value
+
+
+# -- the table ---------------------------------------------------------------------------------------------------
+
+class Attr:
+    """One key: its type (`of`), its words and examples (the schemas and the reference), whether an entry must say it
+    and what it is when it does not, whether editors may write a `${VAR}` for it (`var`), whether it must be a
+    `${secret:...}` reference (`secret_ref`: never a value), its unit, how a change to it is made (`Change`), and how
+    a plan's before/after show it: `plan`, its words there (None: a plan does not show it), `plan_type` where a plan
+    shows it otherwise than its type says, `plan_required` when every image has it. A row with `stack=False` is a
+    plan's only: what kplan makes of the keys (a SCRAM user's credentials, of its mechanisms and iterations)."""
+
+    __slots__ = ("key", "of", "description", "examples", "required", "default", "var", "secret_ref", "unit",
+                 "change", "plan", "plan_type", "plan_required", "stack")
+
+    def __init__(self, key: str, of: Type, description: str = "", examples: tuple[Any, ...] = (), *,
+                 required: bool = False, default: Any = NOTHING, var: bool = False, secret_ref: bool = False,
+                 unit: Unit | None = None, change: str = Change.IN_PLACE, plan: str | None = None,
+                 plan_type: Type | None = None, plan_required: bool = False, stack: bool = True) -> None:
+        self.key, self.of, self.description, self.examples = key, of, description, examples
+        self.required, self.default, self.var, self.secret_ref = required, default, var, secret_ref
+        self.unit, self.change, self.stack = unit, change, stack
+        self.plan, self.plan_type, self.plan_required = plan, plan_type, plan_required
+
+    def stack_schema(self) -> dict[str, Any]:
+        """Its JSON Schema in the stack: the type (with the `${VAR}` form editors see), words, default, examples."""
+        schema = self.of.schema
+        if self.var:
+            schema = {"anyOf": [schema, {"$ref": "#/$defs/varRef"}]}
+        default = {} if self.default is NOTHING else {"default": list(self.default) if isinstance(
+            self.default, tuple) else self.default}
+        return {**schema, **_some(description=self.description or None), **default,
+                **({"examples": list(self.examples)} if self.examples else {})}
+
+    def plan_schema(self) -> dict[str, Any]:
+        """Its JSON Schema in a plan: a secret is always SENSITIVE."""
+        schema = {"const": SENSITIVE} if self.secret_ref else (self.plan_type or self.of).shown
+        return {**schema, **_some(description=self.plan or None)}
+
+    def read(self, raw: Any) -> Any:
+        """A value the schema passed as the kind holds it (raises UnitError, or ValueError for a secret)."""
+        if self.secret_ref:
+            if not isinstance(raw, str) or not has_secret_ref(raw) or not is_reference_only(raw):
+                raise ValueError(f"the {self.key} must be a secret reference (${{secret:env:NAME}} or "
+                                 f"${{secret:file:PATH}}), never the {self.key} itself")
+            problem = secret_ref_problem(raw)
+            if problem:
+                raise ValueError(problem)
+        return self.unit.read(self.key, raw) if self.unit is not None else self.of.read(raw)
+
+
+def row(key: str, of: Type, description: str, required: bool = True) -> Attr:
+    """A row of a plan only (a planned payload's key, an item's)."""
+    return Attr(key, of, stack=False, plan=description, plan_required=required)
+
+
+def fields_of(rows: tuple[Attr, ...], description: str | None = None) -> Type:
+    """An object of a plan's rows (a resource as before/after show it, a planned payload, an item of one)."""
+    required = [a.key for a in rows if a.plan_required]
+    return Type({**_some(description=description), "type": "object", **_some(required=required or None),
+                 "additionalProperties": False, "properties": {a.key: a.plan_schema() for a in rows}})
+
+
+# The `cluster` key every entry has (several clusters: docs/clusters.md); the loader places entries by it.
+CLUSTER = Attr("cluster", text(pattern="^[A-Za-z0-9][A-Za-z0-9._-]*$"),
+               "With `clusters:` (several clusters): the name of the cluster this resource belongs to. See "
+               "docs/clusters.md.", ("east",))
+
+
+class Shape:
+    """A kind's stack section and its entries' keys. `section`: its key in a stack file; `definition`: the name of an
+    entry's definition in the stack schema; `description` and `example`: the section's (an example is a list of
+    entries); `versions`: the Kafka versions that have it, where not every one does. Its plan side: `resource`, the
+    resource as a plan's before/after show it (its words), and `planned`, what apply does (the rows of the kind's
+    planned payload, and its words), with the definitions they refer to (`plan_defs`)."""
+
+    def __init__(self, section: str, definition: str, description: str, example: Any, attrs: tuple[Attr, ...], *,
+                 entry_description: str | None = None, versions: str | None = None, resource: str = "",
+                 planned: tuple[Attr, ...] = (), planned_description: str = "",
+                 plan_defs: Mapping[str, Type] | None = None) -> None:
+        self.section, self.definition, self.description, self.example = section, definition, description, example
+        self.attrs, self.entry_description, self.versions = attrs, entry_description, versions
+        self.resource, self.planned, self.planned_description = resource, planned, planned_description
+        self.plan_defs = plan_defs or {}
+        self.by_key = {a.key: a for a in attrs}
+
+    def __getitem__(self, key: str) -> Attr:
+        return self.by_key[key]
+
+    @property
+    def keys(self) -> tuple[Attr, ...]:
+        """The rows a stack entry has, `cluster` first."""
+        return (CLUSTER, *(a for a in self.attrs if a.stack))
+
+    def plan_images(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The plan schema's resource (its rows a plan shows, in the table's order) and planned payload (its rows):
+        a family that lays its images out otherwise says so here."""
+        return (fields_of(tuple(a for a in self.attrs if a.plan is not None), self.resource).schema,
+                fields_of(self.planned, self.planned_description).schema)
+
+    def read(self, item: Mapping[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics, prefix: str = "",
+             only: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+        """An entry the schema passed as values by key (`only`: of those keys), a default where it says none (None
+        for a key without one); each problem one error at its value, `prefix` before it (`user orders-app: `).
+        None when there was one."""
+        values, ok = {}, True
+        for a in self.attrs:
+            if not a.stack or (only is not None and a.key not in only):
+                continue
+            if a.key not in item or item[a.key] is None:
+                values[a.key] = None if a.default is NOTHING else a.default
+                continue
+            try:
+                values[a.key] = a.read(item[a.key])
+            except ValueError as e:  # UnitError too
+                diags.error(smap.value_loc(item, a.key) or loc, f"{prefix}{e}")
+                ok = False
+        return values if ok else None
+
+    def imported(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Live values as an entry writes them (`kplan import`): in the key's unit where it has one, by key."""
+        units = {k: self[k].unit for k in values}
+        return {k: v if (unit := units[k]) is None else unit.write(v) for k, v in sorted(values.items())}
+
+    def image(self, resource: Any, reveal: bool = False) -> dict[str, Any]:
+        """A resource (declared or live) as a plan's before/after shows it: the keys a plan shows that it has (not
+        None), in the table's order, a mapping by key, a secret as SENSITIVE (`reveal`: as its reference)."""
+        out = {}
+        for a in self.attrs:
+            value = getattr(resource, a.key, None) if a.plan is not None else None
+            if value is not None:
+                out[a.key] = SENSITIVE if a.secret_ref and not reveal else _shown(a.of, value)
+        return out
+
+    def rendered(self, spec: Any) -> dict[str, Any]:
+        """A declared resource as `kplan render` shows it: its image, a secret as its reference, then where it is
+        declared."""
+        return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
+
+
+def _shown(of: Type, value: Any) -> Any:
+    """A mapping (held as pairs, or a dict) by key; any other value as it is."""
+    if of.mapping:
+        return dict(sorted(value.items() if isinstance(value, Mapping) else value))
+    return value

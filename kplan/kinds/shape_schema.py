@@ -1,0 +1,44 @@
+"""A kind's parts of the stack and plan JSON Schemas, from its shape (`kplan.kinds.shape`): what `make schemas`
+assembles (`kplan.kinds.schema_parts`) for a kind whose unit names a shape, instead of hand-written part files. Pure;
+kplan itself never runs it (commands load the shipped schemas).
+
+- The stack part: the section (a list of its entries, with the section's words and example), and the entry's
+  definition: `cluster`, its keys in the table's order, `for_each` and `overrides`; the definitions its types bring.
+- The plan part: the resource as a plan's before/after show it (the rows a plan shows, `Attr.plan`), its planned
+  payload (`Shape.planned`), the definitions those use, and what a change of its type holds. A family whose plan
+  images are laid out otherwise says so (`Shape.plan_images`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.kinds.shape import Shape
+
+# What every entry may hold beside its keys: kplan.stackfile.for_each expands them away.
+_LOOP = {"for_each": {"$ref": "#/$defs/forEach"}, "overrides": {"$ref": "#/$defs/forEachOverrides"}}
+
+
+def stack_part(shape: Shape) -> dict[str, Any]:
+    keys = shape.keys
+    required = [a.key for a in keys if a.required]
+    entry = {"type": "object", "additionalProperties": False, **({"required": required} if required else {}),
+             "properties": {**{a.key: a.stack_schema() for a in keys}, **_LOOP},
+             **({"description": shape.entry_description} if shape.entry_description else {})}
+    section = {"type": "array", "description": shape.description, "items": {"$ref": f"#/$defs/{shape.definition}"},
+               **({"x-kafka-versions": shape.versions} if shape.versions else {}), "examples": [shape.example]}
+    defs: dict[str, Any] = {shape.definition: entry}
+    for a in keys:
+        defs.update(a.of.defs)
+    return {"properties": {shape.section: section}, "$defs": defs}
+
+
+def plan_part(shape: Shape, kind: str) -> dict[str, Any]:
+    resource, planned = shape.plan_images()
+    return {"$defs": {kind: resource, f"planned_{kind}": planned,
+                      **{name: t.schema for name, t in shape.plan_defs.items()}},
+            "resource_change": {"properties": {
+                "before": {"oneOf": [{"type": "null"}, {"$ref": f"#/$defs/{kind}"}]},
+                "after": {"oneOf": [{"type": "null"}, {"$ref": f"#/$defs/{kind}"}]},
+                "planned": {"$ref": f"#/$defs/planned_{kind}"}}}}
+
