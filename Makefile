@@ -48,8 +48,8 @@ stack-status: venv
 stack-logs: venv
 	dev/stack logs
 
-# The local forge (Gitea, on 127.0.0.1:13000; docs/local-stack.md), built from its Go module on first use (~15 min once
-# per machine, kept in ~/.m2/kplan/), and the CI examples' runners (act, gitlab-ci-local), installed likewise.
+# The local forge (Gitea, on 127.0.0.1:13000; docs/local-stack.md), built from its Go module on first use (766 CPU-s
+# once per machine, kept in ~/.m2/kplan/), and the CI examples' runners (act, gitlab-ci-local), installed likewise.
 forge-up: venv
 	dev/stack up --only forge
 
@@ -147,7 +147,7 @@ browser-deps:
 # 3-broker cluster).
 # Beside the serial stage (its tests mostly wait): the OIDC provider (Keycloak, ~1 min) starts for test_oidc.py of
 # the parallel stage (`dev/stack up --only keycloak`: it touches nothing the serial tests restart; `dev/stack down`
-# stops it); so do the forge (Gitea, seconds once built: its first build on a machine takes ~15 min) and the runners'
+# stops it); so do the forge (Gitea, seconds once built: its first build on a machine takes 766 CPU-s) and the runners'
 # install (cached too) for the parallel stage's `forge` tests (`dev/stack up --only forge`, `dev/stack runners`;
 # output in $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not
 # the main stack) run, serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make

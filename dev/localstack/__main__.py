@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="also start the OIDC provider (Keycloak) whose tokens the broker's OAUTHBEARER listener takes")
     u.add_argument("--forge", action="store_true",
                    help="also start the forge (Gitea, KPLAN_STACK_FORGE_PORT, 13000), built from its Go module on "
-                        "first use (~15 min once per machine)")
+                        "first use (766 CPU-s, once per machine)")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",

@@ -7,7 +7,7 @@ does not serve): its source copied out of the module cache (its `replace` lines 
 built with SQLite, without the web assets (`bindata`), into the build cache (buildcache.py: ~/.m2/kplan/). Such a
 build reads its translations and page templates from the source tree (`STATIC_ROOT_PATH`: without them it dies at
 start on a missing translation), so options/, templates/ and public/ are kept beside the binary. The first build
-takes ~15 minutes on 2 busy cores (docs/development.md has the figures); later stack directories reuse it.
+takes 766 CPU-s (50 minutes beside other builds on 2 cores: docs/development.md); later stack directories reuse it.
 
 At each start (`prepare`): app.ini rendered under `<stack dir>/forge/` (SQLite; secrets in files made once, so the
 file can be rendered again), `gitea migrate`, then, once per data directory, the users and their tokens: ADMIN (a
@@ -67,7 +67,7 @@ def _build(out: Path) -> None:
     go = check_tool("go", "the forge, Gitea, is built from its Go module",
                     "install Go 1.26 or newer (https://go.dev/dl/) or skip the forge")
     log = stack_dir() / "logs" / "forge-build.log"
-    say(f"building Gitea {GITEA_VERSION} from its Go module (once per machine, ~15 min on 2 busy cores; log: {log})")
+    say(f"building Gitea {GITEA_VERSION} from its Go module (once per machine: ~13 CPU-minutes; log: {log})")
     proc = subprocess.run([go, "mod", "download", "-json", f"{GITEA_MODULE}@v{GITEA_VERSION}"],
                           capture_output=True, text=True)
     if proc.returncode != 0:
