@@ -20,6 +20,23 @@ from kplan.errors import KplanError
 from kplan.secrets import scrub
 
 
+class AddressType(click.ParamType):
+    """Where the endpoint listens, `HOST:PORT` (port 0: any free one), as (host, port); a bad one is the command
+    line's mistake, refused as a bad option value before anything starts."""
+
+    name = "HOST:PORT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        host, _, port = value.rpartition(":")
+        if not port.isdigit() or not host:
+            self.fail(f"give HOST:PORT, e.g. 127.0.0.1:9308 (got {value!r})", param, ctx)
+        if int(port) > 65535:
+            self.fail(f"the port must be 0-65535 (0: any free port), got {port}", param, ctx)
+        return host, int(port)
+
+
 @click.command("watch")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--tree", "trees", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
@@ -27,7 +44,7 @@ from kplan.secrets import scrub
 @click.option("-e", "--env", "--environment", "environment", help="Environment overlay to select.")
 @click.option("--interval", "interval_s", type=DurationType(), default="60s", show_default=True, metavar="DURATION",
               help="Time between two rounds (±10 % jitter).")
-@click.option("--metrics-addr", default="127.0.0.1:9308", show_default=True, metavar="HOST:PORT",
+@click.option("--metrics-addr", type=AddressType(), default="127.0.0.1:9308", show_default=True, metavar="HOST:PORT",
               help="Where /metrics, /healthz and /readyz listen (port 0: any free port, printed).")
 @click.option("--metrics-token-env", metavar="VAR",
               help="Require `Authorization: Bearer <token>` on /metrics, the token read from this environment "
@@ -119,7 +136,7 @@ def _kinds_samples(results) -> dict[str, list]:
     out: dict[str, list] = {}
     for planned in results:
         plan = planned.plan
-        if plan is None or plan.has_errors or planned.stack is None:
+        if plan is None or not plan.standing_known or planned.stack is None:
             continue
         samples: list = [s for u in from_live for live in planned.lives.values()
                          for s in u.live_metrics(live, plan)]  # type: ignore[misc]
@@ -193,13 +210,17 @@ class WatchState:
             self.kind_samples = dict(extra or {})
             self.rounds += 1
             self.round_seconds = seconds
-        if self.audit_topic:
-            for planned in results:
-                sample = samples[planned.name or planned.path]
-                before = previous.get(sample.stack)
-                new = sample.differing - (before.differing if before is not None else frozenset())
-                if sample.up and new:
-                    self._drift_event(self.audit_topic, planned, new)
+        for planned in results:
+            sample = samples[planned.name or planned.path]
+            before = previous.get(sample.stack)
+            new = sample.differing - (before.differing if before is not None else frozenset())
+            if not (sample.up and new):
+                continue
+            for address in sorted({a for a, _ in new} & set(sample.reasons)):  # said once, as the audit feed is
+                click.echo(scrub(f"Warning: stack {sample.stack}: {address} differs in a way apply cannot undo: "
+                                 f"{sample.reasons[address]}"), err=True)
+            if self.audit_topic:
+                self._drift_event(self.audit_topic, planned, new)
 
     def _drift_event(self, topic: str, planned, new) -> None:
         """One audit event for resources newly not in sync (kplan.state.audit), on the stack's own cluster (each of

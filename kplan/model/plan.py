@@ -281,6 +281,12 @@ class ResourceChange:
         return flag in self.flags
 
 
+# Plan errors that are drift of their resource apply cannot undo (partitions added by hand, a replication factor it
+# cannot change): shown as the resource's refused attribute, drifted (`standing`), by `status` and `kplan watch`,
+# which go on with the rest of the stack; `plan` cannot make a plan with them.
+SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})
+
+
 class Standing(str, Enum):
     """Where one resource stands against its stack, as its plan says (`standing`): the one notion of drift `plan`,
     `status`, `kplan watch`, its metrics and the alert rules share. The value is the state `kplan watch` exports."""
@@ -436,6 +442,11 @@ class Plan:
     @property
     def errors(self) -> tuple[PlanDiagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.is_error)
+
+    @property
+    def standing_known(self) -> bool:
+        """Every resource's `standing` can be told: no error but drift apply cannot undo (SHOWN_AS_DRIFT)."""
+        return all(d.code in SHOWN_AS_DRIFT for d in self.errors)
 
     def change(self, address: str) -> ResourceChange | None:
         return next((c for c in self.changes if c.address == address), None)

@@ -45,10 +45,6 @@ class Status(str, Enum):
         """How the terminal text says it: the JSON word in words (`not in declared state`)."""
         return self.value.replace("_", " ")
 
-# Plan errors that are already shown as a resource's differences (a refused partition decrease is drift here).
-SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})
-
-
 @dataclass(frozen=True)
 class Trace:
     """The first lines of a Java stack trace, scrubbed of secrets; `more` lines were left out."""

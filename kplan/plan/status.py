@@ -19,8 +19,8 @@ from typing import Iterable
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
-from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange
-from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, StatusReport
+from kplan.model.plan import SHOWN_AS_DRIFT, Action, Plan, PlanDiagnostic, Reason, ResourceChange
+from kplan.model.status import ResourceStatus, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.policy.owner_totals import NOTE_CODE as OWNER_TOTALS
 from kplan.secrets import Scrubber

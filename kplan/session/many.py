@@ -28,6 +28,7 @@ class Planned:
     environment: str | None = None
     plan: Any = None  # kplan.model.plan.Plan
     errors: list[str] = field(default_factory=list)  # located, one problem a line (no plan)
+    cause: str | None = None  # why it has no plan: "stack" (its files), "cluster" (a system it needs could not be read)
     warnings: tuple[str, ...] = ()  # the stack's own warnings (as `kplan plan` prints them)
     # the live state it was planned on, by cluster name (None for a one-cluster stack): what `kplan watch` exports
     # beside the plan (each kind's `live_metrics_ref`)
@@ -148,7 +149,7 @@ def _load(planned: Planned, environment: str | None, environ: Mapping[str, str],
     except StackError as e:
         from kplan.stackfile.roots import declared_name
 
-        planned.errors = e.lines()
+        planned.errors, planned.cause = e.lines(), "stack"
         planned.name = declared_name(planned.path)
         return None
     planned.name, planned.warnings, planned.stack = stack.name, tuple(stack.warnings), stack
@@ -169,6 +170,7 @@ def _refuse_shared_names(groups: list[_Group], out: list[Planned]) -> None:
                 others = ", ".join(out[j].path for j in indexes if j != i)
                 out[i].errors.append(f"Error: stack {name!r} is also declared by {others} for the same cluster: "
                                      "one name is one ownership record and one lock; rename one of them")
+                out[i].cause = "stack"
         g.members = [(i, m) for i, m in g.members if not out[i].errors]
     groups[:] = [g for g in groups if g.members]
 
@@ -183,6 +185,7 @@ def _assemble(planned: Planned, i: int, stack,
     if failed:
         planned.errors = [f"Error: {'cluster ' + str(name) + ': ' if stack.members else ''}{error}"
                           for name, error in failed]
+        planned.cause = "cluster"
         return
     planned.lives = {name: live for name, _, _, live in results}
     if not stack.members:
@@ -193,8 +196,8 @@ def _assemble(planned: Planned, i: int, stack,
 
     try:
         refuse_same_cluster([(name, plan.cluster_id) for name, plan, _, _ in results])
-    except KplanError as e:
-        planned.errors = [f"Error: {e}"]
+    except KplanError as e:  # two of its clusters are one: its files' to fix
+        planned.errors, planned.cause = [f"Error: {e}"], "stack"
         return
     planned.plan = combine([(name or "?", plan) for name, plan, _, _ in results])
 
@@ -211,7 +214,7 @@ def _plan_offline(planned: Planned, stack, live_state: str, environ: Mapping[str
             planned.plan = plan_all(sessions, several=session is None, one_cluster_each=False, destroy=destroy,
                                     allow_active_consumers=allow_active)[1]
     except KplanError as e:
-        planned.errors = [f"Error: {e}"]
+        planned.errors, planned.cause = [f"Error: {e}"], "cluster"
 
 
 def _import_ahead() -> None:

@@ -78,9 +78,18 @@ def read_part(path: str) -> Part | None:
 
 def declared_name(root: str) -> str | None:
     """The stack name a root's files declare (`stack:`), read as a tree is: for a stack whose files kplan could not
-    load, so that what is said of it still names it."""
+    load, so that what is said of it still names it. None when none reads as a name the stack format allows
+    literally (`stack: [unclosed` is no name; nor is a `${VAR}` not resolved): then it is told by its path."""
     parts = parts_of(root) if os.path.isdir(root) else [p for p in [read_part(root)] if p is not None]
-    return next((p.stack for p in parts if p.stack), None)
+    return next((p.stack for p in parts if p.stack and _is_name(p.stack)), None)
+
+
+def _is_name(text: str) -> bool:
+    """A name as the stack format's JSON Schema allows it literally (its `resourceName`'s plain form)."""
+    from kplan.stackfile.schema import load_schema
+
+    plain = load_schema()["$defs"]["resourceName"]["anyOf"][0]
+    return len(text) <= plain["maxLength"] and re.fullmatch(plain["pattern"], text) is not None
 
 
 def parts_of(directory: str) -> list[Part]:

@@ -15,11 +15,9 @@ from kplan.errors import KplanError
 
 
 class MetricsServer:
-    def __init__(self, address: str, render: Callable[[], bytes], ready: Callable[[], bool], token: str | None = None,
-                 tls: tuple[str, str] | None = None) -> None:
-        host, _, port = address.rpartition(":")
-        if not port.isdigit() or not host:
-            raise KplanError(f"--metrics-addr {address!r}: give HOST:PORT (e.g. 127.0.0.1:9308)")
+    def __init__(self, address: tuple[str, int], render: Callable[[], bytes], ready: Callable[[], bool],
+                 token: str | None = None, tls: tuple[str, str] | None = None) -> None:
+        host, port = address  # as `kplan watch --metrics-addr` read it (kplan.commands.watch.AddressType)
         expected = f"Bearer {token}".encode() if token else None
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,9 +49,9 @@ class MetricsServer:
                 pass
 
         try:
-            self.server = ThreadingHTTPServer((host.strip("[]"), int(port)), Handler)
+            self.server = ThreadingHTTPServer((host.strip("[]"), port), Handler)
         except OSError as e:
-            raise KplanError(f"--metrics-addr {address}: cannot listen there: {e.strerror or e}") from None
+            raise KplanError(f"--metrics-addr {host}:{port}: cannot listen there: {e.strerror or e}") from None
         self.server.daemon_threads = True
         if tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -43,6 +43,7 @@ class Watcher:
         line = self.proc.stderr.readline()
         assert "metrics on http://" in line, line + self.proc.stderr.read()
         self.url = line.split("metrics on ", 1)[1].split()[0].rsplit("/metrics", 1)[0]
+        self.told = ""
 
     def scrape(self, token: str | None = TOKEN) -> tuple[str, dict]:
         """The exposition's text, and each sample's value by (name, its labels as a sorted tuple)."""
@@ -60,11 +61,14 @@ class Watcher:
         return self.value("kplan_watch_rounds_total") or 0.0
 
     def stop(self) -> int:
+        """SIGTERM, and its exit code; what it said on stderr after its first line is `told` then."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
             return self.proc.wait(30)
         finally:
+            if self.proc.poll() is not None and not self.proc.stderr.closed:
+                self.told = self.proc.stderr.read()
             self.proc.stderr.close()
             self.proc.stdout.close()
 
@@ -224,6 +228,109 @@ def test_values_left_alone_are_no_drift_for_plan_status_watch_nor_the_alerts(sta
     assert samples[("kplan_stack_up", (("stack", prefix),))] == 1.0
     states = _states(samples, prefix, "topic")
     assert (states.get("left_alone"), states["drifted"], states["in_sync"]) == (1.0, 0.0, 0.0), states
+
+
+def test_every_state_of_a_kind_from_the_first_round_and_while_down(stack, admin, prefix, tmp_path):
+    """From the first round the stack's topic kind has every state, `unknown` 0 included; once its file breaks, it
+    still has every state, all of them unknown (issue 67)."""
+    from kplan.render.metrics import STATES
+
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.t", "partitions": 1, "replication_factor": 1}]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    watcher = Watcher(str(path), "--interval", "1s")
+    try:
+        wait_for(lambda: watcher.scrape(token=None)[1].get(("kplan_watch_rounds_total", ())), 120, "a first round")
+        assert _states(watcher.scrape(token=None)[1], prefix, "topic") == {**{st: 0.0 for st in STATES},
+                                                                          "in_sync": 1.0}
+        path.write_text(path.read_text() + "topics: [\n")  # its file breaks: the stack is down, its topic unknown
+        wait_for(lambda: watcher.scrape(token=None)[1].get(("kplan_stack_up", (("stack", prefix),))) == 0.0, 120,
+                 "the stack down")
+        assert _states(watcher.scrape(token=None)[1], prefix, "topic") == {**{st: 0.0 for st in STATES},
+                                                                          "unknown": 1.0}
+    finally:
+        assert watcher.stop() == 0
+        write_stack(path, doc)
+        kplan("destroy", str(path), "--auto-approve")
+
+
+def test_files_that_do_not_load_are_counted_under_stack_and_told_by_path_without_a_name(stack, prefix, tmp_path):
+    """Three stacks whose files do not load: not YAML, invalid (`partitions: many`), and one whose `stack:` is no
+    name (`[unclosed`). Each is down with its error counted under `stack` (its files), never `cluster`; the last is
+    labelled with its path, never `[unclosed` (issue 67)."""
+    tree = tmp_path / "stacks"
+    cluster = f"cluster:\n  bootstrap_servers: {stack.bootstrap_servers}\n"
+    broken = {"notyaml": f"stack: {prefix}-notyaml\n{cluster}topics: [\n",
+              "invalid": f"stack: {prefix}-invalid\n{cluster}topics:\n  - name: {prefix}.x\n    partitions: many\n"
+                         "    replication_factor: 1\n",
+              "unclosed": f"stack: [unclosed\n{cluster}"}
+    for directory, text in broken.items():
+        (tree / directory).mkdir(parents=True)
+        (tree / directory / "stack.yaml").write_text(text)
+    watcher = Watcher("--tree", str(tree), "--interval", "1s")
+    try:
+        wait_for(lambda: watcher.scrape(token=None)[1].get(("kplan_watch_rounds_total", ())), 120, "a first round")
+        _, first = watcher.scrape(token=None)
+    finally:
+        assert watcher.stop() == 0
+    for down in (f"{prefix}-notyaml", f"{prefix}-invalid", str(tree / "unclosed" / "stack.yaml")):
+        assert first[("kplan_stack_up", (("stack", down),))] == 0.0, (down, first)
+        errors = {dict(labels)["cause"]: v for (name, labels), v in first.items()
+                  if name == "kplan_stack_errors_total" and ("stack", down) in labels}
+        assert errors == {"stack": 1.0}, (down, errors)
+    assert not [k for k in first if ("stack", "[unclosed") in k[1]]
+
+
+def test_partitions_added_by_hand_are_that_topic_s_drift_with_the_plan_s_reason(stack, admin, prefix, tmp_path):
+    """Partitions added by hand to a watched topic, which apply cannot remove: the stack stays up, that topic is
+    drifted and the other still in sync; the plan's reason is said on stderr, once; no error for `plan` is counted
+    (issue 67). `kplan status` says the same (exit 2, drifted)."""
+    from confluent_kafka.admin import NewPartitions
+
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.{n}", "partitions": 1, "replication_factor": 1} for n in ("a", "b")]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    watcher = Watcher(str(path), "--interval", "1s")
+    try:
+        wait_for(lambda: watcher.scrape(token=None)[1].get(("kplan_stack_up", (("stack", prefix),))) == 1.0, 120,
+                 "a first round")
+        for f in admin.create_partitions([NewPartitions(f"{prefix}.a", 3)]).values():
+            f.result(30)
+        _within_two_rounds(_NoToken(watcher), lambda s: (s.get(("kplan_stack_up", (("stack", prefix),))) == 1.0
+                                                         and _states(s, prefix, "topic")["drifted"] == 1.0
+                                                         and _states(s, prefix, "topic")["in_sync"] == 1.0),
+                           "the topic drifted, the stack still up")
+        start = _NoToken(watcher).rounds()
+        wait_for(lambda: _NoToken(watcher).rounds() >= start + 2, 120, "two more rounds")
+        _, samples = watcher.scrape(token=None)
+        assert not [k for k in samples if k[0] == "kplan_stack_errors_total" and ("stack", prefix) in k[1]]
+        status = kplan("status", str(path))
+        assert status.code == 2 and status.out.splitlines()[-1] == "2 resources: 1 in sync, 1 drifted", status.text
+    finally:
+        assert watcher.stop() == 0
+        kplan("destroy", str(path), "--auto-approve")
+    said = [line for line in watcher.told.splitlines() if "differs in a way apply cannot undo" in line]
+    assert said == [f"Warning: stack {prefix}: topic.{prefix}.a differs in a way apply cannot undo: cannot decrease "
+                    f"partitions of topic '{prefix}.a' from 3 to 1: Kafka cannot remove partitions from a topic; set "
+                    "allow_replace: true to delete and re-create it (DATA LOSS)"], watcher.told
+
+
+def test_a_port_outside_0_to_65535_is_refused_in_one_line_as_a_bad_option_value(stack, prefix, tmp_path):
+    """`--metrics-addr 127.0.0.1:99999`: one clear line and the exit of a bad option value (as a bad --interval),
+    never kplan's internal-error line (issue 67)."""
+    doc = base_stack(prefix, stack)
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    bad_value = subprocess.run([KPLAN, "watch", str(path), "--interval", "0s"], capture_output=True, text=True,
+                               timeout=60)
+    for port in ("99999", "65536"):
+        r = subprocess.run([KPLAN, "watch", str(path), "--metrics-addr", f"127.0.0.1:{port}"], capture_output=True,
+                           text=True, timeout=60)
+        errors = [line for line in r.stderr.splitlines() if line.startswith("Error")]
+        assert errors == [f"Error: Invalid value for '--metrics-addr': the port must be 0-65535 (0: any free port), "
+                          f"got {port}"], r.stderr
+        assert r.returncode == bad_value.returncode != 1 and "internal error" not in r.stderr, r.stderr
 
 
 def test_the_token_and_the_probes(watched):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from kplan.model.desired import ClusterSpec
-from kplan.session.many import Planned, _refuse_shared_names, group_by_cluster
+from kplan.session.many import Planned, _refuse_shared_names, group_by_cluster, plan_many
 
 A = ClusterSpec("a:9092", None)
 A_OTHER_CONNECT = ClusterSpec("a:9092", "http://connect:8083")
@@ -38,4 +38,20 @@ def test_two_stacks_of_one_name_on_one_cluster_both_fail_and_the_others_stay():
     assert out[0].errors == ["Error: stack 'orders' is also declared by p1 for the same cluster: one name is one "
                              "ownership record and one lock; rename one of them"]
     assert "p0" in out[1].errors[0] and not out[2].errors and not out[3].errors
+    assert [p.cause for p in out] == ["stack", "stack", None, None]  # its files' to fix (`kplan watch`'s cause)
     assert [[i for i, _ in g.members] for g in groups] == [[3], [2]]
+
+
+def test_files_that_do_not_load_fail_for_the_stack_named_by_their_path_when_their_name_is_no_name(tmp_path):
+    """Not YAML, or invalid (`partitions: many`): the stack's files are the cause, whether its name reads or not;
+    `stack: [unclosed` names no stack, so it is told by its path (issue 67). No cluster is asked."""
+    head = "cluster:\n  bootstrap_servers: 127.0.0.1:1\n"
+    files = {"bad-yaml.yaml": "stack: shop\n" + head + "topics: [\n",
+             "invalid.yaml": "stack: pay\n" + head + "topics:\n  - name: t\n    partitions: many\n",
+             "unclosed.yaml": "stack: [unclosed\n" + head}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    out = plan_many([str(tmp_path / n) for n in files], None, environ={})
+    assert [(p.name, p.cause, p.plan) for p in out] == [("shop", "stack", None), ("pay", "stack", None),
+                                                        (None, "stack", None)]
+    assert all(p.errors for p in out)
