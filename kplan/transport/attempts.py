@@ -43,8 +43,9 @@ class Attempts:
 
     def wire(self, what: str, write: Callable[[], T], denied: Callable[[Refused], str | None] = lambda e: None) -> T:
         """A write through kplan's own Kafka client (kplan.transport.wire.client), asked again while it gets no
-        answer (each such write sets values: asking twice is harmless); a refusal is one WriteError line, `denied`'s
-        when it names a missing right."""
+        answer (each such write sets values: asking twice is harmless; an answer with a retriable error the client
+        asks again itself, within what this operation has left); a refusal is one WriteError line, `denied`'s when it
+        names a missing right."""
         self.link.gate(what)
 
         def attempt() -> T:

@@ -126,6 +126,16 @@ def kafka_error_name(exc: BaseException) -> str:
     return ""
 
 
+def kafka_error_code(exc: BaseException) -> int | None:
+    """The code of a confluent-kafka failure's KafkaError (Kafka's own for a broker's answer, negative for
+    librdkafka's); None when it has none."""
+    err = exc.args[0] if getattr(exc, "args", None) else None
+    try:
+        return int(err.code()) if err is not None and hasattr(err, "code") else None
+    except Exception:  # noqa: BLE001 - an error whose code() fails has no code
+        return None
+
+
 def no_answer(exc: BaseException) -> bool:
     """Whether a confluent-kafka failure means that no answer came (transport failure, local timeout)."""
     return isinstance(exc, TimeoutError) or kafka_error_name(exc) in NO_ANSWER_KAFKA

@@ -1,9 +1,10 @@
 """Error classes for writes, and retrying with exponential backoff, jitter and a deadline.
 
-confluent-kafka never sets `KafkaError.retriable()` on admin results, so errors are classified by code here.
-EXPECTED errors mean the write is already done (the caller decides what "done" means, e.g. the topic exists
-with the declared spec); RETRIABLE ones are retried; FATAL ones stop the run. A timed-out write may have
-happened: callers re-read before retrying it (see `retry(..., before_retry=...)`).
+confluent-kafka never sets `KafkaError.retriable()` on admin results, so errors are classified by code here, from
+the one table of Kafka's retriable errors (`KAFKA_RETRIABLE`), which kplan's own Kafka client retries by too
+(kplan.transport.wire.client). EXPECTED errors mean the write is already done (the caller decides what "done"
+means, e.g. the topic exists with the declared spec); RETRIABLE ones are retried; FATAL ones stop the run. A
+timed-out write may have happened: callers re-read before retrying it (see `retry(..., before_retry=...)`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from kplan.errors import KplanError
-from kplan.transport.reach import ClusterUnreachable, kafka_error_name, no_answer
+from kplan.transport.reach import ClusterUnreachable, kafka_error_code, kafka_error_name, no_answer
 
 if TYPE_CHECKING:
     from kplan.transport.reach import Link
@@ -29,6 +30,28 @@ class ErrorClass(str, Enum):
     FATAL = "fatal"
 
 
+# Kafka's retriable errors by code: those whose exception extends RetriableException in Kafka's protocol error
+# table (org.apache.kafka.common.protocol.Errors, kafka-clients 4.3.1; tests/integration/test_transient_kafka_errors.py
+# compares it with the stack's kafka-clients).
+KAFKA_RETRIABLE = {
+    2: "CORRUPT_MESSAGE", 3: "UNKNOWN_TOPIC_OR_PARTITION", 5: "LEADER_NOT_AVAILABLE", 6: "NOT_LEADER_OR_FOLLOWER",
+    7: "REQUEST_TIMED_OUT", 9: "REPLICA_NOT_AVAILABLE", 13: "NETWORK_EXCEPTION", 14: "COORDINATOR_LOAD_IN_PROGRESS",
+    15: "COORDINATOR_NOT_AVAILABLE", 16: "NOT_COORDINATOR", 19: "NOT_ENOUGH_REPLICAS",
+    20: "NOT_ENOUGH_REPLICAS_AFTER_APPEND", 41: "NOT_CONTROLLER", 51: "CONCURRENT_TRANSACTIONS",
+    56: "KAFKA_STORAGE_ERROR", 70: "FETCH_SESSION_ID_NOT_FOUND", 71: "INVALID_FETCH_SESSION_EPOCH",
+    72: "LISTENER_NOT_FOUND", 74: "FENCED_LEADER_EPOCH", 75: "UNKNOWN_LEADER_EPOCH", 78: "OFFSET_NOT_AVAILABLE",
+    80: "PREFERRED_LEADER_NOT_AVAILABLE", 83: "ELIGIBLE_LEADERS_NOT_AVAILABLE", 84: "ELECTION_NOT_NEEDED",
+    88: "UNSTABLE_OFFSET_COMMIT", 89: "THROTTLING_QUOTA_EXCEEDED", 100: "UNKNOWN_TOPIC_ID",
+    103: "INCONSISTENT_TOPIC_ID", 106: "FETCH_SESSION_TOPIC_ID_ERROR", 122: "SHARE_SESSION_NOT_FOUND",
+    123: "INVALID_SHARE_SESSION_EPOCH", 133: "SHARE_SESSION_LIMIT_REACHED",
+}
+# Retriable for Kafka, an answer for kplan: the topic is not there (a read shows it absent; a write right after the
+# topic's create asks again by name, UNKNOWN_TOPIC_OR_PART below), the partition is already led by its preferred
+# replica (kplan.kinds.topic.io.writes.elect_preferred).
+ANSWERS = frozenset({3, 84, 100})
+RETRIED_CODES = frozenset(KAFKA_RETRIABLE) - ANSWERS
+# By librdkafka's names, beside the codes above: its own errors for no answer, and what kplan retries beyond Kafka's
+# table (BROKER_NOT_AVAILABLE, REBALANCE_IN_PROGRESS; UNKNOWN_TOPIC_OR_PART right after a create).
 RETRIABLE_KAFKA = {
     "_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "REQUEST_TIMED_OUT", "NOT_CONTROLLER",
     "LEADER_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "NETWORK_EXCEPTION", "THROTTLING_QUOTA_EXCEEDED",
@@ -44,7 +67,7 @@ def classify_kafka(exc: BaseException) -> ErrorClass:
     name = kafka_error_name(exc)
     if name in EXPECTED_KAFKA:
         return ErrorClass.EXPECTED
-    if name in RETRIABLE_KAFKA or isinstance(exc, TimeoutError):
+    if name in RETRIABLE_KAFKA or kafka_error_code(exc) in RETRIED_CODES or isinstance(exc, TimeoutError):
         return ErrorClass.RETRIABLE
     return ErrorClass.FATAL
 
@@ -88,8 +111,10 @@ class RetriableError(Exception):
 
 
 def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
-          before_retry: Callable[[], bool] | None = None, sleep=time.sleep, link: "Link | None" = None) -> T:
-    """Call `attempt` until it returns, raises a non-retriable error, or the deadline passes.
+          before_retry: Callable[[], bool] | None = None, sleep=time.sleep, link: "Link | None" = None,
+          gave_up: Callable[[str], Exception] = KplanError) -> T:
+    """Call `attempt` until it returns, raises a non-retriable error, or the deadline passes: then `gave_up`, naming
+    the last failure (a `ClusterUnreachable` when none of the attempts got an answer through `link`).
 
     `before_retry` runs before each new try after an ambiguous failure; returning True means the re-read shows
     the write already happened, and the retry loop stops successfully (returning None).
@@ -122,7 +147,7 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
 
                 link.down(str(last))
                 raise ClusterUnreachable(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
-            raise KplanError(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
+            raise gave_up(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
         sleep(delay)
 
 

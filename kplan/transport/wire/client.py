@@ -3,21 +3,31 @@ configs, ListConfigResources, share groups), over kplan's own connections (`conn
 server that takes one for what any broker answers, and one per broker for what a broker answers for itself (its own
 configs, the groups it coordinates, the controller's requests), each opened when first needed and closed together.
 The messages are kafka-python's (`kafka.protocol.*`) or kplan's made from Kafka's JSON with its machinery
-(`kplan.transport.share_protocol`): kafka-python is a library of message layouts here, never a client. A request that
-gets no answer raises `NoAnswer` and the caller's attempts decide (`kplan.transport.attempts`); the client itself asks
-again only when the broker the metadata named as the controller no longer is."""
+(`kplan.transport.share_protocol`): kafka-python is a library of message layouts here, never a client.
+
+Every request is asked again, here and only here, while Kafka answers it with an error it marks retriable, anywhere in
+the answer (`kplan.transport.retry.RETRIED_CODES`: a coordinator not available or loading, a coordinator or
+controller that moved, a leader not available...): with backoff and jitter (`kplan.transport.retry.retry`), for at
+most the client's budget (the stack's timeout; within an apply's write, what its operation has left), looking the
+coordinator or the controller up again when the answer says it moved; then `Transient`, naming the last error. The
+first answer without one is taken: on the happy path nothing is added, neither a request nor a sleep. A request that
+gets no answer raises `NoAnswer` at once and the caller's attempts decide (`kplan.transport.attempts`)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+import time
+from typing import Any, Callable, Iterator, TypeVar
 
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
-from kplan.transport.wire.codec import NoAnswer, Refused, WireError
+from kplan.transport.retry import RETRIED_CODES, RetriableError, RetryPolicy, retry
+from kplan.transport.wire.codec import NoAnswer, Refused, Transient, WireError
 from kplan.transport.wire.connection import Connection, Settings, settings_of
 
 T = TypeVar("T")
+COORDINATOR_MOVED = frozenset({15, 16})  # COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR: look the coordinator up again
+NOT_CONTROLLER = 41  # look the controller up again
 
 
 def error_name(code: int) -> str:
@@ -27,20 +37,79 @@ def error_name(code: int) -> str:
     return for_code(code).message
 
 
+def retriable_code(answer: Any) -> int | None:
+    """The first error code anywhere in a kafka-python answer (top level, a group's, a partition's...) that kplan
+    retries (`RETRIED_CODES`); None when there is none."""
+    return next((code for code in _codes(answer) if code in RETRIED_CODES), None)
+
+
+def _codes(message: Any, struct: Any = None) -> Iterator[int]:
+    """The error codes in a message (of kafka-python's `struct`: its class's by default), its own and its parts',
+    skipping the parts that can hold none (a broker's hundreds of config entries)."""
+    struct = type(message)._struct if struct is None else struct
+    own, inner = _shape(struct)
+    if own and message.error_code:
+        yield message.error_code
+    for field in inner:
+        part = getattr(message, field.name)
+        for item in part if isinstance(part, list) else () if part is None else (part,):
+            yield from _codes(item, field)
+
+
+_SHAPES: dict[int, tuple[bool, tuple[Any, ...]]] = {}  # by id: kafka-python's structs live as long as their classes
+
+
+def _shape(struct: Any) -> tuple[bool, tuple[Any, ...]]:
+    """(whether a message of kafka-python's `struct` has an error code of its own, the fields of its parts that can
+    hold one, however deep)."""
+    if id(struct) not in _SHAPES:
+        fields = struct._fields
+        inner = tuple(f for f in fields if (f.is_struct() or f.is_struct_array()) and any(_shape(f)))
+        _SHAPES[id(struct)] = (any(f.name == "error_code" for f in fields), inner)
+    return _SHAPES[id(struct)]
+
+
 class Client:
     """One cluster over kplan's connections: `send(request, node)` (None: any broker), `to_controller`,
-    `to_coordinator`."""
+    `to_coordinator`, each asked again while Kafka answers a retriable error, for at most `budget()` seconds."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, budget: Callable[[], float] | None = None):
         self.settings = settings
+        self.budget = budget or (lambda: settings.timeout_s)
+        self.sleep = time.sleep  # between two tries (a unit test's fake clock replaces it)
         self._connections: dict[int | None, Connection] = {}
         self._where: dict[int, tuple[str, int]] = {}  # node id -> its host and port, as the cluster advertises it
         self._controller: int | None = None
         self._coordinators: dict[str, int] = {}
 
     def send(self, request: Any, node: int | None = None) -> Any:
-        """`request` (a kafka-python message) to broker `node`, or any; its answer. A connection that failed is
-        closed, and opened again by the next request."""
+        """`request` (a kafka-python message) to broker `node`, or any; its answer."""
+        return self._asked(request, lambda: node)
+
+    def _asked(self, request: Any, node: Callable[[], int | None]) -> Any:
+        """`request` to the broker `node()` names, asked again while the answer holds a retriable error (the
+        coordinators or the controller it names forgotten first: `node()` looks them up again)."""
+        name = type(request).__name__.removesuffix("Request")
+
+        def attempt() -> Any:
+            to = node()
+            answer = self._send(request, to)
+            code = retriable_code(answer)
+            if code is None:
+                return answer
+            if code in COORDINATOR_MOVED:
+                self._coordinators.clear()
+            elif code == NOT_CONTROLLER:
+                self._controller = None
+            where = "%s:%s" % self._where[to] if to in self._where else self._bootstrap()
+            raise RetriableError(f"Kafka at {where} answered {error_name(code)}")
+
+        return retry(attempt, RetryPolicy(deadline_s=self.budget()), f"kplan's {name} request", sleep=self.sleep,
+                     gave_up=Transient)
+
+    def _send(self, request: Any, node: int | None) -> Any:
+        """One `request` to broker `node`, or any, and its answer. A connection that failed is closed, and opened
+        again by the next request."""
         try:
             return self._connection(node).call(request)
         except WireError:
@@ -82,31 +151,37 @@ class Client:
 
     def to_controller(self, request: Any) -> Any:
         """`request` to the broker the metadata names as the controller (with KRaft, any broker forwards it to the
-        controller quorum); a NOT_CONTROLLER answer's top-level error is asked again of the next one once."""
-        for _ in range(2):
-            if self._controller is None or self._controller < 0:
-                self.brokers()
-            answer = self.send(request, self._controller)
-            if getattr(answer, "error_code", 0) != 41:  # NOT_CONTROLLER: the controller moved
-                return answer
-            self._controller = None
-        raise NoAnswer(f"no broker of Kafka at {self._bootstrap()} took the request as the controller")
+        controller quorum); looked up again after a NOT_CONTROLLER answer."""
+        return self._asked(request, self._controller_node)
+
+    def _controller_node(self) -> int | None:
+        if self._controller is None or self._controller < 0:
+            self.brokers()
+        return self._controller
 
     def to_coordinator(self, group: str, request: Any) -> Any:
-        """`request` to the group's coordinator (FindCoordinator v4+, key type GROUP; remembered per group)."""
+        """`request` to the group's coordinator (FindCoordinator v4+, key type GROUP; remembered per group, looked up
+        again after an answer saying it moved)."""
+        return self._asked(request, lambda: self._coordinator(group))
+
+    def _coordinator(self, group: str) -> int:
+        """The group's coordinator; RetriableError while Kafka has none yet (COORDINATOR_NOT_AVAILABLE while the
+        cluster's first group lookup makes `__consumer_offsets`, COORDINATOR_LOAD_IN_PROGRESS while the partition is
+        loaded), Refused when it refuses to say."""
         from kplan.transport.wire.messages import FindCoordinatorRequest
 
         if group not in self._coordinators:
             find = FindCoordinatorRequest(key_type=0, coordinator_keys=[group], min_version=4)
-            [found] = self.send(find).coordinators
+            [found] = self._send(find, None).coordinators
             if found.error_code:
                 name = error_name(found.error_code)
-                if name.endswith("AUTHORIZATION_FAILED"):
-                    raise Refused(f"finding the coordinator of group {group} failed: {name}", name)
-                raise NoAnswer(f"Kafka at {self._bootstrap()} has no coordinator for group {group} yet ({name})")
+                if found.error_code in RETRIED_CODES:
+                    raise RetriableError(f"Kafka at {self._bootstrap()} has no coordinator for group {group} yet "
+                                         f"({name})")
+                raise Refused(f"finding the coordinator of group {group} failed: {name}", name)
             self._where[found.node_id] = (found.host, found.port)
             self._coordinators[group] = found.node_id
-        return self.send(request, self._coordinators[group])
+        return self._coordinators[group]
 
     def serves(self, request_class: Any) -> bool:
         """Whether any broker serves a version of `request_class` (its ApiVersions, asked at login)."""
@@ -150,7 +225,8 @@ def open_client(cluster: ClusterSpec, secrets: SecretValues | None = None) -> Cl
 class WireSession:
     """The run's own Kafka client (`client`, opened when first needed, `kplan.transport.sessions.Writers.wire`), which
     the topic kind's reassignments and the dynamic-config and share-group kinds' io write through; `kafka`: Kafka's
-    admin session of the run (its cluster and secrets)."""
+    admin session of the run (its cluster and secrets, and the deadlines its requests keep: a retriable answer is
+    asked again for at most what the operation under way has left, `AdminSession.request_timeout`)."""
 
     def __init__(self, kafka: Any):
         self.kafka = kafka
@@ -160,6 +236,7 @@ class WireSession:
     def client(self) -> Client:
         if self._client is None:
             self._client = open_client(self.kafka.cluster, self.kafka.secrets)
+            self._client.budget = self.kafka.request_timeout
         return self._client
 
     def close(self) -> None:

@@ -36,6 +36,11 @@ class NoAnswer(WireError):
     """No answer: the connection was refused or lost, or the broker did not answer in time. Worth another try."""
 
 
+class Transient(WireError):
+    """Kafka went on answering an error it marks retriable (COORDINATOR_NOT_AVAILABLE...) for as long as the request
+    was asked again (kplan.transport.wire.client); the message names the last one."""
+
+
 class Unsupported(WireError):
     """The broker serves no version of the request that this client speaks."""
 

@@ -28,6 +28,11 @@ def _kafka(code) -> KafkaException:
     (KafkaError._TIMED_OUT, ErrorClass.RETRIABLE),
     (KafkaError.LEADER_NOT_AVAILABLE, ErrorClass.RETRIABLE),
     (KafkaError.UNKNOWN_TOPIC_OR_PART, ErrorClass.RETRIABLE),
+    (KafkaError.COORDINATOR_LOAD_IN_PROGRESS, ErrorClass.RETRIABLE),  # by Kafka's table of retriable errors
+    (KafkaError.NOT_COORDINATOR, ErrorClass.RETRIABLE),
+    (KafkaError.REPLICA_NOT_AVAILABLE, ErrorClass.RETRIABLE),
+    (KafkaError.KAFKA_STORAGE_ERROR, ErrorClass.RETRIABLE),
+    (KafkaError.ELECTION_NOT_NEEDED, ErrorClass.FATAL),  # retriable for Kafka, an answer for kplan (the caller's)
     (KafkaError.INVALID_CONFIG, ErrorClass.FATAL),
     (KafkaError.POLICY_VIOLATION, ErrorClass.FATAL),
     (KafkaError.TOPIC_AUTHORIZATION_FAILED, ErrorClass.FATAL),
@@ -78,6 +83,17 @@ def test_retry_gives_up_at_the_deadline_with_one_clear_error():
 
     with pytest.raises(KplanError, match="doing it: still failing after 0.5s of retries: still rebalancing"):
         retry(attempt, RetryPolicy(deadline_s=0.5, initial_s=0.2), "doing it", sleep=lambda s: None)
+
+
+def test_retry_gives_up_with_the_callers_error_type():
+    class Mine(KplanError):
+        pass
+
+    def attempt():
+        raise RetriableError("COORDINATOR_NOT_AVAILABLE")
+
+    with pytest.raises(Mine, match="x: still failing after 0.2s of retries: COORDINATOR_NOT_AVAILABLE"):
+        retry(attempt, RetryPolicy(deadline_s=0.2, initial_s=0.2), "x", sleep=lambda s: None, gave_up=Mine)
 
 
 def test_an_ambiguous_failure_is_re_read_before_retrying():
