@@ -47,7 +47,7 @@ KAFKA_RETRIABLE = {
 }
 # Retriable for Kafka, an answer for kplan: the topic is not there (a read shows it absent; a write right after the
 # topic's create asks again by name, UNKNOWN_TOPIC_OR_PART below), the partition is already led by its preferred
-# replica (kplan.kinds.topic.io.writes.elect_preferred).
+# replica (a preferred-leader election takes it as done).
 ANSWERS = frozenset({3, 84, 100})
 RETRIED_CODES = frozenset(KAFKA_RETRIABLE) - ANSWERS
 # By librdkafka's names, beside the codes above: its own errors for no answer, and what kplan retries beyond Kafka's
