@@ -11,5 +11,6 @@ UNIT = KindUnit(
     live_module=".kind:BROKER_CONFIG",
     importer_ref=".kind:BROKER_IMPORTER",
     render_ref=".section:BROKER_CONFIGS.rendered",
+    shape_ref=".section:BROKER_CONFIGS",
     io=KindIO(".io.broker:read_broker_configs", OWN, validation_ref=".io.broker:BrokerConfigValidation"),
 )

@@ -11,5 +11,6 @@ UNIT = KindUnit(
     live_module=".kind:GROUP_CONFIG",
     importer_ref=".kind:GROUP_IMPORTER",
     render_ref=".section:GROUP_CONFIGS.rendered",
+    shape_ref=".section:GROUP_CONFIGS",
     io=KindIO(".io.group:read_group_configs", OWN, validation_ref=".io.group:GroupConfigValidation"),
 )

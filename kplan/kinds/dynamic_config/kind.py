@@ -41,7 +41,6 @@ from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.codec import FLAT, JsonKey
 from kplan.kinds.dynamic_config.model import (
     DEFAULT_BROKER,
-    QUOTA_KEYS,
     KeysSpec,
     LiveBrokerConfig,
     LiveGroupConfig,
@@ -52,7 +51,7 @@ from kplan.kinds.dynamic_config.model import (
     entity_name,
     secret_key,
 )
-from kplan.kinds.dynamic_config.section import BROKER_CONFIGS, GROUP_CONFIGS, QUOTAS, KeysSection
+from kplan.kinds.dynamic_config.section import BROKER_CONFIGS, GROUP_CONFIGS, QUOTAS, KeysShape
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.kinds.live_codec import kind_slice, owning, shape
 from kplan.kinds.planned import planned_of
@@ -77,7 +76,6 @@ from kplan.model.plan import (
     with_planned,
 )
 from kplan.model.status import Difference, ResourceStatus
-from kplan.rules.stack_values import human_size
 from kplan.words import closest, meant, plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,7 +124,7 @@ def not_authorized(what: str, read_on: str = "on the cluster", alter_on: str = "
 
 
 class KeysKind(Kind[Spec, Live, KeyStatus]):
-    """A dynamic-config kind. Its words: `entries`, its stack section's (`KeysSection`); its notes on an undeclared
+    """A dynamic-config kind. Its words: `entries`, its stack section's (`KeysShape`); its notes on an undeclared
     key: kplan set it and deletes it (`no_longer_declared`), the entry is authoritative and deletes it
     (`authoritative_removal`; None: the kind has no authoritative entries), or it stays as drift (`left_alone`);
     `problems`, why its keys could not be read; `values_word`, a value in a step's description ("dynamic config");
@@ -137,7 +135,7 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
     `sep`, `word`: a value list's separator and its word when empty."""
 
     planned_type: type[KeysPlanned]
-    entries: ClassVar[KeysSection[Any, Any]]
+    entries: ClassVar[KeysShape]
     no_longer_declared: ClassVar[NoteKind]
     left_alone: ClassVar[NoteKind]
     authoritative_removal: ClassVar[NoteKind | None] = None
@@ -210,8 +208,9 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
                 out_flags.add(Flag.ADOPT)
         return with_planned(ResourceChange(
             address=self.address(spec.name), type=self.type, name=spec.name, action=action,
-            before=self.entries.shape(spec.entity, current) if current else None,
-            after=self.entries.shape(spec.entity, after), attributes=tuple(attrs), unchanged_attributes=unchanged,
+            before=self.entries.entity_image(spec.entity, current) if current else None,
+            after=self.entries.entity_image(spec.entity, after), attributes=tuple(attrs),
+            unchanged_attributes=unchanged,
             flags=frozenset(out_flags), reason=reason, origin=spec.origin),
             self.planned_type(spec.entity, tuple(values)))
 
@@ -226,14 +225,14 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
         return ResourceChange(
             address=self.address(current.name), type=self.type, name=current.name, action=action,
-            before=self.entries.shape(current.entity, values),
-            after=self.entries.shape(current.entity, others) if others else None, attributes=tuple(attrs),
+            before=self.entries.entity_image(current.entity, values),
+            after=self.entries.entity_image(current.entity, others) if others else None, attributes=tuple(attrs),
             flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason, origin=origin,
             planned=self.planned_type(current.entity, tuple((k, values[k], None) for k in sorted(ours)))
             if ours else None)
 
     def live_repr(self, current: Live, spec: Spec | None = None) -> dict[str, Any]:
-        return self.entries.shape(current.entity, current.values)
+        return self.entries.entity_image(current.entity, current.values)
 
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
@@ -345,7 +344,7 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
                 continue
             values = self.importable(c, ctx.notes)
             if values:
-                out.append(self.entry(c.entity, values))
+                out.append(self.entries.import_entry(c.entity, values))
         return out
 
     def selected(self, c: Live, ctx: ImportContext) -> bool:
@@ -354,9 +353,6 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
     def importable(self, c: Live, notes: list[str]) -> Mapping[str, Any]:
         """The values an entry can declare (a note on those it cannot)."""
         return c.values
-
-    def entry(self, entity: Any, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {self.entries.entity_key: entity, "configs": dict(sorted(values.items()))}
 
 
 # -- broker configs ------------------------------------------------------------------------------------------------
@@ -471,9 +467,6 @@ class BrokerConfigKind(KeysKind):
                          "the value)")
         return {k: v for k, v in c.values.items() if v is not None}
 
-    def entry(self, entity: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {"broker": entity if not entity.isdigit() else int(entity), "configs": dict(sorted(values.items()))}
-
 
 # -- group configs -------------------------------------------------------------------------------------------------
 
@@ -541,19 +534,11 @@ class QuotaKind(KeysKind):
         return any(ctx.selects(n) for n in (c.entity.user, c.entity.client_id) if n is not None)
 
     def importable(self, c: Live, notes: list[str]) -> Mapping[str, Any]:
-        values = {k: v for k, v in c.values.items() if k in QUOTA_KEYS}
+        values = {k: v for k, v in c.values.items() if k in QUOTAS.flat}
         if len(values) < len(c.values):
             other = ", ".join(sorted(set(c.values) - set(values)))
-            notes.append(f"quota {c.name}: {other} left out (a stack can declare {', '.join(QUOTA_KEYS)})")
+            notes.append(f"quota {c.name}: {other} left out (a stack can declare {', '.join(QUOTAS.flat)})")
         return values
-
-    def entry(self, entity: QuotaEntity, values: Mapping[str, float]) -> dict[str, Any]:
-        entry: dict[str, Any] = self.entries.entity_json(entity)
-        for key in sorted(values):
-            value = values[key]
-            number: int | float = int(value) if float(value).is_integer() else value
-            entry[key] = human_size(int(number)) if key.endswith("_byte_rate") and isinstance(number, int) else number
-        return entry
 
 
 BROKER_CONFIG, GROUP_CONFIG, QUOTA = BrokerConfigKind(), GroupConfigKind(), QuotaKind()

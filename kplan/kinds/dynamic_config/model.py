@@ -9,7 +9,8 @@ what each kind knows of its entities. Pure and light: loading a stack imports it
   `consumer.session.timeout.ms`, `share.record.lock.duration.ms`...), each key overriding the broker-wide
   `group.<key>` default for that one group. The keys and their ranges are the brokers': kplan judges neither, the
   brokers do at plan time (a validate-only request).
-- A client quota's entity is a user, a client id, or both (`QuotaEntity`); its keys are `QUOTA_KEYS`, doubles.
+- A client quota's entity is a user, a client id, or both (`QuotaEntity`); its keys are doubles (the quota shape's,
+  `section.QUOTAS`).
 """
 
 from __future__ import annotations
@@ -131,7 +132,6 @@ LiveGroupConfig = LiveKeys[str, str]
 
 # -- client quotas -------------------------------------------------------------------------------------------------
 
-QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage")  # the keys a stack may declare
 DEFAULT_ENTITY = "<default>"  # a stack's (and plan's) name for Kafka's default user or client id
 
 

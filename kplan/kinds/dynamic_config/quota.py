@@ -11,5 +11,6 @@ UNIT = KindUnit(
     importer_ref=".kind:QUOTA_IMPORTER",
     render_ref=".section:QUOTAS.rendered",
     policy_ref=".section:QUOTA_POLICY",
+    shape_ref=".section:QUOTAS",
     io=KindIO(".io.quota:read_quotas", OWN),
 )

@@ -67,8 +67,8 @@ def test_every_kind_has_its_parts_and_the_plan_types_follow_the_kinds_order():
 
 def test_a_section_lives_in_its_kinds_part_not_in_the_base():
     assert set(read(base_path("stack"))["properties"]).isdisjoint({"topics", "connectors", "quotas", "subjects"})
-    assert list(read(part_path("stack", "quota"))["properties"]) == ["quotas"]
-    assert set(read(part_path("stack", "quota"))["$defs"]) == {"quota", "quotaByteRate"}
+    assert list(kind_part("stack", "quota", read)["properties"]) == ["quotas"]
+    assert set(kind_part("stack", "quota", read)["$defs"]) == {"quota", "quotaByteRate"}
 
 
 BASE = {"$comment": "Base.", "properties": {"a": {}}, "$defs": {"shared": {"properties": {"x": {}}}}}

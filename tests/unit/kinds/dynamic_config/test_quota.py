@@ -8,7 +8,7 @@ import pytest
 from kplan.errors import KplanError
 from kplan.kinds.dynamic_config.kind import QUOTA
 from kplan.kinds.dynamic_config.model import KeysSpec, LiveQuota, QuotaEntity
-from kplan.kinds.dynamic_config.section import QUOTAS, quota_value
+from kplan.kinds.dynamic_config.section import QUOTAS
 from kplan.kinds.dynamic_config.steps import AlterQuotas
 from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
 from kplan.model.desired import ClusterSpec, freeze
@@ -21,13 +21,13 @@ APP = QuotaEntity("app")
 
 
 def test_values_take_human_units_and_refuse_nonsense():
-    assert quota_value("producer_byte_rate", "1MiB") == 1048576.0
-    assert quota_value("consumer_byte_rate", 2048) == 2048.0
-    assert quota_value("request_percentage", 12.5) == 12.5
+    assert QUOTAS["producer_byte_rate"].read("1MiB") == 1048576.0
+    assert QUOTAS["consumer_byte_rate"].read(2048) == 2048.0
+    assert QUOTAS["request_percentage"].read(12.5) == 12.5
     for key, bad in (("producer_byte_rate", "1MB"), ("producer_byte_rate", 0), ("request_percentage", "lots"),
                      ("request_percentage", True), ("request_percentage", -1)):
         with pytest.raises(UnitError):
-            quota_value(key, bad)
+            QUOTAS[key].read(bad)
 
 
 def test_entity_names():
