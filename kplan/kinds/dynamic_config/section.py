@@ -47,7 +47,6 @@ from kplan.model.desired import freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import RuleType
 from kplan.model.source import Loc, Origin, SourceMap
-from kplan.rules.stack_values import human_size
 from kplan.rules.units import UnitError, parse_size_bytes
 
 Declared = tuple[dict[str, Any], dict[str, Origin]]  # an entry's keys, and where each is declared
@@ -281,9 +280,16 @@ def _percentage(raw: Any) -> float:
         raise UnitError(f"invalid percentage {raw!r}: use a number such as 50 or 12.5") from None
 
 
+def _byte_rate(value: float) -> Any:
+    """A live byte rate as an entry writes it (kplan import): 1048576.0 -> 1MiB."""
+    from kplan.rules.stack_values import human_size  # kplan import's only: loading a stack does without it
+
+    return human_size(int(value)) if float(value).is_integer() else value
+
+
 LIFT = "remove the key to lift the quota"
 BYTE_RATE = Unit("a byte rate", lambda raw: float(parse_size_bytes(str(raw))),
-                 lambda v: human_size(int(v)) if float(v).is_integer() else v, above_zero=LIFT)
+                 _byte_rate, above_zero=LIFT)
 PERCENTAGE = Unit("a percentage", _percentage, number, above_zero=LIFT)
 RATE = named("quotaByteRate", scalars("integer", "string"), "Bytes per second, above 0: a number, or a size in B, "
              "KiB, MiB, GiB (KB and MB are refused as ambiguous).", ("2MiB", 1048576))
