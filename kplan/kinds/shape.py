@@ -238,10 +238,9 @@ class Shape:
         self.attrs, self.entry_description, self.versions = attrs, entry_description, versions
         self.resource, self.planned, self.planned_description = resource, planned, planned_description
         self.plan_defs = plan_defs or {}
-        self.by_key = {a.key: a for a in attrs}
 
     def __getitem__(self, key: str) -> Attr:
-        return self.by_key[key]
+        return next(a for a in self.attrs if a.key == key)
 
     @property
     def keys(self) -> tuple[Attr, ...]:

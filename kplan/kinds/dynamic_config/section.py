@@ -72,19 +72,24 @@ class Planned:
 class KeysShape(Shape):
     """A dynamic-config kind's section. `what`: its entries in messages ("broker configs"); `entity_key`: the key an
     entry, a plan and a rendering name the entity by (of the `entity_types` it is named by); `values_key`: its keys'
-    key in a plan and a rendering (`flat`: the entry's own keys that are values, a quota's; none: the entry's
-    `configs` map); `key_word`: one of its keys in messages; `twice`: an entity declared twice, (what is, formatted
-    with the entity; what to do). Its plan images: `entity` and `values`, the rows of the resource; `planned_entity`
-    and `planned_values`, the payload's."""
+    key in a plan and a rendering (`flat`: its values are the entry's own keys, those in a unit: a quota's; else the
+    entry's `configs` map); `key_word`: one of its keys in messages; `twice`: an entity declared twice, (what is,
+    formatted with the entity; what to do). Its plan images: `entity` and `values`, the rows of the resource;
+    `planned_entity` and `planned_values`, the payload's."""
 
     def __init__(self, *table: Any, what: str, entity_key: str, twice: tuple[str, str], entity: Attr, values: Attr,
                  planned_entity: tuple[Attr, ...], planned_values: Planned, entity_types: tuple[type, ...] = (str,),
-                 values_key: str = "configs", flat: tuple[str, ...] = (), key_word: str = "", **words: Any) -> None:
+                 values_key: str = "configs", flat: bool = False, key_word: str = "", **words: Any) -> None:
         super().__init__(*table, **words)
         self.what, self.entity_key, self.twice, self.entity_types = what, entity_key, twice, entity_types
-        self.values_key, self.flat, self.key_word = values_key, flat, key_word
+        self.values_key, self.key_word, self.flat_values = values_key, key_word, flat
         self.entity, self.values, self.planned_entity, self.planned_values = entity, values, planned_entity, \
             planned_values
+
+    @property
+    def flat(self) -> tuple[str, ...]:
+        """A flat entry's values' keys: its keys in a unit (so a new quota key is one row)."""
+        return tuple(a.key for a in self.attrs if a.unit is not None) if self.flat_values else ()
 
     def plan_images(self) -> tuple[dict[str, Any], dict[str, Any]]:
         p = self.planned_values
@@ -348,7 +353,7 @@ QUOTAS = QuotaShape(
     planned_description="What apply does to a client-quota entity: per key its exact value before and the value to "
                         "set (null: not set / removed).",
     what="client quotas", entity_key="entity", values_key="values",
-    flat=("producer_byte_rate", "consumer_byte_rate", "request_percentage"),
+    flat=True,
     twice=("quota entity {.name}", "declare each entity's quotas in one entry"),
     entity=row("entity", fields_of((row("user", text(), "The user (principal name without User:).", False),
                                     row("client_id", text(), "The client id.", False))),
