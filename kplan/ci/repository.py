@@ -66,7 +66,16 @@ def split(markdown: str) -> tuple[list[StackPlan], str] | None:
 
 def page_name(label: str) -> str:
     """The file name of a stack's plan page (`kplan plan --report-dir`), the same for the summary's link."""
-    return (_SLUG.sub("_", label).strip("_.") or "stack") + ".html"
+    return _slug(label) + ".html"
+
+
+def plan_name(label: str) -> str:
+    """The file name of a stack's saved plan (`kplan plan --out-dir`), where `kplan ci comment --plans` finds it."""
+    return _slug(label) + ".plan"
+
+
+def _slug(label: str) -> str:
+    return _SLUG.sub("_", label).strip("_.") or "stack"
 
 
 def plan_line(section: StackPlan) -> str:

@@ -39,6 +39,9 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
                    "errors.")
 @click.option("--report-dir", metavar="DIR", type=click.Path(file_okay=False),
               help="With several stacks: write each stack's plan as its own HTML page, DIR/<stack>.html.")
+@click.option("--out-dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="With several stacks: save each stack's plan (one without errors) as DIR/<stack>.plan, the plan "
+                   "its section shows, for `kplan apply` and `kplan ci comment --plans DIR`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
 @click.option("--allow-active-consumers", is_flag=True,
               help="Allow deleting or replacing topics that consumer groups with live members read "
@@ -64,8 +67,8 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
 def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, destroy, out, report, report_dir,
-                 detailed_exitcode, allow_active_consumers, allow_unreadable, owner, labels, rebalance, elect_leaders,
-                 rebalance_topics, throttle, template_dirs, wait_s, live_state):
+                 out_dir, detailed_exitcode, allow_active_consumers, allow_unreadable, owner, labels, rebalance,
+                 elect_leaders, rebalance_topics, throttle, template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH (several PATHs, --tree or
     --changed-files: every stack, one section each, each cluster read once)."""
     from kplan.model.metadata import parse_labels  # not kplan.plan yet: the plan model loads while the read runs
@@ -81,10 +84,11 @@ def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, d
         plan_stacks(ctx, paths, trees, changed_files, environment, fmt=fmt, color=use_color(no_color),
                     destroy=destroy, unsupported={"--out": out, "--report": report, "--wait-for-cluster": wait_s,
                                                   "--allow-unreadable": allow_unreadable}, report_dir=report_dir,
-                    detailed_exitcode=detailed_exitcode, allow_active_consumers=allow_active_consumers,
+                    out_dir=out_dir, detailed_exitcode=detailed_exitcode, allow_active_consumers=allow_active_consumers,
                     owner=owner, labels=wanted, template_dirs=template_dirs, live_state=live_state)
-    if report_dir:
-        raise click.UsageError("--report-dir: for several stacks; one stack's page is --report FILE.html")
+    if report_dir or out_dir:
+        raise click.UsageError("--report-dir: for several stacks; one stack's page is --report FILE.html" if report_dir
+                               else "--out-dir: for several stacks; one stack's plan is saved with -out FILE")
     path = paths[0]
     filtered = owner is not None or bool(wanted)
     if filtered and out:
@@ -116,10 +120,11 @@ def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, d
 
 
 def plan_stacks(ctx: click.Context, paths, trees, changed_files, environment, *, fmt: str, color: bool,
-                destroy: bool, unsupported: Mapping, report_dir: str | None, detailed_exitcode: bool,
-                allow_active_consumers: bool, owner, labels, template_dirs, live_state) -> None:
+                destroy: bool, unsupported: Mapping, report_dir: str | None, out_dir: str | None,
+                detailed_exitcode: bool, allow_active_consumers: bool, owner, labels, template_dirs,
+                live_state) -> None:
     """A repository of stacks in one run (kplan.commands.plan_many, kplan.session.many); exits."""
-    from kplan.commands.plan_many import emit_many, exit_code, select_stacks, write_reports
+    from kplan.commands.plan_many import emit_many, exit_code, save_plans, select_stacks, write_reports
     from kplan.session.many import plan_many
 
     if not paths and not trees and changed_files is None:
@@ -133,6 +138,10 @@ def plan_stacks(ctx: click.Context, paths, trees, changed_files, environment, *,
     emit_many(results, fmt, color, owner, labels)
     if report_dir:
         write_reports(results, report_dir)
+    if out_dir:
+        if owner is not None or labels:
+            raise click.UsageError("--out-dir: a plan filtered with --owner/--label is a view and cannot be saved")
+        save_plans(results, out_dir)
     ctx.exit(exit_code(results, detailed_exitcode))
 
 

@@ -105,6 +105,24 @@ def write_reports(results: list[Planned], directory: str) -> None:
     click.echo(f"Wrote {written} HTML plan page(s) to {directory}.", err=True)
 
 
+def save_plans(results: list[Planned], directory: str) -> None:
+    """`--out-dir DIR`: each stack's plan without errors saved as DIR/<stack>.plan (`kplan.ci.repository.plan_name`),
+    recording its stack's path as `-out` does: the plan its section showed, for `kplan apply` or `kplan ci comment
+    --plans DIR`."""
+    from kplan.ci.repository import plan_name
+    from kplan.errors import KplanError
+    from kplan.state.planfile import save_plan
+
+    saved = [r for r in results if not r.failed]
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as e:
+        raise KplanError(f"{directory}: cannot write the saved plans: {e.strerror or e}") from None
+    for r in saved:
+        save_plan(r.plan, os.path.join(directory, plan_name(r.name or r.path)), stack_path=r.path)
+    click.echo(f"Saved {len(saved)} plan(s) to {directory}.", err=True)
+
+
 def counts(results: list[Planned]) -> dict[str, int]:
     failed = sum(1 for r in results if r.failed)
     changes = sum(1 for r in results if not r.failed and r.has_changes)

@@ -76,6 +76,27 @@ def test_report_dir_writes_each_stacks_page_under_the_name_the_summary_links(rep
     assert "<html" in Path("pages/orders.html").read_text().lower()
 
 
+def test_out_dir_saves_each_stacks_plan_as_its_section_shows_it(repository_markdown, capsys):
+    """`--out-dir`: each stack's plan without errors saved under the name `kplan ci comment --plans` looks for; it is
+    the plan of the stack's section (shown again by `kplan show`), recording the stack's path as `-out` does."""
+    from kplan.state.planfile import load_plan, stack_path_of
+
+    with pytest.raises(SystemExit) as done:
+        main(["plan", "--tree", "stacks", "--live-state", "live.json", "--format", "markdown", "--out-dir", "plans"])
+    assert done.value.code == 1  # the invalid stack fails, as without --out-dir
+    assert capsys.readouterr().out == repository_markdown
+    assert sorted(os.listdir("plans")) == ["orders.plan", "same.plan"]  # no plan for the invalid stack
+    assert (load_plan("plans/orders.plan").stack, stack_path_of("plans/orders.plan")) == ("orders",
+                                                                                          "stacks/orders.yaml")
+    sections, _ = split(repository_markdown)
+    with pytest.raises(SystemExit):
+        main(["show", "plans/orders.plan", "--format", "markdown"])
+    assert capsys.readouterr().out == sections[1].markdown
+    with pytest.raises(SystemExit) as one:
+        main(["plan", "stacks/orders.yaml", "--live-state", "live.json", "--out-dir", "plans"])
+    assert one.value.code == EXIT_USAGE and "--out-dir: for several stacks" in capsys.readouterr().err
+
+
 # -- posted, as a CI job posts them (the real command against a local forge server) ----------------------------
 
 
