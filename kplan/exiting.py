@@ -91,14 +91,17 @@ EXIT_CODES: tuple[tuple[int, str, str], ...] = (
      'the summary lists); applied, destroyed, recovered, or nothing to do; every resource in sync, or '
      'drifted only in ways kplan leaves alone (`status`; with `--allow-unreadable`, every resource that '
      'was read); unlocked or not locked; files written (`import`); schema shown (`schema`); comment or '
-     'issue posted (`ci`)',
+     'issue posted (`ci`); every stack asked applied from the pull request, or, with `--check`, it may be '
+     '(`ci apply`); the pull request\'s locks released (`ci release`)',
      'all'),
     (1,
      'error: the stack is invalid; the plan has errors (a `${secret:...}` the stack declares does not '
      'resolve, on `destroy` only one it needs); the cluster, a declared Connect cluster (of several: '
      'unless `--allow-unreadable connect:NAME`) or the schema registry its subjects need cannot be read; '
      'the lock is held; for `apply`, `destroy` and `recover`: a step failed and everything it did was '
-     'rolled back',
+     'rolled back; `ci apply`: refused (its comment says why and what to do) or a stack not applied (the '
+     'outcome comment says why); `ci comment --plans`: a saved plan could not be kept with its lock; '
+     '`ci release`: a lock could not be released',
      'all'),
     (2,
      '`plan --detailed-exitcode`: the plan has changes. `status`: something is missing, drifted in a way '

@@ -96,13 +96,14 @@ def untouched_body(key: Key, *, footer: str = "") -> str:
             f"did not plan it this time. An earlier plan is in this comment's edit history.{tail}")
 
 
-def build_body(key: Key, markdown: str, *, limit: int, footer: str = "", report_url: str | None = None) -> str:
-    """The marker, the plan and a footer line, cut to `limit` characters with a note saying so; with a
-    `report_url` (the whole plan as one page), a plan that does not fit whole is posted as a summary linking to
-    it instead (kplan.ci.summary)."""
+def build_body(key: Key, markdown: str, *, limit: int, footer: str = "", report_url: str | None = None,
+               state: str = "") -> str:
+    """The marker (and the `state` line, kplan.ci.state, under it), the plan and a footer line, cut to `limit`
+    characters with a note saying so; with a `report_url` (the whole plan as one page), a plan that does not fit
+    whole is posted as a summary linking to it instead (kplan.ci.summary)."""
     from kplan.ci.summary import summary, too_long
 
-    head = key.marker() + "\n"
+    head = key.marker() + "\n" + (state + "\n" if state else "")
     tail = f"\n\n---\n{footer}\n" if footer else "\n"
     text = markdown.strip("\n")
     room = limit - len(head) - len(tail)

@@ -29,9 +29,10 @@ class Outcome:
     url: str | None = None
 
 
-def post_plan(forge, key: c.Key, markdown: str, *, footer: str, report_url: str | None = None) -> Outcome:
+def post_plan(forge, key: c.Key, markdown: str, *, footer: str, report_url: str | None = None,
+              state: str = "") -> Outcome:
     """One comment per key on the pull request: created on the first run, edited in place on the next ones."""
-    body = c.build_body(key, markdown, limit=forge.limit, footer=footer, report_url=report_url)
+    body = c.build_body(key, markdown, limit=forge.limit, footer=footer, report_url=report_url, state=state)
     return _posted(c.find(forge.comments(), key), body, lambda: forge.create_comment(body), "id",
                    lambda number: forge.update_comment(number, body))
 

@@ -61,6 +61,14 @@ class Cluster:
         return StackLock(self.writer.admin, self.producer, self.conf, self.stack.name, self.broker_count,
                          self.stack.cluster.timeout_s)
 
+    def pull_request_lock(self):
+        """The stack's pull request lock on this cluster (kplan.state.prlock: `kplan ci`'s apply from a pull
+        request)."""
+        from kplan.state.prlock import PullRequestLock
+
+        return PullRequestLock(self.writer.admin, self.producer, self.conf, self.stack.name, self.broker_count,
+                               self.stack.cluster.timeout_s)
+
     def write_ownership(self, record: Ownership) -> None:
         if not self.record_topic_ready:
             ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count,

@@ -119,6 +119,9 @@ class LockHeld(KplanError):
 
 
 class StackLock:
+    topic_config: dict[str, str] = {}  # the lock topic's own config: Kafka's defaults (an apply holds it briefly)
+    what = "apply lock"  # its name in messages
+
     def __init__(self, admin, producer, consumer_conf: dict[str, Any], stack: str,
                  broker_count: int, timeout_s: float):
         self.admin, self.producer, self.consumer_conf = admin, producer, consumer_conf
@@ -131,12 +134,12 @@ class StackLock:
         deadline = time.monotonic() + max(10.0, self.timeout_s)
         while True:
             try:
-                if create_topic(self.admin, self.topic, self.broker_count, self.timeout_s, {}):
+                if create_topic(self.admin, self.topic, self.broker_count, self.timeout_s, self.topic_config):
                     break
             except Exception as e:  # noqa: BLE001 - re-raised as a KplanError
                 who = principal(self.consumer_conf or {})
-                why = denied(e, "create", f"topic {self.topic} (kplan's apply lock)", who) or str(e)
-                raise KplanError(f"could not take the apply lock {self.topic}: {why}") from e
+                why = denied(e, "create", f"topic {self.topic} (kplan's {self.what})", who) or str(e)
+                raise KplanError(f"could not take the {self.what} {self.topic}: {why}") from e
             holder = self.holder()
             if holder is not None and not holder.released:
                 raise LockHeld(f"stack {self.stack!r} is locked by another run ({holder.describe()})", holder)
@@ -153,7 +156,7 @@ class StackLock:
             # One bound for both: the topic listed, then the holder's record taken by its leader.
             window = catch_up_window(self.timeout_s)
             deadline = time.monotonic() + window
-            wait_visible(self.admin, self.topic, self.timeout_s, "the apply lock", window=window)
+            wait_visible(self.admin, self.topic, self.timeout_s, f"the {self.what}", window=window)
             self.mine = Holder(socket.gethostname(), os.getpid(), run_id,
                                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), process_identity(os.getpid()))
             self._write_holder(self.mine, deadline)
@@ -240,8 +243,8 @@ class StackLock:
             if kafka_error_name(e) != "UNKNOWN_TOPIC_OR_PART":
                 link = link_of(self.admin)
                 if link is not None and no_answer(e):
-                    link.down(f"releasing the apply lock: {e}")
-                raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
+                    link.down(f"releasing the {self.what}: {e}")
+                raise KplanError(f"could not release the {self.what} {self.topic}: {e}") from e
         self.held = False
 
 

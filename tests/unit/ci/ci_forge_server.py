@@ -13,6 +13,7 @@ list ignores paging (all at once, no Link header), the issue list pages by `limi
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -43,6 +44,16 @@ class ForgeState:
     issues: list[dict] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # a pull request's facts (GitHub and Gitea): number -> the pull request, branch -> its commit, (head, base) ->
+    # commits of base the head lacks, number -> its reviews, user -> permission (GitHub; Gitea answers 403)
+    pulls: dict[int, dict] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)
+    behind: dict[tuple[str, str], int] = field(default_factory=dict)
+    reviews: dict[int, list[dict]] = field(default_factory=dict)
+    permissions: dict[str, str] = field(default_factory=dict)
+    files: dict[int, list[str]] = field(default_factory=dict)  # number -> the files the pull request changes
+    contents: dict[tuple[str, str], str] = field(default_factory=dict)  # (ref, path) -> a file's text
+    teams: dict[str, list[str]] = field(default_factory=dict)  # "org/team" -> its members' logins
     fail_with: int | None = None
     fail_times: int | None = None  # answer fail_with this many times only (None: always)
     next_id: int = 1000
@@ -179,6 +190,8 @@ def _github(st: ForgeState, method, path, query, body, base):
     if isinstance(body, dict) and len(str(body.get("body", ""))) > GITHUB_BODY_LIMIT and not gitea:
         raise _Reject(f"body of {len(body['body'])} characters, over GitHub's {GITHUB_BODY_LIMIT}")
     repo = ("/api/v1" if gitea else "") + f"/repos/{GITHUB_REPO}"
+    if method == "GET" and not path.startswith(repo + "/"):
+        return _teams(st, path.removeprefix("/api/v1"), query, base, path, gitea)
     if not path.startswith(repo + "/"):
         raise _Reject(f"not the repository {GITHUB_REPO}")
     rest = path[len(repo):]
@@ -233,6 +246,57 @@ def _github(st: ForgeState, method, path, query, body, base):
             return 404, {"message": "Not Found"}, {}
         issue.update(b)
         return 200, issue, {}
+    if method == "GET":
+        return _pull_facts(st, rest, query, base, path, gitea)
+    raise _Reject("no such route")
+
+
+def _teams(st: ForgeState, rest: str, query, base, path, gitea: bool):
+    """A team's members: GitHub by the organisation and the team's slug; Gitea by its id, found by searching."""
+    if gitea and (m := re.fullmatch(r"/orgs/([\w.-]+)/teams/search", rest)):
+        found = [t for t in st.teams if t.split("/")[0] == m.group(1) and query.get("q", "") in t.split("/")[1]]
+        return 200, {"ok": True, "data": [{"id": list(st.teams).index(t) + 1, "name": t.split("/")[1]}
+                                          for t in found]}, {}
+    if gitea and (m := re.fullmatch(r"/teams/(\d+)/members", rest)):
+        team = list(st.teams)[int(m.group(1)) - 1]
+        return _page(st, [{"login": u} for u in st.teams[team]], query, base, path, "link")
+    if not gitea and (m := re.fullmatch(r"/orgs/([\w.-]+)/teams/([\w.-]+)/members", rest)):
+        team = f"{m.group(1)}/{m.group(2)}"
+        if team not in st.teams:
+            return 404, {"message": "Not Found"}, {}
+        return _page(st, [{"login": u} for u in st.teams[team]], query, base, path, "link")
+    raise _Reject(f"not the repository {GITHUB_REPO}")
+
+
+def _pull_facts(st: ForgeState, rest: str, query, base, path, gitea: bool):
+    """What `kplan ci apply` reads of a pull request: it, its base branch, the comparison, reviews, permission."""
+    if rest == "/pulls":
+        if query.get("state") != "open" or query.get("base_branch" if gitea else "base") is None:
+            raise _Reject(f"pull requests listed without state=open and their base branch: {query}")
+        return _page(st, [p for p in st.pulls.values() if p["state"] == "open"], query, base, path, "link")
+    if m := re.fullmatch(r"/pulls/(\d+)", rest):
+        pr = st.pulls.get(int(m.group(1)))
+        return (200, pr, {}) if pr else (404, {"message": "Not Found"}, {})
+    if m := re.fullmatch(r"/pulls/(\d+)/reviews", rest):
+        return _page(st, st.reviews.get(int(m.group(1)), []), query, base, path, "link")
+    if (m := re.fullmatch(r"/branches/([\w.-]+)", rest)) and m.group(1) in st.branches:
+        return 200, {"name": m.group(1), "commit": {("id" if gitea else "sha"): st.branches[m.group(1)]}}, {}
+    if m := re.fullmatch(r"/compare/(\w+)\.\.\.(\w+)", rest):
+        return 200, {"total_commits": st.behind.get((m.group(1), m.group(2)), 0), "commits": []}, {}
+    if m := re.fullmatch(r"/pulls/(\d+)/files", rest):
+        return _page(st, [{"filename": f} for f in st.files.get(int(m.group(1)), [])], query, base, path, "link")
+    if m := re.fullmatch(r"/contents/(.+)", rest):
+        text = st.contents.get((query.get("ref", ""), m.group(1)))
+        if text is None:
+            return 404, {"message": "Not Found"}, {}
+        return 200, {"path": m.group(1), "encoding": "base64", "content": base64.b64encode(text.encode()).decode()}, {}
+    if m := re.fullmatch(r"/collaborators/([\w.-]+)/permission", rest):
+        if gitea:  # only a repository admin's token may ask about another user
+            return 403, {"message": "Only admins can query all permissions, repo admins can query all repo "
+                                    "permissions, collaborators can query only their own"}, {}
+        if m.group(1) not in st.permissions:
+            return 404, {"message": "Not Found"}, {}
+        return 200, {"permission": st.permissions[m.group(1)], "role_name": st.permissions[m.group(1)]}, {}
     raise _Reject("no such route")
 
 

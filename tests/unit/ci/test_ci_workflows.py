@@ -54,8 +54,9 @@ def actionlint() -> Path:
 
 
 def test_the_examples_are_there():
-    assert [p.name for p in GITHUB] == ["kplan-apply.yml", "kplan-drift.yml", "kplan-plan.yml"]
-    assert [p.name for p in GITEA] == ["kplan-apply.yml", "kplan-drift.yml", "kplan-plan.yml"]
+    names = ["kplan-apply.yml", "kplan-drift.yml", "kplan-plan.yml", "kplan-pr-apply.yml", "kplan-pr-closed.yml",
+             "kplan-pr-plan.yml"]
+    assert [p.name for p in GITHUB] == names and [p.name for p in GITEA] == names
     assert GITLAB[0].is_file()
 
 
