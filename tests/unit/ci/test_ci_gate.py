@@ -137,6 +137,8 @@ def test_two_approvals_when_the_policy_says_so():
 def test_a_moved_head_or_base_makes_the_plan_stale():
     moved = replace(FACTS, head="c" * 40, approvers=("bob",))
     assert _whys(moved)[0] == [(f"the head moved to `{'c' * 12}` since `a` was planned", True)]
+    for checking in (False, None):  # just after the push the forge is still checking the new head: not the reason
+        assert _whys(replace(moved, mergeable=checking)) == _whys(moved)
     based = replace(FACTS, base_head="d" * 40)
     assert _whys(based)[0] == [(f"main moved to `{'d' * 12}` since `a` was planned", True)]
 
