@@ -102,7 +102,10 @@ lint: venv
 # (a dead link or #anchor, a page missing from the nav) fails the build.
 # The Reference pages are generated at each build (mkdocs.yml's hook, dev/docs_reference.py); a key of the stack or
 # plan schema without a description fails it. (MkDocs' notice about its successor is silenced: it is not about this site.)
-DOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+# Then dev/site_check.py reads the built pages for what --strict lets through: a literal \| in code, a Markdown list
+# that is no list on the page or a nested list flattened (as CommonMark reads the source), a docs/NAME.md path in
+# the text instead of a link; one line each, and the build fails.
+DOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet && $(PY) dev/site_check.py site
 docs: venv
 	$(DOCS_BUILD)
 

@@ -40,11 +40,12 @@ class Undescribed(ValueError):
 
 def _text(value: str) -> str:
     """A description as Markdown table-cell text: outside `code` spans, `<`/`>` are shown (not taken as HTML), `|`
-    does not end the cell, and docs/NAME.md becomes a link to that page of the site."""
+    does not end the cell (inside them Python-Markdown's tables keep it), and docs/NAME.md becomes a link to that
+    page of the site."""
     out = []
     for i, part in enumerate(re.split(r"(`[^`]*`)", value)):
         if i % 2:
-            out.append(part.replace("|", "\\|"))
+            out.append(part)  # a table keeps a code span's | in its cell (an escape would show)
             continue
         part = part.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         part = part.replace("|", "\\|")
@@ -58,7 +59,6 @@ def _text(value: str) -> str:
 
 def _code(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
-    text = text.replace("|", "\\|")
     return f"``{text}``" if "`" in text else f"`{text}`"
 
 
