@@ -11,9 +11,9 @@ tables below are derived from the units, each part imported when first used.
   the section: (cluster, secrets) -> (the answer, why it could not be read).
 - `ADMIN_READS`: a kind read on the reader's admin client, asked beside its describe_cluster: (`AdminContext`) -> an
   `AdminRead`. Always read (the plan needs the whole cluster's, e.g. for orphans under a claim).
-- `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator: its
-  clients, timeout and secrets) -> a `kplan.transport.reads.KindValidation`), imported when a plan first changes
-  the kind.
+- `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator, a
+  `kplan.transport.reads.Systems`: its clients, timeout and secrets) -> a `kplan.transport.reads.KindValidation`),
+  imported when a plan first changes the kind.
 - `DESCRIBE`: the topics described by name after the batched read (the reader's `describe_topic_configs`: the
   primary read's, settling's, a claim's orphans', a prefetched read topped up): (the reader, names) -> name -> its
   configs. Exactly one kind registers it.
@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 
 from kplan.kinds import UNITS
 from kplan.kinds.unit import ADMIN, OWN, PRIMARY, KindIO, resolve
-from kplan.transport.reads import AdminContext, AdminRead, PrimaryContext, PrimaryRead
+from kplan.transport.reads import AdminContext, AdminRead, KindValidation, PrimaryContext, PrimaryRead, Systems
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,10 @@ class Validation:
     # thread: it is in kplan.cluster.prefetch's _READ_IMPORTS.
     ahead: bool = False
 
-    def made(self, validator: Any) -> Any:
+    def made(self, validator: Systems) -> KindValidation:
         """The kind's validation, made for `validator` (its module imported now)."""
-        return resolve(self.ref)(validator)
+        made: KindValidation = resolve(self.ref)(validator)
+        return made
 
 
 def _lazy(ref: str) -> Callable[..., Any]:

@@ -11,17 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass, is_dataclass
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Protocol
 
 from kplan.kinds.live_codec import import_cattrs
 
 if TYPE_CHECKING:  # pragma: no cover
     from cattrs import Converter
 
-    from kplan.kinds.step import StepBase
-
 Unstructure = Callable[[Any], dict[str, Any]]
 Structure = Callable[[Mapping[str, Any], Any], Any]
+
+
+class Journaled(Protocol):
+    """What the journal's codec reads of a step type (kplan.kinds.step.StepBase, which imports this module): its
+    word, whether it is irreversible, and where its before-image's keys come from."""
+
+    kind: ClassVar[str]
+    irreversible: ClassVar[bool]
+    before_keys: ClassVar[Mapping[str, str]]
+    before_says: ClassVar[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ def converter() -> "Converter":
     def keyed(t: Any) -> bool:
         return isinstance(t, type) and is_dataclass(t) and hasattr(t, "json_keys")
 
-    def a_step(t: Any) -> bool:  # a StepBase
+    def a_step(t: Any) -> bool:  # a Journaled step type
         return keyed(t) and hasattr(t, "before_keys")
 
     conv.register_unstructure_hook_factory(keyed, lambda cls: _unstructure(conv, cls))
@@ -129,10 +137,10 @@ def _structure(conv: "Converter", cls: type, flattened: bool = True) -> Structur
     return (lambda d, _: generated({**d, **{n: d for n in names}}, cls)) if names else generated
 
 
-def _unstructure_step(conv: "Converter", cls: type["StepBase"]) -> Unstructure:
+def _unstructure_step(conv: "Converter", cls: type[Journaled]) -> Unstructure:
     args_of = _unstructure(conv, cls)
 
-    def unstructure(step: StepBase) -> dict[str, Any]:
+    def unstructure(step: Journaled) -> dict[str, Any]:
         args, before = args_of(step), dict(cls.before_says)
         for name, key in cls.before_keys.items():  # a field, or a property computed from the fields
             value = args.pop(name) if name in args else getattr(step, name)
@@ -145,10 +153,10 @@ def _unstructure_step(conv: "Converter", cls: type["StepBase"]) -> Unstructure:
     return unstructure
 
 
-def _structure_step(conv: "Converter", cls: type["StepBase"]) -> Structure:
+def _structure_step(conv: "Converter", cls: type[Journaled]) -> Structure:
     fields_of, names = _structure(conv, cls, flattened=False), _flat(cls)
 
-    def structure(doc: Mapping[str, Any], _: Any) -> StepBase:
+    def structure(doc: Mapping[str, Any], _: Any) -> Journaled:
         args, before = doc.get("args") or {}, doc.get("before") or {}
         d = {**args, **{n: args for n in names}}  # a field whose keys are the args' own: read from them alone
         for name, key in cls.before_keys.items():
@@ -156,7 +164,7 @@ def _structure_step(conv: "Converter", cls: type["StepBase"]) -> Structure:
                 d[name] = None if before.get("absent") else before
             elif key in before:
                 d[name] = before[key]
-        step: StepBase = fields_of(d, cls)
+        step: Journaled = fields_of(d, cls)
         return step
 
     return structure

@@ -25,11 +25,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.shape import Shape
     from kplan.kinds.step import Planned
     from kplan.model.consumers import Disruption, LiveConsumers
-    from kplan.model.desired import Stack
+    from kplan.model.desired import ClusterSpec, Stack
+    from kplan.model.diagnostics import Diagnostics
     from kplan.model.live import KindState, LiveState
     from kplan.model.plan import Plan, ResourceChange
     from kplan.model.rebalance import Rebalancing
-    from kplan.model.source import Origin
+    from kplan.model.source import Loc, Origin, SourceMap
     from kplan.model.status import StateTally, StatusReport
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
@@ -126,6 +127,41 @@ class StackSection:
     load_checks: ClassVar[_Ref[Callable[[], Any]]] = _Ref()
     check_members: ClassVar[_Ref[Callable[[Sequence[Any], Any], None]]] = _Ref()
     digest_inputs: ClassVar[_Ref[Callable[[tuple[object, ...]], Mapping[str, bytes]]]] = _Ref()
+
+
+class Loading(Protocol):
+    """What every section is built with, as a section built from the cluster's whole part of the stack reads it (the
+    loader's kplan.stackfile.member.Context): where each value was written, the load's diagnostics, and the one way a
+    builder reads a file a stack names, (the path as written, the file that names it) -> its text."""
+
+    @property
+    def smap(self) -> "SourceMap": ...
+    @property
+    def diags(self) -> "Diagnostics": ...
+    @property
+    def read_text(self) -> Callable[[str, str | None], str]: ...
+
+
+class MemberPart(Protocol):
+    """What a section built from the cluster's whole part of the stack is given, `build_member(inp)` (the loader's
+    kplan.stackfile.member.MemberInput): the cluster's name under `clusters:` (None: the stack's one `cluster:`), its
+    settings (None: invalid, reported), where and how errors name them, each section's entries placed in it, and
+    those the schema did not flag."""
+
+    @property
+    def ctx(self) -> Loading: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def cluster(self) -> "ClusterSpec | None": ...
+    @property
+    def loc(self) -> "Loc": ...
+    @property
+    def lists(self) -> Mapping[str, list[Any]]: ...
+    @property
+    def label(self) -> str: ...
+
+    def unflagged(self, section: str) -> list[tuple[Any, "Loc"]]: ...
 
 
 # How the batched read (kplan.cluster.reader) drives a kind's read (kplan.cluster.kind_io says what each takes):

@@ -1,146 +1,18 @@
-"""A mirror (`mirrors:`): the topics of a source cluster that MirrorMaker 2 replicates to the target cluster, and
-what names they get there. Its connectors carry it (`ConnectorSpec.mirror`), so that plan can say the flow in
-words and count the target's replicas and MirrorMaker's own topics as the mirror's (never orphans). Pure.
-
-MirrorMaker 2's patterns are Java regular expressions matched against the whole topic name; those kplan writes are
-the common subset Python's `re.fullmatch` reads the same way (kplan.stackfile.mirrors checks them)."""
+"""What a mirror (`mirrors:`) needs and reads: the rights MirrorMaker 2 needs on each side (`needs`), what plan reads
+of it (`MirrorRead`: checkpoints, end offsets, committed offsets), a group's failover drill, and the mirrors a stack
+declares. Pure. The mirror itself (`MirrorSpec`: the topics it replicates and what names they get on the target) is
+part of the stack's declared model, kplan.model.desired: its connectors carry it (`ConnectorSpec.mirror`) and it
+carries its source cluster."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ClusterSpec, Stack
+from kplan.model.desired import IDENTITY, PREFIXED, MirrorSpec, Stack
 
-PREFIXED, IDENTITY = "prefixed", "identity"
 POLICY_CLASSES = {PREFIXED: "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
                   IDENTITY: "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"}
-SEPARATOR = "."  # replication.policy.separator's default
-SUBJECT_SUFFIXES = ("-key", "-value")  # TopicNameStrategy's subjects of a topic
-
-
-@dataclass(frozen=True)
-class MirrorSpec:
-    """One mirror as its connectors carry it."""
-
-    name: str
-    source_alias: str
-    target_alias: str
-    topics: tuple[str, ...]  # regexes (MirrorMaker's `topics`)
-    topics_exclude: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()  # regexes of the consumer groups whose offsets are translated
-    policy: str = PREFIXED
-    checkpoint_interval_s: int = 60
-    sync_group_offsets: bool = True
-    replication_factor: int | None = None  # None: MirrorMaker's defaults (2 for replicas, 3 for its own topics)
-    sync_topic_configs: bool = True
-    sync_topic_acls: bool = False
-    heartbeats: bool = True
-    # the sides ("source", "target") whose login the mirror's `config` gives MirrorMaker (`<side>.cluster.sasl.*`,
-    # `ssl.*`, `security.protocol`): not the cluster's settings kplan reads with, so kplan cannot check its rights
-    own_logins: frozenset[str] = frozenset()
-    # How kplan reads the source (its topics, at plan: the connector kind's follow-up read): the cluster of `clusters:`
-    # it names, or the inline bootstrap servers. None: not read.
-    source: "ClusterSpec | None" = field(default=None, compare=False, repr=False)
-    # `schemas: true`: the replicated topics' subjects (TopicNameStrategy) are registered on the target's schema
-    # registry under the replicas' names, with the source's schema and level (the subject kind's `mirrored` module)
-    schemas: bool = False
-
-    def factors(self) -> tuple[int, int]:
-        """(the replicas' replication factor, that of MirrorMaker's own topics on the target)."""
-        rf = self.replication_factor
-        return (2, 3) if rf is None else (rf, rf)
-
-    @cached_property
-    def _patterns(self) -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
-        """`topics` and `topics_exclude`, compiled."""
-        return tuple(map(re.compile, self.topics)), tuple(map(re.compile, self.topics_exclude))
-
-    def replicates(self, source_topic: str) -> bool:
-        """Whether a topic of the source cluster is replicated (never the mirror's own internal topics)."""
-        if source_topic.startswith(("mm2-", "__")) or source_topic.endswith(".internal"):
-            return False
-        included, excluded = self._patterns
-        return (any(p.fullmatch(source_topic) for p in included)
-                and not any(p.fullmatch(source_topic) for p in excluded))
-
-    def follows(self, group: str) -> bool:
-        """Whether a consumer group's offsets are translated by this mirror (its `groups` patterns)."""
-        return any(re.fullmatch(p, group) for p in self.groups)
-
-    def source_name(self, target_topic: str) -> str:
-        """The source topic a replica copies (`target_name`'s inverse)."""
-        prefix = f"{self.source_alias}{SEPARATOR}"
-        if self.policy == PREFIXED and target_topic.startswith(prefix):
-            return target_topic[len(prefix):]
-        return target_topic
-
-    def checkpoints_topic(self) -> str:
-        """Where the checkpoint connector writes its translations on the target (`<source alias>.checkpoints.internal`,
-        under either policy)."""
-        return f"{self.source_alias}.checkpoints.internal"
-
-    def literal_groups(self) -> tuple[str, ...]:
-        """The groups its patterns name exactly (`billing`, `orders\\.app`): a principal that may not describe a
-        group does not see it listed, so these are asked about by name."""
-        return tuple(sorted(p.replace("\\.", ".") for p in self.groups if re.fullmatch(r"(?:[\w-]|\\\.)+", p)))
-
-    def target_name(self, source_topic: str) -> str:
-        """Its replica's name on the target: `<source alias>.<topic>` (prefixed) or the same name (identity)."""
-        return source_topic if self.policy == IDENTITY else f"{self.source_alias}{SEPARATOR}{source_topic}"
-
-    def subject_names(self, source_topics: Sequence[str]) -> dict[str, str]:
-        """Source subject -> its name on the target, for the topics the mirror replicates (TopicNameStrategy:
-        `<topic>-key` and `<topic>-value` become `<replica>-key` and `<replica>-value`)."""
-        return {f"{t}{suffix}": f"{self.target_name(t)}{suffix}" for t in sorted(source_topics) if self.replicates(t)
-                for suffix in SUBJECT_SUFFIXES}
-
-    def may_own_subject(self, target_subject: str, copied: "frozenset[str] | None" = frozenset()) -> bool:
-        """A target subject this mirror gives or gave: a `-key` / `-value` of a replica it made (`made`), whether or
-        not its patterns still match the topic (the replica stays, so does its schema)."""
-        return any(target_subject.endswith(s) and self.made(target_subject[:-len(s)], copied)
-                   for s in SUBJECT_SUFFIXES)
-
-    def internal_topics(self) -> tuple[str, ...]:
-        """The topics MirrorMaker keeps on the target for this mirror (heartbeats, checkpoints)."""
-        return ("heartbeats", f"{self.source_alias}.checkpoints.internal", f"{self.source_alias}.heartbeats")
-
-    def is_replica(self, topic: str) -> bool:
-        """A topic of the target that is the replica of a source topic its patterns match now."""
-        source = self.source_name(topic)
-        return (self.target_name(source) == topic and self.replicates(source) and topic not in self.internal_topics()
-                and not topic.startswith("mm2-"))
-
-    def made(self, topic: str, copied: "frozenset[str] | None" = frozenset()) -> bool:
-        """A topic of the target that is a replica this mirror made, whether or not its patterns still match its
-        source topic. Under the prefixed policy its name says so: `<source alias>.<topic>` is what MirrorMaker's
-        DefaultReplicationPolicy names a replica of that alias, and reads as one (it never copies it back). Under
-        identity a replica's name is its source topic's, so it is one its patterns match or one its source connector
-        has copied records into (`copied`: the source topics MirrorMaker's own offsets name; None: they could not be
-        read, and every topic may be one)."""
-        if self.policy == PREFIXED:
-            return topic.startswith(f"{self.source_alias}{SEPARATOR}")
-        return copied is None or topic in copied or self.replicates(topic)
-
-    def owns_on_target(self, topic: str, copied: "frozenset[str] | None" = frozenset()) -> bool:
-        """A topic of the target cluster that this mirror made: a replica (`made`), or one of MirrorMaker's own."""
-        return topic in self.internal_topics() or topic.startswith("mm2-") or self.made(topic, copied)
-
-    def describe(self) -> str:
-        """The flow in words, for the plan."""
-        what = ", ".join(self.topics) + (f" (except {', '.join(self.topics_exclude)})" if self.topics_exclude else "")
-        names = (f"as {self.source_alias}.<topic>" if self.policy == PREFIXED else "under the same names (identity)")
-        groups = (f"; the committed offsets of consumer groups {', '.join(self.groups)} are translated to the target "
-                  f"every {self.checkpoint_interval_s} s" if self.groups and self.sync_group_offsets else
-                  f"; checkpoints of consumer groups {', '.join(self.groups)} every {self.checkpoint_interval_s} s"
-                  if self.groups else "")
-        schemas = (f"; their subjects (<topic>-key, <topic>-value) are registered on {self.target_alias}'s schema "
-                   "registry under the replicas' names" if self.schemas else "")
-        return (f"mirror {self.name!r} replicates the topics of {self.source_alias} matching {what} to "
-                f"{self.target_alias} {names}{groups}{schemas}")
 
 
 TP = tuple[str, int]  # (topic, partition)
@@ -342,7 +214,7 @@ def needs(mirror: MirrorSpec, source_topics: Sequence[str], target_topics: Seque
     return tuple(n for n in out if n.side not in mirror.own_logins)
 
 
-def declared_mirrors(stack: "Stack") -> list[tuple[MirrorSpec, Any]]:
+def declared_mirrors(stack: Stack) -> list[tuple[MirrorSpec, Any]]:
     """Each mirror the stack declares, once, with the first of the resources that carry it (its connectors, by
     name: where its lines point), whichever section they are in."""
     out: dict[str, tuple[MirrorSpec, Any]] = {}

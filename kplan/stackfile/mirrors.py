@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from kplan.model.desired import ClusterSpec
+from kplan.model.desired import IDENTITY, PREFIXED, ClusterSpec, MirrorSpec
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.mirror import IDENTITY, POLICY_CLASSES, PREFIXED, MirrorSpec
+from kplan.model.mirror import POLICY_CLASSES
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.units import UnitError, parse_duration_ms
 from kplan.words import did_you_mean

@@ -16,7 +16,7 @@ from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.config_map import normalize_config
 from kplan.kinds.connector.section import build_connector
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions
-from kplan.kinds.unit import StackSection
+from kplan.kinds.unit import MemberPart, StackSection
 from kplan.model.cdc_preflight import ENGINE_FAMILIES, MODES, CdcPreflight
 from kplan.model.desired import ConnectAccess, freeze
 from kplan.model.diagnostics import Diagnostics
@@ -218,7 +218,8 @@ def _kind_section(name: str, registered: StackSection) -> SectionBuilder:
     built from the cluster's whole part of the stack (`build_member`: MemberInput -> specs)."""
     if registered.member:
         def member(inp: MemberInput) -> Built:
-            specs = registered.build(inp)
+            part: MemberPart = inp  # what such a section is given (mypy checks the loader's input is one)
+            specs = registered.build(part)
             return Built(specs=specs, meta=entries_meta(inp, name, specs, lambda item, loc: {item.get("name")}))
         return member
     build: Callable = registered.build

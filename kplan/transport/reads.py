@@ -5,7 +5,7 @@ and each kind's io, below them, which implements them (`kplan.kinds.<kind>.io`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Executor
@@ -13,6 +13,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import ClusterSpec, Stack
     from kplan.model.live import Problem
     from kplan.model.plan import Plan, PlanDiagnostic
+    from kplan.secrets import SecretValues
+    from kplan.transport.http import RestClient
 
 # The cluster's metadata as the reader reads it in one request: topic name -> (partitions, replication factor,
 # replica ids of each partition).
@@ -82,6 +84,28 @@ class AdminRead(Protocol):
     def result(self) -> "tuple[Any, Problem | None]":
         """(its answer, why it could not be read), once the reader has judged describe_cluster's answer."""
         ...
+
+
+class Systems(Protocol):
+    """What a kind's plan-time validation is made from (kplan.cluster.validator.RealValidator): the admin client, the
+    stack's cluster (for a validation with a client of its own), kplan's principal (named when a broker denies a
+    request), the Connect clients (`cluster.connect`'s, and each by its name when there are several), the timeout and
+    the run's secrets (read when validating)."""
+
+    @property
+    def admin(self) -> Any: ...
+    @property
+    def cluster(self) -> "ClusterSpec | None": ...
+    @property
+    def who(self) -> str | None: ...
+    @property
+    def connect(self) -> "RestClient | None": ...
+    @property
+    def connects(self) -> "Mapping[str, RestClient]": ...
+    @property
+    def timeout_s(self) -> float: ...
+    @property
+    def secrets(self) -> "SecretValues": ...
 
 
 class KindValidation(Protocol):

@@ -11,16 +11,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, FlowPart, Graph
 from kplan.kinds.step import name_list
-from kplan.model.desired import connect_of, connector_key, freeze
+from kplan.model.desired import IDENTITY, connect_of, connector_key, freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import IDENTITY, FailoverDrill, MirrorRead, copied, declared_mirrors, drill, drill_groups
+from kplan.model.mirror import FailoverDrill, MirrorRead, copied, declared_mirrors, drill, drill_groups
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ConnectorSpec, Stack
+    from kplan.model.desired import ConnectorSpec, MirrorSpec, Stack
     from kplan.model.live import LiveState
-    from kplan.model.mirror import MirrorSpec
 
 
 INFO, WARNING, ERROR = Severity.INFO, Severity.WARNING, Severity.ERROR
@@ -249,7 +248,8 @@ def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
     `groups`, as written, and the consumer group requests of the target that name the replica). The source topics
     are the topics of the source cluster's plan (a stack with `clusters:`) that its patterns match; a source outside
     the plan is drawn as its patterns."""
-    from kplan.model.mirror import POLICY_CLASSES, MirrorSpec
+    from kplan.model.desired import MirrorSpec
+    from kplan.model.mirror import POLICY_CLASSES
 
     cfg = change_config(ch)
     alias, target = str(cfg.get("source.cluster.alias", "source")), str(cfg.get("target.cluster.alias", "target"))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping
 
 from kplan.kinds.group_request.model import MIRRORED, GroupSpec, Position
+from kplan.model.desired import MirrorSpec
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import FailoverDrill, MirrorRead, MirrorSpec, declared_mirrors, drill
+from kplan.model.mirror import FailoverDrill, MirrorRead, declared_mirrors, drill
 from kplan.model.plan import PlanDiagnostic, ResourceChange, ResourceType, address_of
 from kplan.words import plural
 

@@ -31,9 +31,8 @@ from kplan.model.plan import Action, PlanDiagnostic, ResourceType, error, warnin
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.subject.live import LiveSubject
-    from kplan.model.desired import Stack
+    from kplan.model.desired import MirrorSpec, Stack
     from kplan.model.live import LiveState
-    from kplan.model.mirror import MirrorSpec
     from kplan.model.plan import ResourceChange
     from kplan.model.source import Origin
 

@@ -40,7 +40,7 @@ _SECTION = UNIT.section.key
 _SCHEMA_KEYS = frozenset(SCHEMA_KEYS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.stackfile.member import MemberInput
+    from kplan.kinds.unit import MemberPart
 
 ReadText = Callable[[str, "str | None"], str]  # (a path as written, the file that names it) -> the text; OSError
 
@@ -260,7 +260,7 @@ def check_members(members: Iterable[Any], diags: Diagnostics) -> None:
             first.setdefault(key, m.name)
 
 
-def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
+def build_member(inp: "MemberPart") -> tuple[SubjectSpec, ...]:
     """One cluster's `subjects` section and its topics' key/value schemas, and the checks that need the cluster: a
     schema registry to register them in, and a level the registry honours. Nothing to build for a cluster that
     declares none (its hundred thousand topics only looked at once)."""

@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from kplan.kinds.connector.io.mirrors import _source_groups
-from kplan.model.mirror import MirrorSpec
+from kplan.model.desired import MirrorSpec
 
 
 class _Done:

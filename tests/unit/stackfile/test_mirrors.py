@@ -7,8 +7,8 @@ import textwrap
 
 from builders import live_state, ltopic
 
+from kplan.model.desired import MirrorSpec
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import MirrorSpec
 from kplan.model.plan import Action
 from kplan.plan.planner import make_plan
 from kplan.stackfile import validate_stack

@@ -22,8 +22,8 @@ import time
 from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
-from kplan.model.desired import ClusterSpec
-from kplan.model.mirror import TP, Checkpoint, MirrorRead, MirrorSpec, Need, needs
+from kplan.model.desired import ClusterSpec, MirrorSpec
+from kplan.model.mirror import TP, Checkpoint, MirrorRead, Need, needs
 from kplan.secrets import SecretValues
 from kplan.transport.acls import cluster_operations
 from kplan.transport.groups import committed_offsets

@@ -26,7 +26,7 @@ from kplan.secrets import secret_keys
 from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.validator import RealValidator
+    from kplan.transport.reads import Systems
 
 _CONNECT_VALIDATE_WORKERS = 8
 
@@ -35,7 +35,7 @@ class ConnectorValidation:
     """Connect's and the CDC databases' answers for a plan's connector changes
     (`kplan.transport.reads.KindValidation`)."""
 
-    def __init__(self, systems: "RealValidator"):
+    def __init__(self, systems: "Systems"):
         self.systems = systems  # the Connect clients, the timeout, the stack's secrets (read when validating)
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:

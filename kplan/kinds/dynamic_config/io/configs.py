@@ -15,12 +15,12 @@ from kplan.transport.wire.client import error_name
 from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.validator import RealValidator
     from kplan.kinds.dynamic_config.kind import KeysPlanned
     from kplan.model.desired import ClusterSpec, Stack
     from kplan.model.plan import Plan, PlanDiagnostic, ResourceChange
     from kplan.secrets import SecretValues
     from kplan.transport.admin import AdminSession
+    from kplan.transport.reads import Systems
     from kplan.transport.wire.client import Client
 
 SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
@@ -108,7 +108,7 @@ class ConfigValidation:
     the brokers refuse one error each — with a client of its own, for a stack that names its cluster."""
 
     def __init__(self, check: Callable[["ClusterSpec", "SecretValues", "Plan"], list["PlanDiagnostic"]],
-                 systems: "RealValidator"):
+                 systems: "Systems"):
         self.check, self.systems = check, systems
 
     def validate(self, stack: "Stack", plan: "Plan") -> list["PlanDiagnostic"]:

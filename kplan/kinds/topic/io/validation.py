@@ -22,7 +22,7 @@ from kplan.transport.permissions import denied
 from kplan.transport.reach import kafka_error_name
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.validator import RealValidator
+    from kplan.transport.reads import Systems
 
 
 def key_name(key) -> str:
@@ -57,7 +57,7 @@ def _create_key(spec: TopicSpec) -> tuple:
 class TopicValidation:
     """The broker's validate-only answers for a plan's topic changes (`kplan.transport.reads.KindValidation`)."""
 
-    def __init__(self, systems: "RealValidator"):
+    def __init__(self, systems: "Systems"):
         self.systems = systems  # the admin client, the timeout, kplan's principal
         # A validate-only create sent ahead (`ahead`): the keys of its topics and its answers' futures.
         self._ahead: tuple[frozenset, Mapping] | None = None
