@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: docs durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs forge-up runners demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
+.PHONY: release docs durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs forge-up runners demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -108,6 +108,14 @@ lint: venv
 DOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet && $(PY) dev/site_check.py site
 docs: venv
 	$(DOCS_BUILD)
+
+# A release (docs/releasing.md): `make release VERSION=X.Y.Z` in a clean checkout stamps the version (kplan/__init__.py,
+# the pins in the docs and CI examples, CHANGELOG.md's Unreleased section) and commits it, builds the wheel, the sdist
+# and the container image's build context into dist/ from that commit, writes the tag's notes and makes the annotated
+# tag vX.Y.Z locally. It pushes nothing. tests/unit/test_release.py makes one in a clean clone.
+release: venv
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z (now: $$($(PY) -c 'import kplan; print(kplan.__version__)'))"; exit 2; }
+	$(PY) dev/release.py $(VERSION)
 
 # The two schemas kplan ships, kplan/schemas/stack.schema.json and plan.schema.json, are generated: assembled from the
 # base (kplan/schemas/parts/) and each kind's parts (kplan/kinds/<kind>/*.part.json) by kplan/kinds/schema_parts.py;

@@ -348,8 +348,8 @@ def commands_page() -> str:
 
     def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
         # as in an 80-column terminal (click's widest by default), with the command's own settings (-h)
-        ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=80,
-                            **command.context_settings)
+        ctx = command.context_class(command, info_name=path[-1], parent=parent, terminal_width=80,
+                                    **command.context_settings)  # kplan's: the docs' pages as their addresses
         heading = "#" * min(len(path) + 1, 4)
         lines.extend([f"{heading} `{' '.join(path)}`", "", "```text", command.get_help(ctx), "```", ""])
         if isinstance(command, click.Group):
@@ -388,6 +388,14 @@ def pages() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- the mkdocs hook
+
+def on_config(config: Any) -> Any:
+    """The site's address is the one the command line prints (kplan.DOCS_URL: one place)."""
+    from kplan import DOCS_URL
+
+    config["site_url"] = DOCS_URL
+    return config
+
 
 def on_files(files: Any, config: Any) -> Any:
     from mkdocs.exceptions import PluginError

@@ -9,13 +9,14 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
 
 import click
 
-from kplan import __version__
+from kplan import DOCS_URL, __version__
 from kplan.errors import KplanError
 from kplan.exiting import EXIT_USAGE, exiting, forget_unhandled_interrupt
 from kplan.secrets import scrub
@@ -45,8 +46,46 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+DOCS_PAGE = re.compile(r"\bdocs/([a-z0-9-]+)\.md\b")
+_KEPT = re.compile(r"\bdocs/([a-z0-9\u2011]+)\.md\b")  # a page's path as the wrapping keeps it whole
+
+
+class HelpFormatter(click.HelpFormatter):
+    """click's help, with each page of the documentation that the code names by its path in the repository
+    (docs/NAME.md) shown as its address on the published site (DOCS_URL + "NAME/"), which an installed kplan's user
+    can open. The path is wrapped as one word (its hyphens made non-breaking) and becomes the address as it is
+    written out, whole, though the line then runs past the width."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_whole(text))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, _whole(text)) for term, text in rows], col_max, col_spacing)
+
+    def write(self, string: str) -> None:
+        super().write(_KEPT.sub(lambda m: f"{DOCS_URL}{m.group(1).replace(chr(0x2011), '-')}/", string))
+
+
+def _whole(text: str) -> str:
+    return DOCS_PAGE.sub(lambda m: m.group(0).replace("-", "\u2011"), text)
+
+
+class Context(click.Context):
+    formatter_class = HelpFormatter
+
+
+def _with_help_links(command: click.Command) -> click.Command:
+    """A command (and a group's sub-commands) whose help shows the documentation's addresses."""
+    command.context_class = Context
+    for sub in getattr(command, "commands", {}).values():
+        _with_help_links(sub)
+    return command
+
+
 class LazyGroup(click.Group):
     """A click group whose sub-commands are imported only when invoked (or when their own --help is asked)."""
+
+    context_class = Context
 
     def list_commands(self, ctx):
         return sorted(COMMANDS)
@@ -56,7 +95,7 @@ class LazyGroup(click.Group):
         if entry is None:
             return None
         module_name, attr = entry[0].split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        return _with_help_links(getattr(importlib.import_module(module_name), attr))
 
     def format_commands(self, ctx, formatter):
         # The top-level help lists commands from the registry alone, importing none of their modules.
@@ -64,7 +103,8 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, COMMANDS[name][1]) for name in sorted(COMMANDS)])
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=f"Documentation: {DOCS_URL}")
 @click.version_option(__version__, prog_name="kplan")
 @click.option("--debug", is_flag=True, envvar="KPLAN_DEBUG", help="Show tracebacks for errors.")
 @click.pass_context
