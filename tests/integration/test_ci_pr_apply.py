@@ -20,175 +20,18 @@ forge's API, and a cluster left as it was.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
-import yaml
-from kplan_helpers import forget_stack, kplan, wait_for
+from gitea_flow import Repo, repo_fixture, wheel_fixture
+from kplan_helpers import kplan, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "gitea"
 STACKS = ("a", "b", "c")
-DROP = ("GITHUB_", "GITEA_", "FORGEJO_", "GITLAB_", "CI_", "GH_", "KPLAN_GITLAB", "HTTP_PROXY", "HTTPS_PROXY")
 
 
-# -- the repository: three one-file stacks, each with an environment `prod` ---------------------------------------
-
-
-def stack_file(prefix: str, which: str, topics: list[str], bootstrap: str) -> str:
-    doc = {"stack": f"{prefix}-{which}", "cluster": {"bootstrap_servers": bootstrap, "timeout": "20s"},
-           "environments": {"prod": {}},
-           "topics": [{"name": f"{prefix}.{which}.{t}", "partitions": 1, "replication_factor": 1} for t in topics]}
-    return yaml.safe_dump(doc, sort_keys=False)
-
-
-class Repo:
-    """A repository of the forge whose main branch has stacks a, b and c (each with its topic `one`, applied to the
-    cluster), and the helpers a test needs around it."""
-
-    def __init__(self, forge, stack, admin, prefix: str, tmp: Path):
-        self.forge, self.admin, self.prefix, self.tmp = forge, admin, prefix, tmp
-        self.bootstrap = stack.bootstrap_servers
-        self.repo = forge.create_repo(files={f"stacks/{s}.yaml": self.stack(s, ["one"]) for s in STACKS})
-        self.token = forge.tokens[forge.admin]  # the job's token: it posts the plan comments
-
-    def stack(self, which: str, topics: list[str]) -> str:
-        return stack_file(self.prefix, which, topics, self.bootstrap)
-
-    def topics(self) -> set[str]:
-        """The stacks' topics on the cluster, as Kafka's admin client lists them."""
-        return {t for t in self.admin.list_topics(timeout=10).topics if t.startswith(self.prefix + ".")}
-
-    def locks(self) -> set[str]:
-        """The stacks held by a pull request: their lock topics, as Kafka lists them."""
-        mark = "__kplan_pr." + self.prefix + "-"
-        return {t[len(mark):] for t in self.admin.list_topics(timeout=10).topics if t.startswith(mark)}
-
-    def push(self, branch: str, changes: dict[str, list[str]], base: str = "main") -> str:
-        return self.forge.push(self.repo, branch, {f"stacks/{s}.yaml": self.stack(s, t) for s, t in changes.items()},
-                               f"{branch}: {sorted(changes)}", base=base)
-
-    def open_pr(self, branch: str) -> int:
-        return self.forge.open_pr(self.repo, branch)["number"]
-
-    def comments(self, number: int) -> list[dict]:
-        return self.forge.comments(self.repo, number)
-
-    def plan_comments(self, number: int) -> dict[str, dict]:
-        """kplan's plan comments on the pull request, by stack (the marker's `stack=`)."""
-        out = {}
-        for c in self.comments(number):
-            first = c["body"].lstrip().split("\n", 1)[0]
-            if first.startswith("<!-- kplan-plan stack="):
-                out[first.split("stack=")[1].split()[0].removeprefix(self.prefix + "-")] = c
-        return out
-
-    # -- the jobs' commands, as the workflows run them ------------------------------------------------------------
-
-    def checkout(self, sha: str) -> Path:
-        """A fresh clone at `sha`, with the base branch as origin/main (the checkout's fetch-depth: 0)."""
-        work = self.tmp / f"checkout-{uuid.uuid4().hex[:6]}"
-        url = f"{self.forge.url}/{self.repo.full_name}.git"
-        header = f"http.extraHeader=Authorization: token {self.token}"
-        for args in (["clone", "-q", url, str(work)], ["-C", str(work), "checkout", "-q", "--detach", sha]):
-            done = subprocess.run(["git", "-c", header, *args], capture_output=True, text=True, timeout=120)
-            assert done.returncode == 0, done.stderr
-        return work
-
-    def job_env(self, event: dict) -> dict:
-        """What a Gitea Actions job's kplan sees: GitHub's variables, GITEA_ACTIONS, the event file, the token."""
-        path = self.tmp / f"event-{uuid.uuid4().hex[:6]}.json"
-        path.write_text(json.dumps(event))
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith(DROP)}
-        return {**env, "GITHUB_ACTIONS": "true", "GITEA_ACTIONS": "true", "GITHUB_SERVER_URL": self.forge.url,
-                "GITHUB_API_URL": self.forge.api_url, "GITHUB_REPOSITORY": self.repo.full_name,
-                "GITHUB_EVENT_PATH": str(path), "GITEA_TOKEN": self.token, "NO_COLOR": "1"}
-
-    def plan(self, number: int) -> None:
-        """kplan-pr-plan.yml's steps at the pull request's head: changed files, plan with --out-dir, comments."""
-        event = self.forge.event(self.repo, number, "synchronized")
-        work = self.checkout(event["pull_request"]["head"]["sha"])
-        changed = subprocess.run(["git", "diff", "--name-only", "origin/main...HEAD"], cwd=work, capture_output=True,
-                                 text=True, timeout=60, check=True).stdout
-        (work / "changed.txt").write_text(changed)
-        planned = kplan("plan", "--tree", "stacks", "--changed-files", "changed.txt", "-e", "prod", "--format",
-                        "markdown", "--detailed-exitcode", "--out-dir", "plans", cwd=work)
-        assert planned.code in (0, 2), planned.text
-        (work / "plans.md").write_text(planned.out)
-        posted = kplan("ci", "comment", "--mark-untouched", "-e", "prod", "--plans", "plans", "plans.md",
-                       env=self.job_env(event), cwd=work)
-        assert posted.code == 0, posted.text
-
-    def planned(self, changes: dict[str, list[str]], *, approved: bool = True, branch: str = "grow-a") -> int:
-        """A pull request of `changes` on `branch`, planned by the plan job (and approved by the reviewer), once
-        Gitea has checked that it can be merged."""
-        self.push(branch, changes)
-        number = self.open_pr(branch)
-        self.plan(number)
-        if approved:
-            self.forge.approve(self.repo, number)
-        self.checked(number)
-        return number
-
-    def checked(self, number: int, mergeable: bool = True) -> None:
-        """Wait until Gitea says whether the pull request can be merged, as expected: after a push to it or to its
-        base, `mergeable` reads false while Gitea is still checking."""
-        wait_for(lambda: self.forge.pull(self.repo, number)["mergeable"] is mergeable, timeout=60,
-                 what=f"Gitea to find the pull request {'mergeable' if mergeable else 'in conflict'}")
-
-    def ask(self, number: int, body: str = "kplan apply", user: str | None = None) -> tuple[int, dict]:
-        """A comment on the pull request, then kplan-pr-apply.yml's two jobs as they run it: the check, and (when it
-        passes) the apply in a checkout of the head it names. (the last exit status, the comment)."""
-        user = user or self.forge.reviewer
-        comment = self.forge.comment(self.repo, number, body, user)
-        env = self.job_env(self.comment_event(number, comment, user))
-        output = self.tmp / f"output-{uuid.uuid4().hex[:6]}"
-        output.write_text("")
-        check = kplan("ci", "apply", "--check", "-e", "prod", env={**env, "GITHUB_OUTPUT": str(output)}, cwd=self.tmp)
-        if check.code != 0:
-            return check.code, comment
-        head = dict(line.split("=", 1) for line in output.read_text().splitlines())["head"]
-        done = kplan("ci", "apply", "-e", "prod", env=env, cwd=self.checkout(head))
-        return done.code, comment
-
-    def comment_event(self, number: int, comment: dict, user: str) -> dict:
-        """Gitea's issue_comment event of a comment on a pull request: the repository as the commenter sees it (its
-        `permissions` are the commenter's, as Gitea computes them for the event)."""
-        api = self.forge.api
-        return {"action": "created", "issue": api("GET", f"/repos/{self.repo.full_name}/issues/{number}").json(),
-                "comment": comment, "is_pull": True,
-                "repository": api("GET", f"/repos/{self.repo.full_name}", user).json(),
-                "sender": api("GET", f"/users/{user}").json()}
-
-    def close(self) -> None:
-        for t in self.admin.list_topics(timeout=10).topics:
-            if t.startswith((self.prefix + ".", f"__kplan_pr.{self.prefix}-")):
-                try:
-                    self.admin.delete_topics([t])[t].result(30)
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
-        for s in STACKS:
-            forget_stack(self.admin, self.bootstrap, f"{self.prefix}-{s}")
-
-
-@pytest.fixture
-def repo(forge, stack, admin, unique, tmp_path):
-    r = Repo(forge, stack, admin, unique("pra"), tmp_path)
-    try:
-        work = r.checkout("main")
-        for s in STACKS:
-            done = kplan("apply", f"stacks/{s}.yaml", "-e", "prod", "--auto-approve", cwd=work)
-            assert done.code == 0, done.text
-        yield r
-    finally:
-        r.close()
+repo = repo_fixture("pra", STACKS)
+wheel = wheel_fixture()
 
 
 def one(r: Repo, which: str, *topics: str) -> set[str]:
@@ -272,7 +115,7 @@ def test_not_up_to_date_with_its_base(repo):
     reasons = refusal(r, number)
     assert reasons[0] == ("the pull request is 1 commit behind main: update the branch with main (merge or rebase): "
                           "the new head gets a new plan to review.")
-    moved = r.forge.api("GET", f"/repos/{r.repo.full_name}/branches/main").json()["commit"]["id"]
+    moved = r.main_head()
     assert reasons[1:] == [f"main moved to `{moved[:12]}` since `{r.prefix}-a` was planned: update the branch with "
                            "main, or run the plan again, then comment `kplan apply` again."]
     assert "> **kplan: stale: main moved to `" in r.plan_comments(number)["a"]["body"]
@@ -358,44 +201,12 @@ def reader(forge):
 # -- the main flow, by examples/gitea's workflows run by act -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """kplan's wheel, built once for the module from this checkout: the workflows' KPLAN_PACKAGE (docs/ci.md,
-    Installing kplan in CI), its dependencies installed from the package index as a user's job does."""
-    out = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(out),
-                            str(ROOT)], capture_output=True, text=True, timeout=900)
-    assert built.returncode == 0, built.stderr[-3000:]
-    [found] = out.glob("kplan-*.whl")
-    return found
-
-
-def act(r: Repo, workflow: str, event_name: str, event: dict, wheel: Path, ref: str, sha: str):
-    """examples/gitea/<workflow> run by act for `event`, as Gitea Actions would run it (GITEA_ACTIONS, the job's
-    token as secrets.GITEA_TOKEN), kplan installed from its wheel."""
-    from localstack import runners
-
-    work = r.tmp / f"act-{uuid.uuid4().hex[:6]}"
-    run = runners.act(EXAMPLES / workflow, event_name, event, work, server_url=r.forge.url,
-                      repository=r.repo.full_name, token=r.token, ref=ref, sha=sha, env={"GITEA_ACTIONS": "true"},
-                      secrets={"GITEA_TOKEN": r.token}, variables={"KPLAN_PACKAGE": str(wheel)})
-    shutil.rmtree(work, ignore_errors=True)
-    return run
-
-
-def act_pr(r: Repo, workflow: str, number: int, action: str, wheel: Path):
-    event = r.forge.event(r.repo, number, action)
-    head = event["pull_request"]["head"]["sha"]
-    return act(r, workflow, "pull_request", event, wheel, f"refs/pull/{number}/head", head)
-
-
 def test_a_pull_request_is_planned_approved_applied_and_merged_by_the_workflows(repo, wheel):
     r = repo
     r.push("grow", {"a": ["one", "two"], "b": ["one", "two"]})  # two of the three stacks
     number = r.open_pr("grow")
 
-    planned = act_pr(r, "kplan-pr-plan.yml", number, "opened", wheel)
-    assert planned.returncode == 0, (planned.stdout + planned.stderr)[-6000:]
+    r.act_pr("kplan-pr-plan.yml", number, "opened", wheel)
     first = r.plan_comments(number)
     assert sorted(first) == ["a", "b"]  # one comment per touched stack, none for c
     head = r.forge.pull(r.repo, number)["head"]["sha"]
@@ -406,8 +217,7 @@ def test_a_pull_request_is_planned_approved_applied_and_merged_by_the_workflows(
     assert r.locks() == {"a", "b"} and r.topics() == base(r)  # planned, held, nothing applied
 
     head = r.push("grow", {"a": ["one", "two", "three"]})  # a second push
-    again = act_pr(r, "kplan-pr-plan.yml", number, "synchronized", wheel)
-    assert again.returncode == 0, (again.stdout + again.stderr)[-6000:]
+    r.act_pr("kplan-pr-plan.yml", number, "synchronized", wheel)
     second = r.plan_comments(number)
     assert {w: c["id"] for w, c in second.items()} == {w: c["id"] for w, c in first.items()}  # edited in place
     assert f"{r.prefix}.a.three" in second["a"]["body"] and f"head={head}" in second["a"]["body"]
@@ -416,10 +226,8 @@ def test_a_pull_request_is_planned_approved_applied_and_merged_by_the_workflows(
     r.forge.approve(r.repo, number)  # the second user's approval of the head
     r.checked(number)
     comment = r.forge.comment(r.repo, number, "kplan apply")
-    main = r.forge.api("GET", f"/repos/{r.repo.full_name}/branches/main").json()["commit"]["id"]
-    applied = act(r, "kplan-pr-apply.yml", "issue_comment", r.comment_event(number, comment, r.forge.reviewer),
-                  wheel, "refs/heads/main", main)
-    assert applied.returncode == 0, (applied.stdout + applied.stderr)[-6000:]
+    r.act("kplan-pr-apply.yml", "issue_comment", r.comment_event(number, comment, r.forge.reviewer), wheel,
+          "refs/heads/main", r.main_head())
     # exactly the kept plans: a's two and three, b's two; c untouched (read with Kafka's admin client)
     assert r.topics() == base(r) | one(r, "a", "two", "three") | one(r, "b", "two")
     result = r.comments(number)[-1]["body"].splitlines()
@@ -432,8 +240,7 @@ def test_a_pull_request_is_planned_approved_applied_and_merged_by_the_workflows(
                                              f"@{r.forge.reviewer}**")
 
     r.forge.merge(r.repo, number)
-    released = act_pr(r, "kplan-pr-closed.yml", number, "closed", wheel)
-    assert released.returncode == 0, (released.stdout + released.stderr)[-6000:]
+    r.act_pr("kplan-pr-closed.yml", number, "closed", wheel)
     wait_for(lambda: r.locks() == set(), timeout=30, what="the pull request's locks released")
     for c in r.plan_comments(number).values():
         assert c["body"].splitlines()[2] == "> **kplan: lock released: the pull request was merged**"

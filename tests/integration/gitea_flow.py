@@ -1,0 +1,228 @@
+"""What the integration tests of kplan's pull request flow on the real forge (the `forge` fixture, Gitea) share: a
+repository of one-file stacks on the forge and on the cluster, the commands its CI jobs run as those jobs run them
+(the job's environment and event), and examples/gitea's workflows run by the real runner, act."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from kplan_helpers import forget_stack, kplan, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "gitea"
+DROP = ("GITHUB_", "GITEA_", "FORGEJO_", "GITLAB_", "CI_", "GH_", "KPLAN_GITLAB", "HTTP_PROXY", "HTTPS_PROXY")
+
+
+# -- the repository: one-file stacks, each with an environment `prod` ------------------------------------------------
+
+
+def stack_file(prefix: str, which: str, topics: list[str], bootstrap: str) -> str:
+    doc = {"stack": f"{prefix}-{which}", "cluster": {"bootstrap_servers": bootstrap, "timeout": "20s"},
+           "environments": {"prod": {}},
+           "topics": [{"name": f"{prefix}.{which}.{t}", "partitions": 1, "replication_factor": 1} for t in topics]}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def job_env(forge, repository: str, token: str, event: dict, scratch: Path) -> dict:
+    """What a Gitea Actions job's kplan sees: GitHub's variables, GITEA_ACTIONS, the event file (written in
+    `scratch`), the token."""
+    path = scratch / f"event-{uuid.uuid4().hex[:6]}.json"
+    path.write_text(json.dumps(event))
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(DROP)}
+    return {**env, "GITHUB_ACTIONS": "true", "GITEA_ACTIONS": "true", "GITHUB_SERVER_URL": forge.url,
+            "GITHUB_API_URL": forge.api_url, "GITHUB_REPOSITORY": repository, "GITHUB_EVENT_PATH": str(path),
+            "GITEA_TOKEN": token, "NO_COLOR": "1"}
+
+
+class Repo:
+    """A repository of the forge whose main branch has one-file stacks `stacks/<name>.yaml` (each with its topic
+    `one`, applied to the cluster by `applied()`), and the helpers a test needs around it."""
+
+    def __init__(self, forge, stack, admin, prefix: str, tmp: Path, stacks: tuple[str, ...]):
+        self.forge, self.admin, self.prefix, self.tmp, self.stacks = forge, admin, prefix, tmp, stacks
+        self.bootstrap = stack.bootstrap_servers
+        self.repo = forge.create_repo(files={f"stacks/{s}.yaml": self.stack(s, ["one"]) for s in stacks})
+        self.token = forge.tokens[forge.admin]  # the job's token: it posts the comments
+
+    def applied(self) -> "Repo":
+        """main's stacks applied to the cluster (by kplan, as a merge before this one would have)."""
+        work = self.checkout("main")
+        for s in self.stacks:
+            done = kplan("apply", f"stacks/{s}.yaml", "-e", "prod", "--auto-approve", cwd=work)
+            assert done.code == 0, done.text
+        return self
+
+    def stack(self, which: str, topics: list[str]) -> str:
+        return stack_file(self.prefix, which, topics, self.bootstrap)
+
+    def topics(self) -> set[str]:
+        """The stacks' topics on the cluster, as Kafka's admin client lists them."""
+        return {t for t in self.admin.list_topics(timeout=10).topics if t.startswith(self.prefix + ".")}
+
+    def locks(self) -> set[str]:
+        """The stacks held by a pull request: their lock topics, as Kafka lists them."""
+        mark = "__kplan_pr." + self.prefix + "-"
+        return {t[len(mark):] for t in self.admin.list_topics(timeout=10).topics if t.startswith(mark)}
+
+    def push(self, branch: str, changes: dict[str, list[str]], base: str = "main") -> str:
+        return self.forge.push(self.repo, branch, {f"stacks/{s}.yaml": self.stack(s, t) for s, t in changes.items()},
+                               f"{branch}: {sorted(changes)}", base=base)
+
+    def open_pr(self, branch: str) -> int:
+        return self.forge.open_pr(self.repo, branch)["number"]
+
+    def comments(self, number: int) -> list[dict]:
+        return self.forge.comments(self.repo, number)
+
+    def plan_comments(self, number: int) -> dict[str, dict]:
+        """kplan's plan comments on the pull request, by stack (the marker's `stack=`)."""
+        out = {}
+        for c in self.comments(number):
+            first = c["body"].lstrip().split("\n", 1)[0]
+            if first.startswith("<!-- kplan-plan stack="):
+                out[first.split("stack=")[1].split()[0].removeprefix(self.prefix + "-")] = c
+        return out
+
+    # -- the jobs' commands, as the workflows run them ------------------------------------------------------------
+
+    def checkout(self, sha: str) -> Path:
+        """A fresh clone at `sha`, with the base branch as origin/main (the checkout's fetch-depth: 0)."""
+        work = self.tmp / f"checkout-{uuid.uuid4().hex[:6]}"
+        url = f"{self.forge.url}/{self.repo.full_name}.git"
+        header = f"http.extraHeader=Authorization: token {self.token}"
+        for args in (["clone", "-q", url, str(work)], ["-C", str(work), "checkout", "-q", "--detach", sha]):
+            done = subprocess.run(["git", "-c", header, *args], capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+        return work
+
+    def job_env(self, event: dict) -> dict:
+        return job_env(self.forge, self.repo.full_name, self.token, event, self.tmp)
+
+    def plan(self, number: int) -> None:
+        """kplan-pr-plan.yml's steps at the pull request's head: changed files, plan with --out-dir, comments."""
+        event = self.forge.event(self.repo, number, "synchronized")
+        work = self.checkout(event["pull_request"]["head"]["sha"])
+        changed = subprocess.run(["git", "diff", "--name-only", "origin/main...HEAD"], cwd=work, capture_output=True,
+                                 text=True, timeout=60, check=True).stdout
+        (work / "changed.txt").write_text(changed)
+        planned = kplan("plan", "--tree", "stacks", "--changed-files", "changed.txt", "-e", "prod", "--format",
+                        "markdown", "--detailed-exitcode", "--out-dir", "plans", cwd=work)
+        assert planned.code in (0, 2), planned.text
+        (work / "plans.md").write_text(planned.out)
+        posted = kplan("ci", "comment", "--mark-untouched", "-e", "prod", "--plans", "plans", "plans.md",
+                       env=self.job_env(event), cwd=work)
+        assert posted.code == 0, posted.text
+
+    def planned(self, changes: dict[str, list[str]], *, approved: bool = True, branch: str = "grow-a") -> int:
+        """A pull request of `changes` on `branch`, planned by the plan job (and approved by the reviewer), once
+        Gitea has checked that it can be merged."""
+        self.push(branch, changes)
+        number = self.open_pr(branch)
+        self.plan(number)
+        if approved:
+            self.forge.approve(self.repo, number)
+        self.checked(number)
+        return number
+
+    def checked(self, number: int, mergeable: bool = True) -> None:
+        """Wait until Gitea says whether the pull request can be merged, as expected: after a push to it or to its
+        base, `mergeable` reads false while Gitea is still checking."""
+        wait_for(lambda: self.forge.pull(self.repo, number)["mergeable"] is mergeable, timeout=60,
+                 what=f"Gitea to find the pull request {'mergeable' if mergeable else 'in conflict'}")
+
+    def ask(self, number: int, body: str = "kplan apply", user: str | None = None) -> tuple[int, dict]:
+        """A comment on the pull request, then kplan-pr-apply.yml's two jobs as they run it: the check, and (when it
+        passes) the apply in a checkout of the head it names. (the last exit status, the comment)."""
+        user = user or self.forge.reviewer
+        comment = self.forge.comment(self.repo, number, body, user)
+        env = self.job_env(self.comment_event(number, comment, user))
+        output = self.tmp / f"output-{uuid.uuid4().hex[:6]}"
+        output.write_text("")
+        check = kplan("ci", "apply", "--check", "-e", "prod", env={**env, "GITHUB_OUTPUT": str(output)}, cwd=self.tmp)
+        if check.code != 0:
+            return check.code, comment
+        head = dict(line.split("=", 1) for line in output.read_text().splitlines())["head"]
+        done = kplan("ci", "apply", "-e", "prod", env=env, cwd=self.checkout(head))
+        return done.code, comment
+
+    def comment_event(self, number: int, comment: dict, user: str) -> dict:
+        """Gitea's issue_comment event of a comment on a pull request: the repository as the commenter sees it (its
+        `permissions` are the commenter's, as Gitea computes them for the event)."""
+        api = self.forge.api
+        return {"action": "created", "issue": api("GET", f"/repos/{self.repo.full_name}/issues/{number}").json(),
+                "comment": comment, "is_pull": True,
+                "repository": api("GET", f"/repos/{self.repo.full_name}", user).json(),
+                "sender": api("GET", f"/users/{user}").json()}
+
+    def close(self) -> None:
+        for t in self.admin.list_topics(timeout=10).topics:
+            if t.startswith((self.prefix + ".", f"__kplan_pr.{self.prefix}-")):
+                try:
+                    self.admin.delete_topics([t])[t].result(30)
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+        for s in self.stacks:
+            forget_stack(self.admin, self.bootstrap, f"{self.prefix}-{s}")
+
+    def act(self, workflow: str, event_name: str, event: dict, wheel: Path, ref: str, sha: str, *, code: int = 0):
+        """examples/gitea/<workflow> run by the real runner, act, for `event`, as Gitea Actions would run it
+        (GITEA_ACTIONS, the job's token as secrets.GITEA_TOKEN), kplan installed from its wheel; act's exit status
+        must be `code` (0: every job passed)."""
+        from localstack import runners
+
+        work = self.tmp / f"act-{uuid.uuid4().hex[:6]}"
+        run = runners.act(EXAMPLES / workflow, event_name, event, work, server_url=self.forge.url,
+                          repository=self.repo.full_name, token=self.token, ref=ref, sha=sha,
+                          env={"GITEA_ACTIONS": "true"}, secrets={"GITEA_TOKEN": self.token},
+                          variables={"KPLAN_PACKAGE": str(wheel)})
+        shutil.rmtree(work, ignore_errors=True)
+        assert run.returncode == code, (run.stdout + run.stderr)[-6000:]
+        return run
+
+    def act_pr(self, workflow: str, number: int, action: str, wheel: Path):
+        """The workflow run for the pull request's `pull_request` event (`action`), at its head."""
+        event = self.forge.event(self.repo, number, action)
+        return self.act(workflow, "pull_request", event, wheel, f"refs/pull/{number}/head",
+                        event["pull_request"]["head"]["sha"])
+
+    def main_head(self) -> str:
+        return self.forge.api("GET", f"/repos/{self.repo.full_name}/branches/main").json()["commit"]["id"]
+
+
+def repo_fixture(name: str, stacks: tuple[str, ...]):
+    """A test module's `repo` fixture: a Repo of these stacks (named `<unique name>-<stack>`), applied, cleaned up."""
+
+    @pytest.fixture
+    def repo(forge, stack, admin, unique, tmp_path):
+        r = Repo(forge, stack, admin, unique(name), tmp_path, stacks)
+        try:
+            yield r.applied()
+        finally:
+            r.close()
+
+    return repo
+
+
+def wheel_fixture():
+    """A test module's `wheel` fixture: kplan's wheel built from this checkout, once a module: the workflows'
+    KPLAN_PACKAGE (docs/ci.md, Installing kplan in CI), its dependencies installed from the package index as a user's
+    job does."""
+
+    @pytest.fixture(scope="module")
+    def wheel(tmp_path_factory) -> Path:
+        out = tmp_path_factory.mktemp("wheel")
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(out),
+                                str(ROOT)], capture_output=True, text=True, timeout=900)
+        assert built.returncode == 0, built.stderr[-3000:]
+        [found] = out.glob("kplan-*.whl")
+        return found
+
+    return wheel
