@@ -98,6 +98,9 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     elif stack:
         raise click.UsageError("--stack: a repository's plans name their stacks themselves")
     ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
+    if plans_dir and ctx.platform == "gitlab":
+        raise KplanError("--plans: apply from the pull request is for GitHub and Gitea; a GitLab merge request is "
+                         "applied after the merge (docs/ci.md)")
     forge = Forge(ctx)
     footer = c.footer(forge.name, ctx.commit, ctx.run_url)
     if repository is not None:

@@ -357,3 +357,13 @@ def test_a_plan_too_long_for_a_comment_is_a_summary_linking_to_the_page(github, 
     assert f"[Open the whole plan]({url})" in body and "**Plan: 2501 to add, 1251 to change, 1248 to destroy.**" in body
     bad = run(["comment", str(plan), "--report-url", "javascript:alert(1)"], env)
     assert bad.returncode == 1 and bad.stderr.strip().startswith("Error: --report-url / KPLAN_REPORT_URL"), bad.stderr
+
+
+def test_apply_from_the_merge_request_is_not_offered_on_gitlab(gitlab, tmp_path):
+    srv, env = gitlab
+    plans = tmp_path / "plans.md"
+    plans.write_text("<!-- kplan-stack -->\n## `stacks/a.yaml` (stack `a`)\n\n" + PLAN.replace("`shop`", "`a`"))
+    out = run(["comment", "--plans", str(tmp_path), str(plans)], env)
+    assert out.returncode == 1 and srv.state.seen == []
+    assert out.stderr.strip() == ("Error: --plans: apply from the pull request is for GitHub and Gitea; a GitLab merge "
+                                  "request is applied after the merge (docs/ci.md)")
