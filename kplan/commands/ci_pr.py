@@ -8,12 +8,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import click
 
 from kplan.ci import comment as c
-from kplan.ci.state import PlanState, apply_lines, cluster_state, pull_request_id, read_state, with_banner
+from kplan.ci.state import PlanState, apply_lines, cluster_state, pull_request_id, read_state, who, with_banner
 from kplan.errors import KplanError
 
 OUTPUT_LIMIT = 6_000  # of `kplan apply`'s output, quoted in the result comment (the job log has it whole)
@@ -69,7 +69,7 @@ def keep_plans(ctx, stacks: list[tuple[c.Key, str]], directory: str) -> tuple[di
                     if holder == me:
                         lock.keep(KeptPlan(ctx.commit, ctx.base or "", text))
                     else:
-                        state = PlanState(**{**state.__dict__, "holder": holder})
+                        state = replace(state, holder=holder)
                 elif lock.state().holder == me:
                     lock.release()  # nothing to apply any more: another pull request may take the stack
             finally:
@@ -98,12 +98,10 @@ def _has_changes(text: str, source: str) -> bool:
 
 @dataclass(frozen=True)
 class Asked:
-    """The comment that asked to apply: its words, who wrote it, where it is, and the event's permissions of its
-    author (Gitea)."""
+    """The comment that asked to apply: its words, who wrote it, and the event's permissions of its author (Gitea)."""
 
     body: str
     user: str
-    url: str
     permissions: dict | None
 
 
@@ -114,8 +112,7 @@ def asked_by(event) -> Asked:
         raise KplanError("kplan ci apply runs on a comment (an issue_comment event): the event file has no comment")
     user = str((comment.get("user") or {}).get("login") or "")
     permissions = (event.get("repository") or {}).get("permissions")
-    return Asked(comment["body"], user, str(comment.get("html_url") or ""),
-                 permissions if isinstance(permissions, dict) else None)
+    return Asked(comment["body"], user, permissions if isinstance(permissions, dict) else None)
 
 
 def plan_comments(forge, environment: str | None) -> dict[str, tuple[c.Note, PlanState | None]]:
@@ -169,8 +166,6 @@ def apply_stack(ctx, stack: str, state: PlanState, environment: str | None, head
         lock = cluster.pull_request_lock()
         held = lock.state()
         if held.holder != me:
-            from kplan.ci.state import who
-
             holder = f"pull request {who(held.holder, ctx.project)}" if held.holder else "no pull request"
             return Applied(stack, "refused", f"{holder} holds its lock now: push, or run the plan again")
         if held.plan is None or held.plan.digest != state.plan or held.plan.head != head:
@@ -332,8 +327,6 @@ def _release(ctx, key: c.Key, state: PlanState) -> bool | None:
 def mark_stale_base(forge, branch: str) -> int:
     """`kplan ci stale`: `branch` moved (a push to it): each plan comment of the open pull requests into it that was
     made on another commit of it says it is stale (the next plan of its pull request replaces it). How many."""
-    from dataclasses import replace
-
     from kplan.ci.forge import Forge
 
     found = forge.get(f"{forge.base}/branches/{branch}").get("commit") or {}
