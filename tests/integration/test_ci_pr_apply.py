@@ -186,6 +186,29 @@ def test_another_pull_request_holds_the_stack(repo):
     assert r.topics() == base(r) and r.locks() == {"a"}
 
 
+def test_a_pull_request_from_a_fork_never_reaches_the_cluster(repo, wheel):
+    """A fork's pull request: the plan workflow does not plan it (its job would run with the cluster's secrets, which
+    a runner like act, or a self-hosted one, gives a fork's job too), and `kplan ci apply --check`, in the job without
+    them, refuses it."""
+    from localstack.forge_api import Repo as ForgeRepo
+
+    r = repo
+    fork = r.forge.api("POST", f"/repos/{r.repo.full_name}/forks", r.forge.reviewer, json={}).json()
+    r.forge.push(ForgeRepo(r.forge.reviewer, fork["name"]), "grow-a", {"stacks/a.yaml": r.stack("a", ["one", "two"])})
+    number = r.forge.api("POST", f"/repos/{r.repo.full_name}/pulls", r.forge.reviewer, json={
+        "head": f"{r.forge.reviewer}:grow-a", "base": "main", "title": "from a fork"}).json()["number"]
+    run = r.act_pr("kplan-pr-plan.yml", number, "opened", wheel)
+    assert "Install kplan" not in run.stdout + run.stderr  # no job ran: none got the secrets
+    assert r.comments(number) == [] and r.locks() == set()
+    r.forge.approve(r.repo, number, r.forge.admin)  # by someone other than its author, the reviewer
+    r.checked(number)
+    code, _ = r.ask(number, user=r.forge.admin)
+    assert code == 1
+    assert ("the pull request comes from a fork: its jobs never get the cluster's secrets: push the branch to this "
+            "repository and open the pull request from there, or apply after the merge.") in refusal(r, number)
+    assert r.topics() == base(r)
+
+
 @pytest.fixture
 def reader(forge):
     """A third user of the forge, who may read the repositories but not write to them."""
