@@ -17,7 +17,7 @@ import yaml
 from kplan_helpers import forget_stack, kplan, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "gitea"
+EXAMPLES = ROOT / "examples"
 DROP = ("GITHUB_", "GITEA_", "FORGEJO_", "GITLAB_", "CI_", "GH_", "KPLAN_GITLAB", "HTTP_PROXY", "HTTPS_PROXY")
 
 
@@ -51,6 +51,7 @@ class Repo:
         self.bootstrap = stack.bootstrap_servers
         self.repo = forge.create_repo(files={f"stacks/{s}.yaml": self.stack(s, ["one"]) for s in stacks})
         self.token = forge.tokens[forge.admin]  # the job's token: it posts the comments
+        self.examples = "gitea"  # whose workflows `act` runs: examples/gitea, or examples/github (see act)
 
     def applied(self) -> "Repo":
         """main's stacks applied to the cluster (by kplan, as a merge before this one would have)."""
@@ -173,15 +174,18 @@ class Repo:
             forget_stack(self.admin, self.bootstrap, f"{self.prefix}-{s}")
 
     def act(self, workflow: str, event_name: str, event: dict, wheel: Path, ref: str, sha: str, *, code: int = 0):
-        """examples/gitea/<workflow> run by the real runner, act, for `event`, as Gitea Actions would run it
-        (GITEA_ACTIONS, the job's token as secrets.GITEA_TOKEN), kplan installed from its wheel; act's exit status
-        must be `code` (0: every job passed)."""
+        """examples/<gitea or github>/<workflow> run by the real runner, act, for `event`: as Gitea Actions would run
+        it (GITEA_ACTIONS, the job's token as secrets.GITEA_TOKEN), or GitHub Actions (the token as
+        secrets.GITHUB_TOKEN: kplan then speaks GitHub's API, which Gitea answers for what kplan asks); kplan installed
+        from its wheel; act's exit status must be `code` (0: every job passed)."""
         from localstack import runners
 
+        gitea = self.examples == "gitea"
         work = self.tmp / f"act-{uuid.uuid4().hex[:6]}"
-        run = runners.act(EXAMPLES / workflow, event_name, event, work, server_url=self.forge.url,
+        run = runners.act(EXAMPLES / self.examples / workflow, event_name, event, work, server_url=self.forge.url,
                           repository=self.repo.full_name, token=self.token, ref=ref, sha=sha,
-                          env={"GITEA_ACTIONS": "true"}, secrets={"GITEA_TOKEN": self.token},
+                          env={"GITEA_ACTIONS": "true"} if gitea else {},
+                          secrets={"GITEA_TOKEN": self.token} if gitea else {},
                           variables={"KPLAN_PACKAGE": str(wheel)})
         shutil.rmtree(work, ignore_errors=True)
         assert run.returncode == code, (run.stdout + run.stderr)[-6000:]

@@ -2,7 +2,8 @@
 stack.
 
 The main flow runs examples/gitea's three workflows with the real runner, act (dev/localstack/runners.py), on the
-pull request's real events: a pull request touching two of three stacks gets one plan comment per touched stack (read
+pull request's real events (and examples/github's, kplan then speaking GitHub's API, which Gitea answers for what
+kplan asks): a pull request touching two of three stacks gets one plan comment per touched stack (read
 back from the forge's API), a second push edits those comments, a second user's approval and then a `kplan apply`
 comment apply exactly the kept plans (the cluster read with Kafka's admin client, not kplan) and the outcome is
 posted; merging releases the locks.
@@ -224,8 +225,10 @@ def reader(forge):
 # -- the main flow, by examples/gitea's workflows run by act -------------------------------------------------------
 
 
-def test_a_pull_request_is_planned_approved_applied_and_merged_by_the_workflows(repo, wheel):
+@pytest.mark.parametrize("examples", ["gitea", "github"])
+def test_a_pull_request_is_planned_approved_applied_and_merged_by_the_workflows(repo, wheel, examples):
     r = repo
+    r.examples = examples
     r.push("grow", {"a": ["one", "two"], "b": ["one", "two"]})  # two of the three stacks
     number = r.open_pr("grow")
 
