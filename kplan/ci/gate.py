@@ -95,8 +95,9 @@ def judge(facts: PullFacts, policy: Policy, command: Command, plans: dict[str, P
     if not stacks and not unknown:
         out.append(Refusal("nothing to apply: no stack planned here has changes",
                            "a stack this pull request changes gets a plan comment when its plan job runs"))
-    moved = any(st.head != facts.head for s in stacks if (st := plans[s]) is not None)
-    out += _pull_request(facts, policy, head_moved=moved)
+    older = any(st.head != facts.head or (st.base and st.base != facts.base_head)
+                for s in stacks if (st := plans[s]) is not None)
+    out += _pull_request(facts, policy, plan_older=older)
     out += _plans(facts, stacks, plans)
     if policy.code_owners:
         out += _owners(facts, {s: st.path for s in stacks if (st := plans[s]) is not None})
@@ -124,9 +125,10 @@ def _owners(f: PullFacts, paths: dict[str, str]) -> list[Refusal]:
     return out
 
 
-def _pull_request(f: PullFacts, p: Policy, head_moved: bool = False) -> list[Refusal]:
-    """`head_moved`: a plan is older than the head, so the forge's word on merging is about a head nobody reviewed
-    (and, just after a push, it is still checking it): the moved head is the reason, and a new plan asks again."""
+def _pull_request(f: PullFacts, p: Policy, plan_older: bool = False) -> list[Refusal]:
+    """`plan_older`: a plan is older than the head or the base branch, so the forge's word on merging is about
+    commits no plan was made of (and, just after a push to either, it is still checking them): the moved head or
+    base is the reason, and a new plan asks again."""
     out = []
     if not f.open:
         out.append(Refusal("the pull request is closed", "nothing is applied from a closed pull request"))
@@ -146,10 +148,10 @@ def _pull_request(f: PullFacts, p: Policy, head_moved: bool = False) -> list[Ref
     if f.changes_requested:
         out.append(Refusal(f"{_names(f.changes_requested, '@')} asked for changes",
                            "address them and have the review approve the head"))
-    if f.mergeable is None and not head_moved:
+    if f.mergeable is None and not plan_older:
         out.append(Refusal("the forge has not yet worked out whether the pull request can be merged",
                            "comment `kplan apply` again in a minute"))
-    elif f.mergeable is False and not head_moved:
+    elif f.mergeable is False and not plan_older:
         out.append(Refusal(f"the forge says the pull request cannot be merged into {f.base_ref} as it is (a conflict, "
                            "a draft, or the forge is still checking it)", "resolve what keeps it from merging (a new "
                            "head gets a new plan), or comment `kplan apply` again in a minute"))

@@ -134,8 +134,11 @@ class Repo:
         return number
 
     def checked(self, number: int, mergeable: bool = True) -> None:
-        """Wait until Gitea says whether the pull request can be merged, as expected: after a push to it or to its
-        base, `mergeable` reads false while Gitea is still checking."""
+        """Wait until Gitea says whether the pull request can be merged, as expected. `mergeable` reads false while
+        Gitea checks; after a push it is its answer for the old commits until Gitea starts checking again. So this
+        waits for a pull request just opened (its first check), or once the forge shows a pushed head
+        (`Forge.push` waits for it: Gitea marks the pull request as checking right after it moves the head); a
+        push to the base proves nothing, and the gate does not ask the forge then (a plan older than the base)."""
         wait_for(lambda: self.forge.pull(self.repo, number)["mergeable"] is mergeable, timeout=60,
                  what=f"Gitea to find the pull request {'mergeable' if mergeable else 'in conflict'}")
 

@@ -141,6 +141,8 @@ def test_a_moved_head_or_base_makes_the_plan_stale():
         assert _whys(replace(moved, mergeable=checking)) == _whys(moved)
     based = replace(FACTS, base_head="d" * 40)
     assert _whys(based)[0] == [(f"main moved to `{'d' * 12}` since `a` was planned", True)]
+    for checking in (False, None):  # just after a push to the base the forge is checking again: not the reason
+        assert _whys(replace(based, mergeable=checking)) == _whys(based)
 
 
 def test_another_pull_requests_lock_and_missing_plans():
