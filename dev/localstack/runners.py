@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Sequence
 
 from .buildcache import cached, check_tool, run_build
 from .common import DEV, LocalStackError, stack_dir
@@ -114,13 +115,16 @@ def _runner_env(scratch: Path) -> dict[str, str]:
     return {**env, "PATH": os.pathsep.join(path), "XDG_CONFIG_HOME": str(scratch / "config")}
 
 
-def run_gitlab_ci_local(project: Path, job: str, variables: dict[str, str] | None = None,
-                    timeout_s: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+def run_gitlab_ci_local(project: Path, job: str, variables: dict[str, str] | None = None, *,
+                        options: Sequence[str] = (), env: dict[str, str] | None = None,
+                        timeout_s: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
     """Run one job of `project`'s .gitlab-ci.yml (a git checkout) with gitlab-ci-local, in shell mode on this host
-    (a job's `image:` is ignored), `variables` as its CI/CD variables. Returns the finished run."""
+    (a job's `image:` is ignored), `variables` as its CI/CD variables, `options` gitlab-ci-local's (`--needs`: the
+    jobs it needs first, their artifacts handed on), `env` the environment its jobs' shells start from (default:
+    this process's). Returns the finished run."""
     cmd = [*gitlab_ci_local(), "--force-shell-executor", "--no-color",
-           "--mount-cache", "false", job]
+           "--mount-cache", "false", *options, job]
     for k, v in (variables or {}).items():
         cmd += ["--variable", f"{k}={v}"]
     return subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout_s,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=env)
