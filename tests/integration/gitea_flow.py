@@ -142,19 +142,22 @@ class Repo:
         wait_for(lambda: self.forge.pull(self.repo, number)["mergeable"] is mergeable, timeout=60,
                  what=f"Gitea to find the pull request {'mergeable' if mergeable else 'in conflict'}")
 
-    def ask(self, number: int, body: str = "kplan apply", user: str | None = None) -> tuple[int, dict]:
+    def ask(self, number: int, body: str = "kplan apply", user: str | None = None, options: tuple[str, ...] = (),
+            apply_env: dict | None = None) -> tuple[int, dict]:
         """A comment on the pull request, then kplan-pr-apply.yml's two jobs as they run it: the check, and (when it
-        passes) the apply in a checkout of the head it names. (the last exit status, the comment)."""
+        passes) the apply in a checkout of the head it names, both with `options` (`--code-owners`), the apply with
+        `apply_env` too. (the last exit status, the comment)."""
         user = user or self.forge.reviewer
         comment = self.forge.comment(self.repo, number, body, user)
         env = self.job_env(self.comment_event(number, comment, user))
         output = self.tmp / f"output-{uuid.uuid4().hex[:6]}"
         output.write_text("")
-        check = kplan("ci", "apply", "--check", "-e", "prod", env={**env, "GITHUB_OUTPUT": str(output)}, cwd=self.tmp)
+        check = kplan("ci", "apply", "--check", "-e", "prod", *options, env={**env, "GITHUB_OUTPUT": str(output)},
+                      cwd=self.tmp)
         if check.code != 0:
             return check.code, comment
         head = dict(line.split("=", 1) for line in output.read_text().splitlines())["head"]
-        done = kplan("ci", "apply", "-e", "prod", env=env, cwd=self.checkout(head))
+        done = kplan("ci", "apply", "-e", "prod", *options, env={**env, **(apply_env or {})}, cwd=self.checkout(head))
         return done.code, comment
 
     def comment_event(self, number: int, comment: dict, user: str) -> dict:

@@ -22,6 +22,7 @@ forge's API, and a cluster left as it was.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -94,6 +95,23 @@ def test_not_approved_by_someone_other_than_the_author(repo):
         f"the pull request needs 1 approval of its head `{head[:12]}` by someone other than its author "
         f"@{r.forge.admin}, and has 0: ask a reviewer to approve it, then comment `kplan apply` again."]
     assert r.topics() == base(r)
+
+
+def test_not_approved_by_a_code_owner(repo, owner):
+    """--code-owners (KPLAN_CODE_OWNERS): a changed file of a stack to apply has a code owner in the base branch's
+    CODEOWNERS (Gitea's: regular expressions), and the reviewer is not one; once the owner approves, it applies."""
+    r = repo
+    r.forge.push(r.repo, "main", {"CODEOWNERS": f"stacks/a\\.yaml @{owner}\n"}, "code owners")
+    number = r.planned({"a": ["one", "two"]})  # approved by the reviewer
+    code, _ = r.ask(number, options=("--code-owners",))
+    assert code == 1
+    assert refusal(r, number) == [f"stack `{r.prefix}-a` needs a code owner's approval of the head for "
+                                  f"`stacks/a.yaml` (@{owner}): ask one of its code owners to approve it."]
+    assert r.topics() == base(r)
+    r.forge.approve(r.repo, number, owner)
+    code, _ = r.ask(number, options=("--code-owners",))
+    assert code == 0, r.comments(number)[-1]["body"]
+    assert r.topics() == base(r) | one(r, "a", "two")
 
 
 def test_the_commenter_may_not_write_to_the_repository(repo, reader):
@@ -181,6 +199,38 @@ def test_the_cluster_changed_since_the_plan(repo):
     assert r.topics() == base(r) | one(r, "a", "two")
 
 
+FAIL_FIRST_STEP = """\
+import sys
+sys.path.insert(0, {here!r})
+from faulty_kplan import InjectedFaults
+from kplan.state import faults
+faults.install(InjectedFaults(1, None, 0.0))  # step 1 fails right after its writes (faulty_kplan --fail-at step:1)
+"""
+
+
+def test_a_failed_apply_is_rolled_back_by_the_journal_and_posted(repo, tmp_path):
+    """The kept plan's `kplan apply` fails after its first step wrote to the cluster (the failure injected into that
+    process as faulty_kplan.py does, by a sitecustomize on its PYTHONPATH): kplan's journal rolls the step back, the
+    result comment says so with kplan apply's output, the lock stays with the pull request, and a second `kplan
+    apply` (nothing injected) applies the same plan."""
+    r = repo
+    number = r.planned({"a": ["one", "two"]})
+    faulty = tmp_path / "faulty"
+    faulty.mkdir()
+    (faulty / "sitecustomize.py").write_text(FAIL_FIRST_STEP.format(here=str(Path(__file__).parent)))
+    code, _ = r.ask(number, apply_env={"PYTHONPATH": str(faulty)})
+    assert code == 1
+    body = r.comments(number)[-1]["body"]
+    assert body.splitlines()[2] == (f"- stack `{r.prefix}-a`: not applied: a step failed and kplan rolled back what "
+                                    "the run had done (its output says how far)"), body
+    assert "injected failure after step 1" in body and "The cluster is as it was before this apply." in body, body
+    assert r.plan_comments(number)["a"]["body"].splitlines()[2].startswith("> **kplan: not applied: a step failed")
+    assert r.topics() == base(r) and r.locks() == {"a"}  # the topic it made was deleted again
+    code, _ = r.ask(number)
+    assert code == 0, r.comments(number)[-1]["body"]
+    assert r.topics() == base(r) | one(r, "a", "two")
+
+
 def test_another_pull_request_holds_the_stack(repo):
     r = repo
     first = r.planned({"a": ["one", "two"]}, approved=False)
@@ -217,16 +267,31 @@ def test_a_pull_request_from_a_fork_never_reaches_the_cluster(repo, wheel):
     assert r.topics() == base(r)
 
 
+def new_user(forge, role: str) -> str:
+    """Another user of the forge, with a token of every scope (in forge.tokens)."""
+    name = f"kplan-{role}-{uuid.uuid4().hex[:6]}"
+    forge.api("POST", "/admin/users", json={"username": name, "email": f"{name}@kplan.invalid",
+                                            "password": "kplan-dev-user-password", "must_change_password": False})
+    made = requests.post(f"{forge.api_url}/users/{name}/tokens", json={"name": "t", "scopes": ["all"]},
+                         auth=(name, "kplan-dev-user-password"), timeout=30)
+    assert made.status_code == 201, made.text
+    forge.tokens[name] = made.json()["sha1"]
+    return name
+
+
 @pytest.fixture
 def reader(forge):
     """A third user of the forge, who may read the repositories but not write to them."""
-    name = f"kplan-reader-{uuid.uuid4().hex[:6]}"
-    forge.api("POST", "/admin/users", json={"username": name, "email": f"{name}@kplan.invalid",
-                                            "password": "kplan-dev-reader-password", "must_change_password": False})
-    made = requests.post(f"{forge.api_url}/users/{name}/tokens", json={"name": "t", "scopes": ["all"]},
-                         auth=(name, "kplan-dev-reader-password"), timeout=30)
-    assert made.status_code == 201, made.text
-    forge.tokens[name] = made.json()["sha1"]
+    name = new_user(forge, "reader")
+    yield name
+    forge.tokens.pop(name, None)
+
+
+@pytest.fixture
+def owner(forge, repo):
+    """A third user of the forge, who may write to the repository: the code owner of its stack `a`."""
+    name = new_user(forge, "owner")
+    forge.api("PUT", f"/repos/{repo.repo.full_name}/collaborators/{name}", json={"permission": "write"})
     yield name
     forge.tokens.pop(name, None)
 # -- the main flow, by examples/gitea's workflows run by act -------------------------------------------------------
