@@ -49,15 +49,17 @@ class Type:
     """A value's type: `schema`, its JSON Schema in the stack (after variable substitution); `shown`, its JSON Schema
     in a plan (what the system holds: the stack's bounds do not bind it); `defs`, the definitions it brings into the
     kind's part; `read`, a value the schema passed as the kind holds it; `mapping`, whether it is a mapping (a spec
-    may hold it as pairs). One class, made by the functions below: loading a stack makes every kind's table."""
+    may hold it as pairs); `default`, what a key of it is when an entry does not say it (a definition's default,
+    where its keys say none of their own). One class, made by the functions below: loading a stack makes every
+    kind's table."""
 
-    __slots__ = ("schema", "shown", "defs", "read", "mapping")
+    __slots__ = ("schema", "shown", "defs", "read", "mapping", "default")
 
     def __init__(self, schema: dict[str, Any], shown: dict[str, Any] | None = None, defs: dict[str, Any] | None = None,
-                 read: Callable[[Any], Any] | None = None, mapping: bool = False) -> None:
+                 read: Callable[[Any], Any] | None = None, mapping: bool = False, default: Any = None) -> None:
         self.schema, self.shown, self.defs = schema, schema if shown is None else shown, defs or {}
         self.read: Callable[[Any], Any] = read or _same
-        self.mapping = mapping
+        self.mapping, self.default = mapping, default
 
 
 def _same(value: Any) -> Any:
@@ -118,10 +120,23 @@ def ref(name: str) -> Type:
     return Type({"$ref": f"#/$defs/{name}"})
 
 
-def named(name: str, kind: Type, description: str, examples: tuple[Any, ...] = ()) -> Type:
-    """A type several keys share, as a definition of its own in the kind's part: its keys refer to it."""
-    return Type({"$ref": f"#/$defs/{name}"}, defs={name: {**kind.schema, "description": description, **(
-        {"examples": list(examples)} if examples else {})}}, read=kind.read)
+def named(name: str, kind: Type, description: str = "", examples: tuple[Any, ...] = (), default: Any = None) -> Type:
+    """A type several keys share, as a definition of its own in the kind's part (after those it refers to): its keys
+    refer to it."""
+    return Type({"$ref": f"#/$defs/{name}"}, defs={**kind.defs, name: {
+        **kind.schema, **_some(description=description or None, default=default),
+        **({"examples": list(examples)} if examples else {})}}, read=kind.read, default=default)
+
+
+def record(rows: tuple["Attr", ...]) -> Type:
+    """An object of rows inside an entry (an ACL entry's `consume`, one of its `allow` items): its JSON Schema from
+    the rows as an entry's (`read_rows` reads it)."""
+    required = [a.key for a in rows if a.required]
+    defs: dict[str, Any] = {}
+    for a in rows:
+        defs.update(a.of.defs)
+    return Type({"type": "object", "additionalProperties": False, **_some(required=required or None),
+                 "properties": {a.key: a.stack_schema() for a in rows}}, defs=defs)
 
 
 NUMBER, BOOLEAN = scalars("number"), scalars("boolean")
@@ -193,6 +208,11 @@ class Attr:
         schema = {"const": SENSITIVE} if self.secret_ref else (self.plan_type or self.of).shown
         return {**schema, **_some(description=self.plan or None)}
 
+    @property
+    def fallback(self) -> Any:
+        """What it is when an entry does not say it: its default, else its type's (None: nothing)."""
+        return self.of.default if self.default is NOTHING else self.default
+
     def read(self, raw: Any) -> Any:
         """A value the schema passed as the kind holds it (raises UnitError, or ValueError for a secret)."""
         if self.secret_ref:
@@ -255,22 +275,8 @@ class Shape:
 
     def read(self, item: Mapping[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics, prefix: str = "",
              only: tuple[str, ...] | None = None) -> dict[str, Any] | None:
-        """An entry the schema passed as values by key (`only`: of those keys), a default where it says none (None
-        for a key without one); each problem one error at its value, `prefix` before it (`user orders-app: `).
-        None when there was one."""
-        values, ok = {}, True
-        for a in self.attrs:
-            if not a.stack or (only is not None and a.key not in only):
-                continue
-            if a.key not in item or item[a.key] is None:
-                values[a.key] = None if a.default is NOTHING else a.default
-                continue
-            try:
-                values[a.key] = a.read(item[a.key])
-            except ValueError as e:  # UnitError too
-                diags.error(smap.value_loc(item, a.key) or loc, f"{prefix}{e}")
-                ok = False
-        return values if ok else None
+        """An entry the schema passed as values by key (`read_rows`)."""
+        return read_rows(self.attrs, item, loc, smap, diags, prefix, only)
 
     def imported(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Live values as an entry writes them (`kplan import`): in the key's unit where it has one, by key."""
@@ -291,6 +297,38 @@ class Shape:
         """A declared resource as `kplan render` shows it: its image, a secret as its reference, then where it is
         declared."""
         return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
+
+
+def read_rows(rows: tuple[Attr, ...], item: Mapping[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics,
+              prefix: str = "", only: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+    """An entry (or an object in it) the schema passed as values by key (`only`: of those keys), a default where it
+    says none (the row's, else its type's; None for a key without one); each problem one error at its value,
+    `prefix` before it (`user orders-app: `). None when there was one."""
+    values, ok = {}, True
+    for a in rows:
+        if not a.stack or (only is not None and a.key not in only):
+            continue
+        if a.key not in item or item[a.key] is None:
+            values[a.key] = a.fallback
+            continue
+        try:
+            values[a.key] = a.read(item[a.key])
+        except ValueError as e:  # UnitError too
+            diags.error(smap.value_loc(item, a.key) or loc, f"{prefix}{e}")
+            ok = False
+    return values if ok else None
+
+
+def defaulted(rows: tuple[Attr, ...], item: Mapping[str, Any]) -> dict[str, Any]:
+    """An object the schema passed (whose rows read no unit and no secret: nothing to refuse) by key, each row's
+    fallback where it says none."""
+    return {a.key: a.fallback if item.get(a.key) is None else item[a.key] for a in rows if a.stack}
+
+
+def said(rows: tuple[Attr, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values as an entry writes them (`kplan import`): none that its row means when an entry does not say it."""
+    fallback = {a.key: a.fallback for a in rows}
+    return {k: v for k, v in values.items() if v is not None and v != fallback.get(k)}
 
 
 def _shown(of: Type, value: Any) -> Any:

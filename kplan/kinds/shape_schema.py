@@ -13,24 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.kinds.shape import Shape
+from kplan.kinds.shape import Shape, record
 
 # What every entry may hold beside its keys: kplan.stackfile.for_each expands them away.
 _LOOP = {"for_each": {"$ref": "#/$defs/forEach"}, "overrides": {"$ref": "#/$defs/forEachOverrides"}}
 
 
 def stack_part(shape: Shape) -> dict[str, Any]:
-    keys = shape.keys
-    required = [a.key for a in keys if a.required]
-    entry = {"type": "object", "additionalProperties": False, **({"required": required} if required else {}),
-             "properties": {**{a.key: a.stack_schema() for a in keys}, **_LOOP},
+    entry_type = record(shape.keys)
+    entry = {**entry_type.schema, "properties": {**entry_type.schema["properties"], **_LOOP},
              **({"description": shape.entry_description} if shape.entry_description else {})}
     section = {"type": "array", "description": shape.description, "items": {"$ref": f"#/$defs/{shape.definition}"},
                **({"x-kafka-versions": shape.versions} if shape.versions else {}), "examples": [shape.example]}
-    defs: dict[str, Any] = {shape.definition: entry}
-    for a in keys:
-        defs.update(a.of.defs)
-    return {"properties": {shape.section: section}, "$defs": defs}
+    return {"properties": {shape.section: section}, "$defs": {shape.definition: entry, **entry_type.defs}}
 
 
 def plan_part(shape: Shape, kind: str) -> dict[str, Any]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from kplan.kinds.acl.model import ENTRY, PATTERNS, RESOURCES
 from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.kinds.shape import said
 from kplan.model.bindings import AclBinding
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType
-
-# ACL resource types a stack can declare (kplan.kinds.acl.section): others are left out with a note.
-_ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
 
 
 def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -28,7 +27,7 @@ def acl_entry(principal: str, bindings: Iterable[AclBinding], notes: list[str]) 
     groups: dict[tuple[str, str, str, str, str], list[str]] = {}  # (permission, resource, pattern, name, host)
     left_out = 0
     for b in sorted(bindings, key=lambda b: b.key):
-        if b.resource not in _ACL_RESOURCES or b.pattern not in ("literal", "prefixed"):
+        if b.resource not in RESOURCES or b.pattern not in PATTERNS:  # others are left out with a note
             left_out += 1
             continue
         groups.setdefault((b.permission, b.resource, b.pattern, b.name, b.host), []).append(b.operation)
@@ -39,11 +38,10 @@ def acl_entry(principal: str, bindings: Iterable[AclBinding], notes: list[str]) 
     entry: dict[str, Any] = {"principal": principal}
     # the allow rows, then the deny rows, each in the bindings' order
     for (permission, resource, pattern, name, host), operations in sorted(groups.items(), key=lambda g: g[0][0]):
-        # the cluster's name, a literal pattern and any host ("*") are what an entry means unless it says
-        row = {"resource": resource, "name": None if resource == "cluster" else name,
-               "pattern": None if pattern == "literal" else pattern, "operations": sorted(set(operations)),
-               "host": None if host == "*" else host}
-        entry.setdefault(permission.lower(), []).append({k: v for k, v in row.items() if v is not None})
+        # the cluster's name is what an entry means unless it says (as its table's defaults are)
+        row = {"resource": resource, "name": None if resource == "cluster" else name, "pattern": pattern,
+               "operations": sorted(set(operations)), "host": host}
+        entry.setdefault(permission.lower(), []).append(said(ENTRY, row))
     return entry
 
 

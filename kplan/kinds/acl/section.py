@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.kinds.acl.model import AclSpec
+from kplan.kinds.acl.model import ENTRY, SHAPE, AclSpec
+from kplan.kinds.shape import defaulted
 from kplan.model.bindings import ACL_PREFIX, AclBinding, shorthand
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
@@ -30,20 +31,21 @@ CONSUME_GROUP_OPERATIONS = ("READ",)
 
 
 def expand_acl(item: dict[str, Any]) -> tuple[list[AclBinding], list[tuple[str, str]]]:
-    """The bindings of one (schema-valid) entry, sorted and unique, and its problems as (path, message)."""
-    host = item.get("host", "*")
+    """The bindings of one (schema-valid) entry, sorted and unique, and its problems as (path, message). Its keys'
+    defaults are its table's (`kplan.kinds.acl.model.SHAPE`); what they mean as Kafka's bindings is Kafka's: written
+    here."""
+    values = defaulted(SHAPE.attrs, item)
+    host = values["host"]
     bindings: list[AclBinding] = []
     problems: list[tuple[str, str]] = []
-    bindings += shorthand("topic", item.get("produce") or (), PRODUCE_OPERATIONS, host)
-    consume = item.get("consume") or {}
+    bindings += shorthand("topic", values["produce"] or (), PRODUCE_OPERATIONS, host)
+    consume = values["consume"] or {}
     bindings += shorthand("topic", consume.get("topics") or (), CONSUME_TOPIC_OPERATIONS, host)
     bindings += shorthand("group", consume.get("groups") or (), CONSUME_GROUP_OPERATIONS, host)
     for permission in ("allow", "deny"):
-        for i, entry in enumerate(item.get(permission) or ()):
-            where = f"{permission}[{i}]"
-            resource = entry["resource"]
-            pattern = entry.get("pattern", "literal")
-            name = entry.get("name")
+        for i, raw in enumerate(values[permission] or ()):
+            where, entry = f"{permission}[{i}]", defaulted(ENTRY, raw)
+            resource, pattern, name = entry["resource"], entry["pattern"], entry["name"]
             if resource == "cluster":
                 if name not in (None, CLUSTER_NAME) or pattern != "literal":
                     problems.append((where, f"the cluster resource has no name or pattern (it is always "
@@ -60,9 +62,10 @@ def expand_acl(item: dict[str, Any]) -> tuple[list[AclBinding], list[tuple[str, 
             elif name == "*" and pattern == "prefixed":
                 problems.append((where, 'name "*" is already every resource: use pattern: literal'))
                 continue
-            bindings += [AclBinding(resource, pattern, name, op, permission.upper(), entry.get("host", host))
+            # an entry without a host takes its principal's (not aclHost's default)
+            bindings += [AclBinding(resource, pattern, name, op, permission.upper(), raw.get("host", host))
                          for op in entry["operations"]]
-    if not bindings and not problems and not item.get("authoritative"):
+    if not bindings and not problems and not values["authoritative"]:
         problems.append(("", "declares no bindings: add produce, consume, allow or deny (or authoritative: true "
                              "to delete every binding of this principal)"))
     return sorted(set(bindings)), problems

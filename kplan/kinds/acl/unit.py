@@ -3,4 +3,4 @@
 from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(__name__, StackSection("acls", "ACL principal", build_ref=".section:build_acls", claimable=True),
-                io=KindIO(".io:AclRead", ADMIN))
+                shape_ref=".model:SHAPE", io=KindIO(".io:AclRead", ADMIN))

@@ -201,8 +201,9 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # a reset request's `topics:` key (consumer groups' and share groups' `offsets.topics`)
         "kplan/kinds/group_request/section.py": (r'raw\.get\("topics"\)', r'smap\.value_loc\(raw, "topics"\)',
                                                 r'out\["topics"\] = list\(r\.topics\)'),
-        # an ACL entry's shorthand `consume: {topics: [...]}` (bindings on resource type topic)
+        # an ACL entry's shorthand `consume: {topics: [...]}` (bindings on resource type topic), its row and examples
         "kplan/kinds/acl/section.py": (r'consume\.get\("topics"\)',),
+        "kplan/kinds/acl/model.py": (r'Attr\("topics"', r'\{"topics": \['),
         # Connect's sink `topics` config key
         "kplan/rules/connect.py": (r'"topics" not in config',),
         # MirrorMaker's `topics` config key and a mirror's `topics:` list of patterns (the file's ResourceType.TOPIC

@@ -3,20 +3,32 @@ what kplan created, drift or authoritative removal of the rest) and the ownershi
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from builders import live_state
+from jsonschema import Draft202012Validator
 
 from kplan.apply.steps import build
-from kplan.kinds import kind_of
+from kplan.kinds import ORDER, kind_of
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclSpec
+from kplan.kinds.acl.model import ENTRY, AclSpec, acl_shape
 from kplan.kinds.acl.section import expand_acl
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.kinds.base import PlanContext
+from kplan.kinds.schema_parts import assemble, base_path, kind_part
+from kplan.kinds.shape import Attr, defaulted, said, text
+from kplan.kinds.shape_schema import stack_part
 from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec, Stack
+from kplan.model.diagnostics import Diagnostics
 from kplan.model.plan import Action, AttrKind, Flag, Reason, ResourceType
+from kplan.model.source import SourceMap
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
+from kplan.stackfile.schema import report_errors
+
+KPLAN = Path(__file__).resolve().parents[4] / "kplan"
 
 
 def B(resource, name, op, pattern="literal", permission="ALLOW", host="*"):
@@ -105,3 +117,28 @@ def test_steps_and_record_for_a_new_principal_then_its_destroy():
                       owned_acls=frozenset({"User:a"}))
     steps = list(build(make_plan(stack, owned, destroy=True), stack, owned).steps)
     assert isinstance(steps[0], DeleteAcls) and steps[-1].record.of("acls") == {}
+
+
+def test_a_new_acl_key_is_one_row_of_its_table():
+    """The issue's example of a plain key: a `description` on an ACL binding (an `allow`/`deny` item), added as one
+    row of the entry's table (`kplan.kinds.acl.model.ENTRY`); its schema, the reading of an item, the error for a
+    misspelt key and the import entry follow. Kafka keeps nothing beside a binding: its write would be kplan's own."""
+    description = Attr("description", text(max_length=200), "What the binding is for.", ("the audit job's reads",))
+    rows = (*ENTRY, description)
+    part = stack_part(acl_shape(rows))
+    assert part["$defs"]["aclEntry"]["properties"]["description"] == {
+        "type": "string", "maxLength": 200, "description": "What the binding is for.",
+        "examples": ["the audit job's reads"]}
+    item = {"resource": "topic", "name": "audit", "operations": ["READ"], "description": "the audit job's reads"}
+    assert defaulted(rows, item) == {**item, "pattern": "literal", "host": "*"}
+    assert "description" not in defaulted(ENTRY, item)  # the row is what reads it
+    base = json.loads((KPLAN / base_path("stack")).read_text())
+    read = lambda p: json.loads((KPLAN / p).read_text()) if (KPLAN / p).is_file() else None  # noqa: E731
+    schema = assemble("stack", base, {**{k: kind_part("stack", k, read) for k in ORDER}, "acl": part})
+    doc = {"acls": [{"principal": "User:audit", "allow": [{**item, "descripton": "x"}]}]}
+    diags = Diagnostics()
+    report_errors(list(Draft202012Validator(schema).iter_errors(doc)), doc, SourceMap(), diags)
+    assert [d.message for d in diags.items] == ['unknown key "descripton" (did you mean "description"?)']
+    assert said(rows, {"resource": "topic", "name": "audit", "pattern": "literal", "operations": ["READ"],
+                       "host": "*", "description": None}) == {"resource": "topic", "name": "audit",
+                                                             "operations": ["READ"]}
