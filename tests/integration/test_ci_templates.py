@@ -174,6 +174,10 @@ def load(name: str, typo: bool = False) -> dict:
     return yaml.safe_load(text)
 
 
+SAME_REPO = {"github.base_ref": "main", "vars.KPLAN_PACKAGE": "kplan", "github.repository": GITHUB_REPO,
+             "github.event.pull_request.head.repo.full_name": GITHUB_REPO}  # not a fork's pull request
+
+
 def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_touches(repository, admin):
     work, prefix, env = repository
     with ForgeServer("github", TOKEN) as srv:
@@ -184,7 +188,7 @@ def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_to
         git(work, "push", "-q", "origin", "grow-a")
         fresh(work)
         job = GitHubJob(load("github/kplan-plan.yml"), "plan", work, github_env(env, srv, work, 7),
-                        {"github.base_ref": "main", "vars.KPLAN_PACKAGE": "kplan"})
+                        SAME_REPO)
         assert job.run() == 0, "\n".join(job.ran)
         assert (work / "changed.txt").read_text().split() == ["stacks/a.yaml"]
         [comment] = srv.state.comments[7]  # one comment: the touched stack's
@@ -200,7 +204,7 @@ def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_to
             git(work, "commit", "-qam", f"b: {change}")
             fresh(work)
             again = GitHubJob(load("github/kplan-plan.yml"), "plan", work, github_env(env, srv, work, 7),
-                              {"github.base_ref": "main", "vars.KPLAN_PACKAGE": "kplan"})
+                              SAME_REPO)
             assert again.run() == 0, "\n".join(again.ran)
             assert len(srv.state.comments[7]) == comments
         b_comment = next(c["body"] for c in srv.state.comments[7] if f"stack={prefix}-b " in c["body"].split("\n")[0])
@@ -214,11 +218,15 @@ def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_to
         git(work, "commit", "-qam", "b: zero partitions")
         fresh(work)
         broken = GitHubJob(load("github/kplan-plan.yml"), "plan", work, github_env(env, srv, work, 8),
-                           {"github.base_ref": "main", "vars.KPLAN_PACKAGE": "kplan"})
+                           SAME_REPO)
         assert broken.run() == 1, "\n".join(broken.ran)
         [failed] = srv.state.comments[8]
         assert failed["body"].startswith(f"<!-- kplan-plan stack={prefix}-b env=prod -->")
         assert "b.yaml" in failed["body"] and "partitions" in failed["body"]
+        # the same pull request from a fork: no job runs, so none gets the cluster's secrets
+        fork = GitHubJob(load("github/kplan-plan.yml"), "plan", work, github_env(env, srv, work, 9),
+                         {**SAME_REPO, "github.event.pull_request.head.repo.full_name": "someone/kafka-stacks"})
+        assert fork.run() == 0 and fork.ran == [] and 9 not in srv.state.comments
         assert srv.state.problems == []
 
     # grow-a merged: the apply workflow applies stack a alone, from its saved plan
