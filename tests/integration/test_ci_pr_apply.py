@@ -127,7 +127,16 @@ def test_the_commenter_may_not_write_to_the_repository(repo, reader):
 def test_not_up_to_date_with_its_base(repo):
     r = repo
     number = r.planned({"a": ["one", "two"]})
-    r.forge.push(r.repo, "main", {"README.md": "another change\n"}, "docs")  # main moves on, no conflict
+    moved = r.forge.push(r.repo, "main", {"README.md": "another change\n"}, "docs")  # main moves on, no conflict
+    # kplan-pr-plan.yml's `stale` job, on that push: the plan comment made on main's old commit says it is stale
+    push = {"ref": "refs/heads/main", "after": moved,
+            "repository": r.forge.api("GET", f"/repos/{r.repo.full_name}").json()}
+    stale = kplan("ci", "stale", env={**r.job_env(push), "GITHUB_REF": "refs/heads/main"}, cwd=r.tmp)
+    assert stale.code == 0, stale.text
+    assert stale.out.splitlines() == [f"pull request #{number}: the plan of stack {r.prefix}-a is stale (main moved)"]
+    assert r.plan_comments(number)["a"]["body"].splitlines()[2] == (
+        f"> **kplan: stale: main moved to `{moved[:12]}` since `{r.prefix}-a` was planned. The next plan replaces "
+        "this comment.**")
     # no wait on the forge's `mergeable` (read now it may still be the answer from before the push, or false while
     # Gitea checks again): with the base moved since the plan it is not a reason, the moved base is
     code, _ = r.ask(number)
@@ -135,7 +144,6 @@ def test_not_up_to_date_with_its_base(repo):
     reasons = refusal(r, number)
     assert reasons[0] == ("the pull request is 1 commit behind main: update the branch with main (merge or rebase): "
                           "the new head gets a new plan to review.")
-    moved = r.main_head()
     assert reasons[1:] == [f"main moved to `{moved[:12]}` since `{r.prefix}-a` was planned: update the branch with "
                            "main, or run the plan again, then comment `kplan apply` again."]
     assert "> **kplan: stale: main moved to `" in r.plan_comments(number)["a"]["body"]
