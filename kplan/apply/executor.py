@@ -28,6 +28,7 @@ from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
 from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handler_for, handles
+from kplan.kinds.unit import module_of
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
@@ -40,8 +41,8 @@ from kplan.transport.sessions import Writers
 
 __all__ = ["ApplyResult", "Executor", "Progress", "StepContext", "UndoImpossible", "handler_for"]
 
-for _unit in UNITS:  # the run/undo of its step types, registered by its folder's (or its family's) handlers module
-    import_module(f"{_unit.module.rpartition('.')[0]}.handlers")
+for _unit in UNITS:  # the run/undo of its step types, registered by its handlers module
+    import_module(module_of(_unit.handlers_ref))
 
 
 @handles(RecordOwnership)

@@ -1,6 +1,6 @@
 """What each kind reads and validates through this room, by its stack section: the one place the batched read
 (`kplan.cluster.reader`) and the plan-time validation (`kplan.cluster.validator`) find a kind's I/O, so that neither
-names a kind. The kinds are pure and may not import this room: each kind's unit names its I/O by reference
+names a kind. The kinds are pure and may not import this room: each kind's unit names its I/O by its hooks
 (`KindUnit.io`, a `kplan.kinds.unit.KindIO`: a function or class in the module of the system it talks to), and the
 tables below are derived from the units, each part imported when first used.
 
@@ -11,7 +11,7 @@ tables below are derived from the units, each part imported when first used.
   the section: (cluster, secrets) -> (the answer, why it could not be read).
 - `ADMIN_READS`: a kind read on the reader's admin client, asked beside its describe_cluster: (`AdminContext`) -> an
   `AdminRead`. Always read (the plan needs the whole cluster's, e.g. for orphans under a claim).
-- `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator, a
+- `VALIDATIONS`: a kind's plan-time validation by the real system ((the RealValidator, a
   `kplan.transport.reads.Systems`: its clients, timeout and secrets) -> a `kplan.transport.reads.KindValidation`),
   imported when a plan first changes the kind.
 - `DESCRIBE`: the topics described by name after the batched read (the reader's `describe_topic_configs`: the
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from kplan.kinds import UNITS
-from kplan.kinds.unit import ADMIN, OWN, PRIMARY, KindIO, resolve
+from kplan.kinds.unit import ADMIN, OWN, PRIMARY, KindIO
 from kplan.transport.reads import AdminContext, AdminRead, KindValidation, PrimaryContext, PrimaryRead, Systems
 
 
 @dataclass(frozen=True)
 class Validation:
-    ref: str  # "module:name": (the RealValidator) -> the kind's validation
+    make: Callable[[], Callable[[Any], Any]]  # its unit's hook: (the RealValidator) -> its validation
     # It has an early part, `ahead(stack, live)`: apply's lock thread starts it as soon as it has read the cluster
     # (kplan.session.early), and the plan's validation takes its answers. Its module is then imported by that
     # thread: it is in kplan.cluster.prefetch's _READ_IMPORTS.
@@ -39,13 +39,13 @@ class Validation:
 
     def made(self, validator: Systems) -> KindValidation:
         """The kind's validation, made for `validator` (its module imported now)."""
-        made: KindValidation = resolve(self.ref)(validator)
+        made: KindValidation = self.make()(validator)
         return made
 
 
-def _lazy(ref: str) -> Callable[..., Any]:
+def _lazy(hook: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:
     """A kind's own-client read, imported when first called (a stack without the section never imports it)."""
-    return lambda *args: resolve(ref)(*args)
+    return lambda *args: hook()(*args)
 
 
 def _reads(via: str) -> dict[str, Callable[..., Any]]:
@@ -53,7 +53,7 @@ def _reads(via: str) -> dict[str, Callable[..., Any]]:
     them later, on a prefetch's thread while the loader's imports the kinds, could deadlock (kplan.cluster.prefetch)."""
     ios: list[tuple[str, KindIO]] = [(u.section.key, u.io) for u in UNITS if u.section is not None]
     # made in this order: a read whose requests go first (Connect's, on a thread of its own) before the others
-    return {key: (_lazy if via == OWN else resolve)(io.read_ref)
+    return {key: _lazy(io.read_ref) if via == OWN else io.read_ref()
             for key, io in sorted(ios, key=lambda s_io: not s_io[1].read_first)
             if io.read_ref is not None and io.read_via == via}
 

@@ -21,11 +21,11 @@ def _unit_reads() -> tuple[str, ...]:
     """The modules of the kinds' reads with a client of their own (kplan.cluster.kind_io's OWN_READS, each imported
     when first run) and of their validations started ahead (by apply's lock thread), by their UNITs."""
     from kplan.kinds import UNITS
-    from kplan.kinds.unit import OWN
+    from kplan.kinds.unit import OWN, module_of
 
-    refs = [(u.io.read_ref if u.io.read_via == OWN else None, u.io.validation_ref if u.io.validation_ahead else None)
-            for u in UNITS]
-    return tuple(ref.partition(":")[0] for pair in refs for ref in pair if ref)
+    hooks = [(u.io.read_ref if u.io.read_via == OWN else None, u.io.validation_ref if u.io.validation_ahead else None)
+             for u in UNITS]
+    return tuple(module_of(hook) for pair in hooks for hook in pair if hook)
 
 
 # What the read imports lazily, imported by the loading thread before the read starts: two threads importing
@@ -42,8 +42,9 @@ def _kind_modules() -> tuple[str, ...]:
     """Every kind's planning module (its UNIT's `kind_ref`), in the kinds' order; the units are imported here, by
     the thread importing this module, before any read starts."""
     from kplan.kinds import UNITS
+    from kplan.kinds.unit import module_of
 
-    return tuple(u.kind_ref.partition(":")[0] for u in UNITS)
+    return tuple(module_of(u.kind_ref) for u in UNITS)
 
 
 # What planning imports beside them — every kind's unit and planning module, the planner — imported by the loading

@@ -4,15 +4,16 @@ per-kind lists from — the planner's and the status report's kinds (`kplan.kind
 builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.executor`), the
 ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render`, the
 secret references every plan checks and the secrets a run masks, the groups the consumer guard discounts, apply's
-last words — and the loader's view of its stack section (`StackSection`). A `unit.py` imports nothing but this
-module: every part is named by reference ("module:name") and imported on first use, so loading a stack imports the
+last words — and the loader's view of its stack section (`StackSection`). Every part is a hook over the kind's
+modules (`lambda: kind.KIND`), typed here so that mypy checks it; a `unit.py` imports those modules for mypy alone
+and binds them at run time to `lazy` ones, imported when a hook is first asked, so loading a stack imports the
 units and the sections' modules only, and planning never loads apply's steps. Jikkou's extension registration is the
 model: one place per kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
-from functools import cache, reduce
+from dataclasses import dataclass, field
+from functools import reduce
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Iterable, Mapping, Protocol, Sequence, TypeVar, cast
 
@@ -41,38 +42,77 @@ FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reade
 SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 
 
-@cache
-def resolve(ref: str) -> Any:
-    """"package.module:name" -> that object, imported on first use ("package.module:name.attribute": an attribute of
-    it, e.g. a method of one of a family's kinds; "package.module": the module). What it is, is what the property
-    resolving it declares: not checked statically (tests/unit/kinds/test_registration.py resolves the sections'
-    references)."""
-    module, _, name = ref.partition(":")
-    return reduce(getattr, name.split(".") if name else (), import_module(module))
+class LivePart(Protocol):
+    """A kind's slice of the live state (`KindUnit.live_ref`: its live.py, or its family kind's object)."""
+
+    @property
+    def live_from_json(self) -> Callable[[Mapping[str, Any]], KindState]:
+        """From a live-state document (kplan.kinds.livejson)."""
+        ...
+
+    @property
+    def kind_state(self) -> Callable[[Any, Any, Any], KindState]:
+        """From what the batched read answered for its section (`KindUnit.kind_state`)."""
+        ...
+
+
+class FamilySection(Protocol):
+    """The one object of a family's kind that builds its section's entries and words them (`StackSection.of`)."""
+
+    def build(self, entries: Any, smap: Any, diags: Any) -> tuple[object, ...]: ...
+
+    def entry_word(self, item: Any) -> str: ...
+
+
+class Lazy:
+    """A module of a kind's, as its unit names it (`lazy`): imported when a name of it is first read, so that loading
+    a stack, which imports the units, imports none of their kinds' planning, apply or I/O modules."""
+
+    __slots__ = ("name", "_module")
+
+    def __init__(self, name: str) -> None:
+        self.name, self._module = name, cast(Any, None)
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            self._module = import_module(self.name)
+        return getattr(self._module, attr)
+
+
+def lazy(unit: str, names: str) -> tuple[Any, ...]:
+    """The modules `names` ("kind steps io.read") of the package of the unit `unit` (its `__name__`), each a `Lazy`.
+    A unit binds them to the names its `if TYPE_CHECKING:` imports give them, so that mypy checks every hook it
+    writes (`lambda: kind.KIND`) against the type the registration declares."""
+    package = unit.rpartition(".")[0]
+    return tuple(Lazy(f"{package}.{name}") for name in names.split())
+
+
+def module_of(hook: Callable[[], object]) -> str:
+    """The module a unit's hook (`lambda: read.TopicRead`) reads, without importing it: for a thread that imports
+    it ahead of a read (kplan.cluster.prefetch)."""
+    module = hook.__globals__[hook.__code__.co_names[0]]
+    return module.name if isinstance(module, Lazy) else module.__name__
 
 
 T = TypeVar("T")
 
 
 class _Ref(Generic[T]):
-    """A registration's part by reference, as an attribute: what its field `<name>_ref` (or `field`, a dotted path:
-    "io.read_scope_ref") names, imported on first use; None when it names nothing. With `hook`, `field` names a
-    module ("package.module"), or an object in one ("package.module:NAME": the part a family's kinds write once, one
-    object per kind), and the part is its hook of the attribute's name."""
+    """A registration's part, as an attribute: what its field `<name>_ref` (or `field`, a dotted path:
+    "io.read_scope_ref") gives when called, its module imported then; None when the unit names none. With `attr`,
+    the part is that attribute of what the field gives (a kind's live part: `live_from_json`, `kind_state`)."""
 
-    def __init__(self, field: str = "", hook: bool = False) -> None:
-        self.field, self.hook = field, hook
+    def __init__(self, field: str = "", attr: str = "") -> None:
+        self.field, self.attr = field, attr
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name, self.field = name, self.field or f"{name}_ref"
 
     def __get__(self, registration: Any, owner: type | None = None) -> T | None:
-        ref = reduce(getattr, self.field.split("."), registration)
-        if not ref:
+        hook = reduce(getattr, self.field.split("."), registration)
+        if hook is None:
             return None
-        if self.hook:
-            ref = f"{ref}.{self.name}" if ":" in ref else f"{ref}:{self.name}"
-        return cast(T, resolve(ref))
+        return cast(T, getattr(hook(), self.attr) if self.attr else hook())
 
 
 # `kplan watch`'s samples of a kind: (metric name, help, labels, value) each (kplan.commands.watch exports them)
@@ -84,18 +124,21 @@ class StackSection:
 
     key: str  # the section's key in a stack file; the kind's `section`
     noun: str  # how `kplan validate` counts its declared resources (a noun, pluralised)
-    # How its entries become specs: "module:name" of `build_section(entries, smap, diags)` (a plain list), or of
-    # `build_member(inp)` (`member=True`: from the cluster's whole part of the stack, after the other sections);
-    # None for a section the loader builds itself (topics and connectors, which cdc sources give entries too).
-    build_ref: str | None = None
+    # `entry_word(item)`: an entry as the loader's messages say it
+    entry_word_ref: Callable[[], Callable[[Any], str]]
+    # How its entries become specs: `build_section(entries, smap, diags)` (a plain list), or `build_member(inp)`
+    # (`member=True`: from the cluster's whole part of the stack, after the other sections); None for a section the
+    # loader builds itself (topics and connectors, which cdc sources give entries too).
+    build_ref: Callable[[], Callable[..., tuple[object, ...]]] | None = None
     member: bool = False
-    entry_word_ref: str | None = ".section:entry_word"  # `entry_word(item)`: an entry as the loader's messages say it
     claimable: bool = False  # a claim (`claims:`) may cover its resources by name (docs/orphans.md)
     # The keys of other sections' entries it builds from, by section (not those entries' settings): a topic's
     # `key_schema` declares a subject.
     borrows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    check_members_ref: str | None = None  # its checks across the clusters of a several-cluster stack
-    digest_inputs_ref: str | None = None  # the files its specs read, for the stack's inputs digest
+    # its checks across the clusters of a several-cluster stack
+    check_members_ref: Callable[[], Callable[[Sequence[Any], Any], None]] | None = None
+    # the files its specs read, for the stack's inputs digest
+    digest_inputs_ref: Callable[[], Callable[[tuple[Any, ...]], Mapping[str, bytes]]] | None = None
     # `kplan validate`'s summary counts its entries even when the stack declares none (the sections every stack
     # is about); another section is counted only when it has entries.
     always_counted: bool = False
@@ -104,29 +147,27 @@ class StackSection:
     overlaid: bool = False
     # It may list thousands of entries: the schema checks them once per distinct shape (kplan.stackfile.schema).
     many: bool = False
-    # "module:name" of its checks across the whole stack: a class, one instance per load (`Context.checks`),
-    # that its builder reports into and that reports each problem once (`flush(diags)`) when every cluster is built.
-    load_checks_ref: str | None = None
+    # Its checks across the whole stack: a class, one instance per load (`Context.checks`), that its builder reports
+    # into and that reports each problem once (`flush(diags)`) when every cluster is built.
+    load_checks_ref: Callable[[], Callable[[], Any]] | None = None
 
     @classmethod
-    def of(cls, key: str, noun: str, part: str) -> "StackSection":
-        """The section of a family's kind, whose one object (`part`: "module:NAME") builds its entries and words
-        them (`build`, `entry_word`)."""
-        return cls(key, noun, build_ref=f"{part}.build", entry_word_ref=f"{part}.entry_word")
+    def of(cls, key: str, noun: str, part: Callable[[], FamilySection]) -> "StackSection":
+        """The section of a family's kind, whose one object (`part`) builds its entries and words them."""
+        return cls(key, noun, lambda: part().entry_word, build_ref=lambda: part().build)
 
     @property
     def build(self) -> Callable[..., tuple[object, ...]]:
         assert self.build_ref is not None, self.key
-        return cast("Callable[..., tuple[object, ...]]", resolve(self.build_ref))
+        return self.build_ref()
 
     @property
-    def entry_word(self) -> Callable[[object], str]:
-        assert self.entry_word_ref is not None, self.key
-        return cast("Callable[[object], str]", resolve(self.entry_word_ref))
+    def entry_word(self) -> Callable[[Any], str]:
+        return self.entry_word_ref()
 
     load_checks: ClassVar[_Ref[Callable[[], Any]]] = _Ref()
     check_members: ClassVar[_Ref[Callable[[Sequence[Any], Any], None]]] = _Ref()
-    digest_inputs: ClassVar[_Ref[Callable[[tuple[object, ...]], Mapping[str, bytes]]]] = _Ref()
+    digest_inputs: ClassVar[_Ref[Callable[[tuple[Any, ...]], Mapping[str, bytes]]]] = _Ref()
 
 
 class Loading(Protocol):
@@ -172,148 +213,132 @@ OWN = "own"  # with a client of its own, when the stack declares or owns the sec
 
 @dataclass(frozen=True)
 class KindIO:
-    """Where a kind's I/O lives, by reference into its system's room (kplan.cluster): the batched read and the
-    plan-time validation find each kind's here, through kplan.cluster.kind_io, so that neither names a kind. The
-    references are strings: a kind stays pure, its unit imports nothing of the I/O rooms."""
+    """Where a kind's I/O lives, in its folder's io: the batched read and the plan-time validation find each kind's
+    here, through kplan.cluster.kind_io, so that neither names a kind. Each is a hook of the unit's (`lambda:
+    read.TopicRead`): its module is imported when it is first asked."""
 
-    read_ref: str | None = None  # "module:name" of its read (`read_via` says of what shape)
+    read_ref: Callable[[], Callable[..., Any]] | None = None  # its read (`read_via` says of what shape)
     read_via: str = ADMIN  # PRIMARY, ADMIN or OWN
     read_first: bool = False  # a primary read whose requests go out before the others' (Connect's, on its own thread)
-    # "module:name" of (the RealValidator) -> its kplan.transport.reads.KindValidation, made when a plan first
-    # changes the kind
-    validation_ref: str | None = None
+    # (the RealValidator, a kplan.transport.reads.Systems) -> its kplan.transport.reads.KindValidation, made when a
+    # plan first changes the kind (typed where kplan.cluster.kind_io makes it: the kinds' planning reaches no client
+    # library, and the transport's types do)
+    validation_ref: Callable[[], Callable[[Any], Any]] | None = None
     # The validation has an early part, `ahead(stack, live)`: apply's lock thread starts it as soon as it has read
     # the cluster (kplan.session.early). Its module is then imported by that thread: it is in
     # kplan.cluster.prefetch's _READ_IMPORTS.
     validation_ahead: bool = False
-    # "module:name" of (the loaded Stack) -> the names of the kind's resources a plan of the stack asks the batched
-    # read for (those it declares and those its references name; the read adds those its record owns), a pure
-    # function in the kind's own modules; None: its read is not limited by name. The early read's preview takes the
-    # names its section's entries declare (kplan.kinds.scoped_sections).
-    read_scope_ref: str | None = None
-    # "module:name" of (the batched reader, names) -> name -> what the kind's read answers for it: the kind's resources
-    # described by name after the batched read (settling, a claim's orphans, a prefetched read topped up), which the
-    # reader asks through `kplan.cluster.kind_io.DESCRIBE` (the topics' configs: `describe_topic_configs`; one kind)
-    describe_ref: str | None = None
-    # "module:name" of the loop a plan is made in until the broker's metadata agrees with its controller: (plan_once,
-    # the reader, timeout in seconds, validated=) -> (live, plan); kplan.session.plan asks it (the topics'; one kind)
-    settle_ref: str | None = None
-    # "module:name" of (an admin client, topic names, timeout in seconds) -> the leader of each of their partitions:
-    # `kplan plan --elect-leaders`'s read, which kplan.session.plan asks (the topics'; one kind)
-    leaders_ref: str | None = None
-    # "module:name" of `kplan status`'s own read of the kind (never a plan's, never with a live-state file):
-    # (its declared resources, the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which
-    # the unit's `status_with` puts on the report (a CDC source's health at its database)
-    status_read_ref: str | None = None
-    # "module:name" of `kplan watch`'s own read of the kind, each round: (its declared resources, the run's
-    # SecretValues, the batched reader, timeout in seconds) -> samples, each (metric name, help, labels, value) (a
-    # consumer group's lag)
-    metrics_read_ref: str | None = None
-
-
-def _whole(value: Any, package: str) -> Any:
-    """A reference (or a tuple of them, or a `KindIO` or `StackSection` of them) relative to `package` (".kind:KIND")
-    made whole; any other value as it is."""
-    if isinstance(value, (KindIO, StackSection)):
-        return replace(value, **{f.name: _whole(getattr(value, f.name), package) for f in fields(value)})
-    if isinstance(value, tuple):
-        return tuple(_whole(r, package) for r in value)
-    return package + value if isinstance(value, str) and value.startswith(".") else value
+    # (the loaded Stack) -> the names of the kind's resources a plan of the stack asks the batched read for (those it
+    # declares and those its references name; the read adds those its record owns), a pure function in the kind's
+    # own modules; None: its read is not limited by name. The early read's preview takes the names its section's
+    # entries declare (kplan.kinds.scoped_sections).
+    read_scope_ref: Callable[[], Callable[[Stack], Iterable[str]]] | None = None
+    # (the batched reader, names) -> name -> what the kind's read answers for it: the kind's resources described by
+    # name after the batched read (settling, a claim's orphans, a prefetched read topped up), which the reader asks
+    # through `kplan.cluster.kind_io.DESCRIBE` (the topics' configs: `describe_topic_configs`; one kind)
+    describe_ref: Callable[[], Callable[[Any, list[str]], Mapping[str, Any]]] | None = None
+    # The loop a plan is made in until the broker's metadata agrees with its controller: (plan_once, the reader,
+    # timeout in seconds, validated=) -> (live, plan); kplan.session.plan asks it (the topics'; one kind)
+    settle_ref: Callable[[], Callable[..., tuple[Any, Any]]] | None = None
+    # (an admin client, topic names, timeout in seconds) -> the leader of each of their partitions: `kplan plan
+    # --elect-leaders`'s read, which kplan.session.plan asks (the topics'; one kind)
+    leaders_ref: Callable[[], Callable[[Any, Iterable[str], float], Mapping[str, tuple[int, ...]]]] | None = None
+    # `kplan status`'s own read of the kind (never a plan's, never with a live-state file): (its declared resources,
+    # the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which the unit's `status_with`
+    # puts on the report (a CDC source's health at its database)
+    status_read_ref: Callable[[], Callable[[Sequence[Any], Any, Any, float], Any]] | None = None
+    # `kplan watch`'s own read of the kind, each round: (its declared resources, the run's SecretValues, the batched
+    # reader, timeout in seconds) -> samples, each (metric name, help, labels, value) (a consumer group's lag)
+    metrics_read_ref: Callable[[], Callable[[Sequence[Any], Any, Any, float], Samples]] | None = None
 
 
 @dataclass(frozen=True)
 class KindUnit:
-    """A kind's registration: every part named by reference ("module:name"), imported when first used. A reference
-    that starts with "." is relative to the unit's package (".kind:KIND": `kplan.kinds.<kind>.kind:KIND`), and a
-    part the unit does not name is where a kind's folder keeps it (the defaults below); a kind without it says None."""
+    """A kind's registration: every part a hook (`lambda: kind.KIND`) over the modules its unit names (`lazy`),
+    typed here so that mypy checks each against what its users expect, and imported when first asked; a kind
+    without a part says None."""
 
-    module: str  # the unit's module (`__name__`): its package is the kind's folder, or its family's
     section: StackSection | None  # its stack section (None: a kind no entry declares on its own, offsets)
-    kind_ref: str = ".kind:KIND"  # its Kind: planning, status, fingerprints, labels
-    # Plan -> its steps (within a phase, the builders' order holds); (): `.steps:build_<folder>_steps`
-    builder_refs: tuple[str, ...] = ()
+    kind_ref: Callable[[], AnyKind]  # its Kind: planning, status, fingerprints, labels
+    # Plan -> its steps (within a phase, the builders' order holds)
+    builders_ref: Callable[[], tuple[StepBuilder, ...]]
+    # The module of the run/undo of its step types (`kplan.kinds.handler.handles`), which the executor imports
+    handlers_ref: Callable[[], object]
+    # A module (or an object) with `live_from_json`, its slice of a live-state document (kplan.kinds.livejson), and
+    # `kind_state`; None: a kind with no live slice
+    live_ref: Callable[[], LivePart] | None
+    # Its resources written as stack entries by `kplan import` (kplan.kinds.importing); None: it imports none
+    importer_ref: Callable[[], KindImporter] | None
+    # A declared resource as `kplan render` shows it (kplan.stackfile.export); None: it renders none
+    render_ref: Callable[[], Callable[[Any], dict[str, Any]]] | None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
-    follow_up_ref: str | None = None
-    # A module (or "module:name" of an object) with `live_from_json`, its slice of a live-state document
-    # (kplan.kinds.livejson), and `kind_state`.
-    live_module: str | None = ".live"
-    # "module:name" of (a live-state document) -> the document's top-level facts its part gives where the document
+    follow_up_ref: Callable[[], FollowUp] | None = None
+    # (a live-state document) -> the document's top-level facts its part gives where the document
     # does not say them (the topics' part: `all_topic_names`, the names it describes); kplan.kinds.livejson
-    live_defaults_ref: str | None = None
-    # Its resources written as stack entries by `kplan import` (a KindImporter, kplan.kinds.importing).
-    importer_ref: str | None = ".importer:IMPORTER"
-    # A declared resource as `kplan render` shows it (kplan.stackfile.export).
-    render_ref: str | None = ".section:rendered"
+    live_defaults_ref: Callable[[], Callable[[Mapping[str, Any]], Mapping[str, Any]]] | None = None
     # The values of a declared resource that may hold a `${secret:...}` reference, each as (value, its attribute
     # path, its origin): every one must resolve on every plan (kplan.plan.secret_refs).
-    secret_fields_ref: str | None = None
+    secret_fields_ref: Callable[[], Callable[[Any], Iterable[SecretField]]] | None = None
     # The plaintext secret values a run may meet in its declared and live resources (stack, live -> values): the
     # executor masks them, and no output shows them (kplan.session.plan.run_secrets).
-    run_secrets_ref: str | None = None
+    run_secrets_ref: Callable[[], Callable[[Stack, LiveState], Iterable[str]]] | None = None
     # The consumer groups a change of one of its resources takes away before any topic step (change, live -> group
     # -> what takes it away, in words): the consumer guard shows them so and does not count them
     # (kplan.plan.planner.leaving).
-    takes_groups_ref: str | None = None
+    takes_groups_ref: Callable[[], Callable[[ResourceChange, LiveState], Mapping[str, str]]] | None = None
     # What its changes leave for a person to do once applied (plan -> lines, e.g. a deleted PostgreSQL source's
     # slot and publication with the SQL to drop them): apply repeats them after its summary.
-    left_behind_ref: str | None = None
-    # "module:name" of (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
-    status_with_ref: str | None = None
-    # "module:name" of (what its `io.status_read_ref` read) -> the samples `kplan watch` exports of it, each (metric
+    left_behind_ref: Callable[[], Callable[[Plan], list[str]]] | None = None
+    # (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
+    status_with_ref: Callable[[], Callable[[StatusReport, Any], StatusReport]] | None = None
+    # (what its `io.status_read_ref` read) -> the samples `kplan watch` exports of it, each (metric
     # name, help, labels, value): a CDC source's slot and binlog lag (kplan.commands.watch names no kind)
-    metrics_ref: str | None = None
-    # "module:name" of (the live state a plan was made on, the plan) -> `kplan watch`'s samples of the kind's resources
+    metrics_ref: Callable[[], Callable[[Any], Samples]] | None = None
+    # (the live state a plan was made on, the plan) -> `kplan watch`'s samples of the kind's resources
     # the plan names, from the live state alone (no read of its own): a connector's and its tasks' states
-    live_metrics_ref: str | None = None
-    # "module:name" of how the status summary counts its resources by state (a `kplan.model.status.StateTally`:
+    live_metrics_ref: Callable[[], Callable[[LiveState, Plan], Samples]] | None = None
+    # how the status summary counts its resources by state (a `kplan.model.status.StateTally`:
     # `connectors: 2 running, 1 FAILED`, and the status JSON's summary key of that word); None: it counts none
-    status_tally_ref: str | None = None
-    # "module:name" of its part of a stack's policy (a `kplan.kinds.policy.PolicyPart`: the rule types it checks on
+    status_tally_ref: Callable[[], StateTally] | None = None
+    # its part of a stack's policy (a `kplan.kinds.policy.PolicyPart`: the rule types it checks on
     # each of its declared resources, the owner totals that sum its section); kplan.policy.check composes them
-    policy_ref: str | None = None
-    # "module:name" of how its resources keep topics beyond their declarations (a `kplan.kinds.keepers.TopicKeepers`:
+    policy_ref: Callable[[], PolicyPart] | None = None
+    # how its resources keep topics beyond their declarations (a `kplan.kinds.keepers.TopicKeepers`:
     # a CDC source's schema history and table topics), which the topic kind asks; None: its resources keep none
-    keeps_topics_ref: str | None = None
-    # "module:name" of its part of the plan's data-flows picture (a `kplan.kinds.flows.FlowPart`: what it draws of
+    keeps_topics_ref: Callable[[], TopicKeepers] | None = None
+    # its part of the plan's data-flows picture (a `kplan.kinds.flows.FlowPart`: what it draws of
     # its changes; kplan.render.html.flows composes them and names no kind)
-    flows_ref: str | None = None
-    # "module:name" of its part in `kplan plan --rebalance/--elect-leaders` (a `kplan.model.rebalance.Rebalancing`:
+    flows_ref: Callable[[], FlowPart] | None = None
+    # its part in `kplan plan --rebalance/--elect-leaders` (a `kplan.model.rebalance.Rebalancing`:
     # the moves and elections as updates of its changes, the same request again from a saved plan or a journal;
     # kplan.kinds.rebalancing finds it); None: its resources have no replicas to move
-    rebalance_ref: str | None = None
-    # "module:name" of its consumer guard (a `kplan.kinds.unit.ConsumerGuard`: which of its changes disrupt the
+    rebalance_ref: Callable[[], Rebalancing] | None = None
+    # its consumer guard (a `kplan.kinds.unit.ConsumerGuard`: which of its changes disrupt the
     # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
     # kplan.kinds.consumer_guard asks it); None: no consumer group reads its resources
-    consumer_guard_ref: str | None = None
-    # "module:name" of its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts
+    consumer_guard_ref: Callable[[], ConsumerGuard] | None = None
+    # its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts
     # of the stack and plan schemas are derived (`make schemas`); None: its parts are files (`*.part.json`)
-    shape_ref: str | None = None
+    shape_ref: Callable[[], Shape] | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
-    def __post_init__(self) -> None:
-        package = self.module.rpartition(".")[0]
-        for f in fields(self):
-            object.__setattr__(self, f.name, _whole(getattr(self, f.name), package))
-        if not self.builder_refs:
-            object.__setattr__(self, "builder_refs", (f"{package}.steps:build_{package.rpartition('.')[2]}_steps",))
-
     @property
-    def kind(self) -> "AnyKind":
-        return cast("AnyKind", resolve(self.kind_ref))
+    def kind(self) -> AnyKind:
+        return self.kind_ref()
 
     @property
     def builders(self) -> tuple[StepBuilder, ...]:
-        return tuple(resolve(r) for r in self.builder_refs)
+        return self.builders_ref()
 
     follow_up: ClassVar[_Ref[FollowUp]] = _Ref()
-    live_from_json: ClassVar[_Ref[Callable[[Mapping[str, Any]], KindState]]] = _Ref("live_module", hook=True)
+    live_from_json: ClassVar[_Ref[Callable[[Mapping[str, Any]], KindState]]] = _Ref("live_ref", "live_from_json")
     live_defaults: ClassVar[_Ref[Callable[[Mapping[str, Any]], Mapping[str, Any]]]] = _Ref()
 
     # Its slice of the live state from what the batched read answered for its section (its `io.read_ref`; nothing for
     # a kind without one): (the answer, its part of the ownership record — a names-only kind's `NamesPart` —, why it
     # could not be read or None) -> its KindState.
-    kind_state: ClassVar[_Ref[Callable[[Any, Any, Any], KindState]]] = _Ref("live_module", hook=True)
+    kind_state: ClassVar[_Ref[Callable[[Any, Any, Any], KindState]]] = _Ref("live_ref", "kind_state")
 
     importer: ClassVar[_Ref[KindImporter]] = _Ref()
     render: ClassVar[_Ref[Callable[[Any], dict[str, Any]]]] = _Ref()

@@ -224,9 +224,10 @@ def _import_ahead() -> None:
 
     from kplan.cluster.prefetch import _PLAN_IMPORTS, _READ_IMPORTS
     from kplan.kinds import UNITS
+    from kplan.kinds.unit import module_of
 
     # and each kind's follow-up read and plan-time validation, by its UNIT
-    ios = (ref.partition(":")[0] for u in UNITS for ref in (u.follow_up_ref, u.io.validation_ref) if ref)
+    ios = (module_of(hook) for u in UNITS for hook in (u.follow_up_ref, u.io.validation_ref) if hook)
     for name in (*_READ_IMPORTS, *_PLAN_IMPORTS, "kplan.kinds", "kplan.session.plan", "kplan.cluster.claimed",
                  "kplan.apply.resume", *ios):
         importlib.import_module(name)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
-from kplan.kinds.unit import resolve
 from kplan.session.open import Session
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +29,7 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
     `requests_before`: (a resume) the requests the resumed run has not applied, planned against the tokens
     recorded before it, and the renames it started, which it continues (kplan.apply.resume); `rebalance`: the
     moves and elections asked for (kplan.kinds.rebalancing, docs/rebalance.md)."""
-    (settled,) = [resolve(u.io.settle_ref) for u in UNITS if u.io.settle_ref is not None]  # exactly one kind's
+    (settled,) = [u.io.settle_ref() for u in UNITS if u.io.settle_ref is not None]  # exactly one kind's
 
     def once():
         from kplan.apply.resume import with_tokens_before
@@ -116,7 +115,7 @@ def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceR
     leaders = None
     admin = getattr(session.reader, "admin", None)
     if request.needs_leaders and admin is not None:
-        (read_leaders,) = [resolve(u.io.leaders_ref) for u in UNITS if u.io.leaders_ref is not None]
+        (read_leaders,) = [u.io.leaders_ref() for u in UNITS if u.io.leaders_ref is not None]
         leaders = read_leaders(admin, part.leaders_wanted(stack, request), stack.cluster.timeout_s)
         live = replace(live, leaders=leaders)
     return live, part.planned(plan, stack, live, request, leaders)

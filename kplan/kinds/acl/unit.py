@@ -1,6 +1,24 @@
-"""The acl kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
+"""The ACL kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by its hooks."""
 
-from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection
+from typing import TYPE_CHECKING
 
-UNIT = KindUnit(__name__, StackSection("acls", "ACL principal", build_ref=".section:build_acls", claimable=True),
-                shape_ref=".model:SHAPE", io=KindIO(".io:AclRead", ADMIN))
+from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection, lazy
+
+if TYPE_CHECKING:
+    from kplan.kinds.acl import handlers, importer, io, kind, live, model, section, steps
+else:
+    handlers, importer, io, kind, live, model, section, steps = lazy(
+        __name__, "handlers importer io kind live model section steps")
+
+UNIT = KindUnit(
+    StackSection("acls", "ACL principal", lambda: section.entry_word, build_ref=lambda: section.build_acls,
+                 claimable=True),
+    kind_ref=lambda: kind.KIND,
+    builders_ref=lambda: (steps.build_acl_steps,),
+    handlers_ref=lambda: handlers,
+    live_ref=lambda: live,
+    importer_ref=lambda: importer.IMPORTER,
+    render_ref=lambda: section.rendered,
+    shape_ref=lambda: model.SHAPE,
+    io=KindIO(lambda: io.AclRead, ADMIN),
+)

@@ -1,6 +1,14 @@
-"""The offsets kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
+"""The offsets kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by its hooks."""
 
-from kplan.kinds.unit import KindUnit
+from typing import TYPE_CHECKING
 
-UNIT = KindUnit(__name__, None, follow_up_ref=".io:follow_up", importer_ref=None,
-                render_ref=None)
+from kplan.kinds.unit import KindUnit, lazy
+
+if TYPE_CHECKING:
+    from kplan.kinds.offsets import handlers, io, kind, live, steps
+else:
+    handlers, io, kind, live, steps = lazy(__name__, "handlers io kind live steps")
+
+UNIT = KindUnit(None, kind_ref=lambda: kind.KIND, builders_ref=lambda: (steps.build_offsets_steps,),
+                handlers_ref=lambda: handlers, live_ref=lambda: live, importer_ref=None, render_ref=None,
+                follow_up_ref=lambda: io.follow_up)

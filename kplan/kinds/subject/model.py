@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from kplan.model.source import Origin
 
+SECTION = "subjects"  # the kind's stack section
+# The one other section whose entries declare subjects too, and its keys that do (a topic's key_schema and
+# value_schema): the UNIT's `borrows`.
+BORROWED, SCHEMA_KEYS = "topics", ("key_schema", "value_schema")
+
 
 @dataclass(frozen=True, order=True)
 class SchemaReference:

@@ -25,18 +25,12 @@ import json
 import posixpath
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from kplan.kinds.subject.model import SchemaReference, SubjectSpec
+from kplan.kinds.subject.model import BORROWED, SCHEMA_KEYS, SECTION, SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, canonical, parse
-from kplan.kinds.subject.unit import UNIT
 from kplan.model.desired import origin_data, registry_flavour
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 
-assert UNIT.section is not None
-_SECTION = UNIT.section.key
-# The one other section whose entries declare subjects too, and its keys that do (a topic's key_schema and
-# value_schema): named once, in the UNIT's `borrows`.
-((BORROWED, SCHEMA_KEYS),) = UNIT.section.borrows.items()
 _SCHEMA_KEYS = frozenset(SCHEMA_KEYS)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -251,7 +245,7 @@ def check_members(members: Iterable[Any], diags: Diagnostics) -> None:
     for m in members:
         if m.cluster is None or not m.cluster.schema_registry_url:
             continue
-        for spec in m.kinds.get(_SECTION, ()):
+        for spec in m.kinds.get(SECTION, ()):
             key = (m.cluster.schema_registry_url, spec.name)
             if key in first and spec.origin is not None:
                 diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
@@ -265,10 +259,10 @@ def build_member(inp: "MemberPart") -> tuple[SubjectSpec, ...]:
     schema registry to register them in, and a level the registry honours. Nothing to build for a cluster that
     declares none (its hundred thousand topics only looked at once)."""
     topics = inp.unflagged(BORROWED)
-    if not inp.lists[_SECTION] and not any(isinstance(item, dict) and not _SCHEMA_KEYS.isdisjoint(item)
+    if not inp.lists[SECTION] and not any(isinstance(item, dict) and not _SCHEMA_KEYS.isdisjoint(item)
                                           for item, _ in topics):
         return ()
-    subjects = build_subjects(inp.unflagged(_SECTION), topics, inp.ctx.smap, inp.ctx.diags, inp.ctx.read_text)
+    subjects = build_subjects(inp.unflagged(SECTION), topics, inp.ctx.smap, inp.ctx.diags, inp.ctx.read_text)
     if inp.cluster is not None and inp.cluster.schema_registry_url:
         if registry_flavour(inp.cluster.schema_registry_url) == "apicurio":
             _no_subject_level_none(subjects, inp.ctx.diags)

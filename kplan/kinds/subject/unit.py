@@ -1,12 +1,27 @@
-"""The subject kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
+"""The subject kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by its hooks."""
 
-from kplan.kinds.unit import KindIO, KindUnit, StackSection
+from typing import TYPE_CHECKING
+
+from kplan.kinds.subject.model import BORROWED, SCHEMA_KEYS, SECTION
+from kplan.kinds.unit import KindIO, KindUnit, StackSection, lazy
+
+if TYPE_CHECKING:
+    from kplan.kinds.subject import handlers, importer, io, kind, live, section, steps
+    from kplan.kinds.subject.io import compat
+else:
+    handlers, importer, io, kind, live, section, steps, compat = lazy(
+        __name__, "handlers importer io kind live section steps io.compat")
 
 UNIT = KindUnit(
-    __name__,
-    StackSection("subjects", "subject", build_ref=".section:build_member", member=True, claimable=True,
-                 borrows={"topics": ("key_schema", "value_schema")}, check_members_ref=".section:check_members",
-                 digest_inputs_ref=".section:digest_inputs"),
-    follow_up_ref=".io:follow_up",
-    io=KindIO(validation_ref=".io.compat:SubjectValidation"),
+    StackSection(SECTION, "subject", lambda: section.entry_word, build_ref=lambda: section.build_member,
+                 member=True, claimable=True, borrows={BORROWED: SCHEMA_KEYS},
+                 check_members_ref=lambda: section.check_members, digest_inputs_ref=lambda: section.digest_inputs),
+    kind_ref=lambda: kind.KIND,
+    builders_ref=lambda: (steps.build_subject_steps,),
+    handlers_ref=lambda: handlers,
+    live_ref=lambda: live,
+    importer_ref=lambda: importer.IMPORTER,
+    render_ref=lambda: section.rendered,
+    follow_up_ref=lambda: io.follow_up,
+    io=KindIO(validation_ref=lambda: compat.SubjectValidation),
 )

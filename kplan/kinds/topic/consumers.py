@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
 from kplan.kinds.topic.kind import TopicPlanned
-from kplan.kinds.topic.live import consumers_from_json as from_json  # noqa: F401 - the guard's (this module)
+from kplan.kinds.topic.live import consumers_from_json
 from kplan.model.consumers import (
     ACTIVE_CODE,
     ALLOWED_CODE,
@@ -45,6 +45,7 @@ from kplan.words import plural
 ALLOW_SETTING = "allow_consumer_disruption: true"
 ALLOW_FLAG = "--allow-active-consumers"
 SHARE = "share"  # a share group's protocol (KIP-932): shown and guarded as a consumer group is
+from_json = consumers_from_json  # the guard's reading of a live-state document (`ConsumerGuard.from_json`)
 
 
 def disrupted(plan: Plan, live: LiveState) -> dict[str, Disruption]:

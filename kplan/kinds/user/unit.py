@@ -1,7 +1,24 @@
-"""The user kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
+"""The user kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by its hooks."""
 
-from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection
+from typing import TYPE_CHECKING
 
-UNIT = KindUnit(__name__, StackSection("users", "SCRAM user", build_ref=".section:build_users"),
-                secret_fields_ref=".kind:secret_fields", shape_ref=".model:SHAPE",
-                io=KindIO(".io:UserRead", ADMIN))
+from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection, lazy
+
+if TYPE_CHECKING:
+    from kplan.kinds.user import handlers, importer, io, kind, live, model, section, steps
+else:
+    handlers, importer, io, kind, live, model, section, steps = lazy(
+        __name__, "handlers importer io kind live model section steps")
+
+UNIT = KindUnit(
+    StackSection("users", "SCRAM user", lambda: section.entry_word, build_ref=lambda: section.build_users),
+    kind_ref=lambda: kind.KIND,
+    builders_ref=lambda: (steps.build_user_steps,),
+    handlers_ref=lambda: handlers,
+    live_ref=lambda: live,
+    importer_ref=lambda: importer.IMPORTER,
+    render_ref=lambda: section.rendered,
+    secret_fields_ref=lambda: kind.secret_fields,
+    shape_ref=lambda: model.SHAPE,
+    io=KindIO(lambda: io.UserRead, ADMIN),
+)

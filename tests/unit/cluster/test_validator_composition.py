@@ -6,9 +6,7 @@ composer, like the batched read, names no kind."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from builders import live, stack, topic
@@ -62,12 +60,9 @@ def fake(monkeypatch):
         def ahead(self, stack, live):
             calls.append(("ahead", type(self).__name__, stack.name, live.cluster_id))
 
-    module = ModuleType("fake_kind_validations")
-    module.Quotas, module.Subjects = Quotas, Subjects  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, module.__name__, module)
     monkeypatch.setattr(validator_mod, "VALIDATIONS", {
-        "subjects": Validation("fake_kind_validations:Subjects", ahead=True),
-        "quotas": Validation("fake_kind_validations:Quotas"),
+        "subjects": Validation(lambda: Subjects, ahead=True),
+        "quotas": Validation(lambda: Quotas),
     })
     return calls
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kplan.kinds import ORDER, UNITS, claimable_sections, stack_sections, unit_module
+from kplan.kinds.unit import module_of
 
 KINDS_DIR = Path(__file__).resolve().parents[3] / "kplan" / "kinds"
 
@@ -18,16 +23,60 @@ def test_a_units_section_is_its_kinds(unit):
         assert unit.section.key == unit.kind.section
         if unit.section.build_ref is not None:
             assert callable(unit.section.build) and callable(unit.section.entry_word)
-        for ref in (unit.section.check_members_ref, unit.section.digest_inputs_ref):
-            assert ref is None or callable(getattr(unit.section, ref.rpartition(":")[2]))
+        for hooked in (unit.section.check_members, unit.section.digest_inputs, unit.section.load_checks):
+            assert hooked is None or callable(hooked)
+
+
+def _unit_tree(name: str) -> ast.Module:
+    return ast.parse(KINDS_DIR.joinpath(*unit_module(name).split(".")).with_suffix(".py").read_text())
+
+
+def _typing_only(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
 
 
 @pytest.mark.parametrize("name", ORDER)
 def test_a_unit_module_imports_only_the_registration(name):
-    """Loading a stack imports the units: a unit.py that imported its kind would load the planning code."""
-    tree = ast.parse(KINDS_DIR.joinpath(*unit_module(name).split(".")).with_suffix(".py").read_text())
-    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert imported <= {"kplan.kinds.unit", "__future__"}, imported
+    """Loading a stack imports the units: a unit.py that imported its kind would load the planning code. It names
+    its kind's modules by import for mypy alone (under TYPE_CHECKING); at run time it imports the registration and
+    its kind's declared model (which loading a stack imports anyway)."""
+    package = f"kplan.kinds.{unit_module(name)}".rpartition(".")[0]
+    imported = {n.module for top in _unit_tree(name).body if not _typing_only(top)
+                for n in ast.walk(top) if isinstance(n, ast.ImportFrom)}
+    assert imported <= {"kplan.kinds.unit", "typing", f"{package}.model"}, imported
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_a_units_lazy_modules_are_the_ones_mypy_checks(name):
+    """Each module a unit binds at run time (`lazy`) is the one its TYPE_CHECKING import binds to that name, so
+    that what mypy checked is what runs."""
+    module = importlib.import_module(f"kplan.kinds.{unit_module(name)}")
+    (checked,) = [top for top in _unit_tree(name).body if _typing_only(top)]
+    bound = {(a.asname or a.name): f"{n.module}.{a.name}" for n in checked.body if isinstance(n, ast.ImportFrom)
+             for a in n.names}
+    assert bound and {k: getattr(module, k).name for k in bound} == bound
+
+
+def test_loading_the_units_imports_none_of_their_kinds_modules():
+    """What `kplan validate` pays for the registrations: the units, not the modules their hooks name."""
+    code = ("import sys; from kplan.kinds import UNITS; import kplan.kinds.unit as u; "
+            "print(sorted(m for m in sys.modules if m.startswith('kplan.kinds.') and m.rpartition('.')[2] in "
+            "('kind', 'steps', 'handlers', 'importer', 'io', 'read', 'live')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=ORDER)
+def test_every_hook_of_a_unit_resolves(unit):
+    """A hook names its object by attribute (`lambda: kind.KIND`): mypy checks its type, this that it is there at
+    run time, and `module_of` names the module it reads without importing it."""
+    hooks = [getattr(part, f.name) for part in (unit, unit.io, unit.section) if part is not None
+             for f in dataclasses.fields(part) if f.name.endswith("_ref")]
+    for hook in filter(None, hooks):
+        assert hook() is not None
+    for hook in (unit.kind_ref, unit.handlers_ref, unit.io.read_ref, unit.io.validation_ref, unit.follow_up_ref):
+        if hook is not None:
+            assert importlib.import_module(module_of(hook)) is sys.modules[module_of(hook)]
 
 
 def test_no_section_module_registers_by_convention():
@@ -47,7 +96,7 @@ def test_the_registered_sections_in_the_kinds_order():
 def test_a_status_read_comes_with_what_puts_it_on_the_report(unit):
     """`kplan status` makes a kind's own status read (`io.status_read_ref`) only to put what it read on the report
     (`status_with_ref`): both or neither, each resolving to a function."""
-    assert (unit.io.status_read_ref is None) == (unit.status_with_ref is None), unit.kind_ref
+    assert (unit.io.status_read_ref is None) == (unit.status_with_ref is None), unit.kind
     if unit.status_read is not None:
         assert callable(unit.status_read) and callable(unit.status_with)
 
