@@ -140,26 +140,8 @@ class Executor:
         """Run `steps` in order; `unmasked`: step index (in `steps`) -> the values its journal form masks (never
         journaled). The steps are appended to the journal: a resumed run keeps the steps it journaled before,
         and a rollback undoes those too (one run, one history)."""
-        self._preflight(steps, len(journal.steps))
-        interrupts.check()  # a Ctrl-C that came before (and was lost on its way): nothing is started
-        first = len(journal.steps)
-        journal.steps = list(journal.steps) + [{"index": first + i, **s.to_json(), "status": StepStatus.PENDING,
-                                                "error": ""} for i, s in enumerate(steps)]
-        journal.status = RunStatus.RUNNING
-        self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
-        try:
-            self.journaled()  # e.g. record as owned what the steps may create, before any of them runs
-        except BaseException as e:
-            if not journal.recoveries:  # a new run that did nothing: it is over
-                journal.status, journal.message = RunStatus.ROLLED_BACK, f"not started: {self._msg(e)}"
-                self._write_quietly(journal)
-            raise
+        first = self._journal_steps(journal, steps, unmasked)
         n = len(steps)
-        self._journal = journal
-        self._steps = [Step.from_json(e) for e in journal.steps[:first]] + list(steps)
-        self._outcomes.update({i: dict(e["outcome"]) for i, e in enumerate(journal.steps[:first])
-                               if e.get("outcome")})
-        self._unmasked = {first + i: v for i, v in (unmasked or {}).items()}
         sent: list[int] = []  # the pipelined steps sent and not yet verified (local indexes), oldest first
         for local, step in enumerate(steps):
             i = first + local
@@ -209,26 +191,56 @@ class Executor:
                 self._journal_outcome(i)
                 if t0 is not None:
                     self.progress.failed(t0)
-                interrupted = isinstance(e, KeyboardInterrupt) or interrupts.came  # (or the error it came out as)
-                reason = "interrupted (Ctrl-C)" if interrupted else self._msg(e)
                 # the batches sent before this one and not verified fail with it (and are undone with it)
-                for j in dict.fromkeys((*sent, local)):
-                    failed = journal.steps[first + j]
-                    if failed["status"] != StepStatus.DONE:
-                        failed["status"] = StepStatus.FAILED
-                    failed["error"] = reason
-                journal.status = RunStatus.ROLLING_BACK
-                journal.message = f"{failing} ({step.kind}) failed: {reason}"
-                self._write_quietly(journal)
-                result = self.rollback(journal, self._steps, reason, final=self.final)
-                result.interrupted = interrupted
-                return result
+                return self._rolled_back(journal, e, [first + j for j in dict.fromkeys((*sent, local))],
+                                         f"{failing} ({step.kind})")
             for j in done:
                 self.faults.after_step(j)
         interrupts.defer()  # (no step: nothing to undo either)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)
+
+    def _journal_steps(self, journal: Journal, steps: Sequence[Step], unmasked: Mapping[int, object] | None) -> int:
+        """Append `steps` to the journal, pending, and write it (after each step's preflight); then `journaled`.
+        Returns the index in the journal of the first of them."""
+        self._preflight(steps, len(journal.steps))
+        interrupts.check()  # a Ctrl-C that came before (and was lost on its way): nothing is started
+        first = len(journal.steps)
+        journal.steps = list(journal.steps) + [{"index": first + i, **s.to_json(), "status": StepStatus.PENDING,
+                                                "error": ""} for i, s in enumerate(steps)]
+        journal.status = RunStatus.RUNNING
+        self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
+        try:
+            self.journaled()  # e.g. record as owned what the steps may create, before any of them runs
+        except BaseException as e:
+            if not journal.recoveries:  # a new run that did nothing: it is over
+                journal.status, journal.message = RunStatus.ROLLED_BACK, f"not started: {self._msg(e)}"
+                self._write_quietly(journal)
+            raise
+        self._journal = journal
+        self._steps = [Step.from_json(e) for e in journal.steps[:first]] + list(steps)
+        self._outcomes.update({i: dict(e["outcome"]) for i, e in enumerate(journal.steps[:first])
+                               if e.get("outcome")})
+        self._unmasked = {first + i: v for i, v in (unmasked or {}).items()}
+        return first
+
+    def _rolled_back(self, journal: Journal, e: BaseException, failed: list[int], failing: str) -> ApplyResult:
+        """The run rolled back after `e` ended it: the journal's steps `failed` (indexes) marked failed with its
+        reason (those already done keep their status), `failing` (what failed) in the run's message."""
+        interrupted = isinstance(e, KeyboardInterrupt) or interrupts.came  # (or the error it came out as)
+        reason = "interrupted (Ctrl-C)" if interrupted else self._msg(e)
+        for j in failed:
+            entry = journal.steps[j]
+            if entry["status"] != StepStatus.DONE:
+                entry["status"] = StepStatus.FAILED
+            entry["error"] = reason
+        journal.status = RunStatus.ROLLING_BACK
+        journal.message = f"{failing} failed: {reason}"
+        self._write_quietly(journal)
+        result = self.rollback(journal, self._steps, reason, final=self.final)
+        result.interrupted = interrupted
+        return result
 
     def _preflight(self, steps: Sequence[Step], first: int) -> None:
         """Each step's own check that it could be done now (`StepHandler.preflight`), before anything is journaled

@@ -108,15 +108,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
     resolved, secret_diags = _resolve(spec, ctx)
     diags += secret_diags
     if live is None:
-        sens = sensitive_keys(spec, {})
-        create_attrs = attribute_changes({}, {**{("config", k): _show(k, v, sens) for k, v in spec.config.items()},
-                                              ("state",): spec.state.value}, sort=False, sensitive=_paths(sens))
-        return ResourceChange(
-            address=addr, type=CONNECTOR, name=spec.name, action=Action.CREATE,
-            after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(create_attrs),
-            sensitive_paths=_paths(sens), reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
-            planned=ConnectorPlanned(True, tuple(sorted(spec.config)), True),
-        ), diags
+        return _created(spec, addr), diags
 
     current = live_config(live)
     sens = sensitive_keys(spec, current, live.sensitive_keys)
@@ -159,21 +151,9 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
         diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it "
                              "(restart_failed: true would)",
                              "connector-unhealthy", address=addr, origin=spec.origin))
-    added = _new_tables(spec, current)
-    if added and not spec.snapshot_new_tables:
-        diags.append(warning(
-            f"newly captured table(s) {', '.join(added)}: their existing rows are not read, only the changes made "
-            f"from now on (set snapshot_new_tables: true on cdc source {spec.name!r} to have an incremental "
-            "snapshot read them)", "cdc-new-tables-not-snapshotted", address=addr, origin=spec.origin))
+    new_tables = _snapshotted_tables(spec, current, config_changed, addr, diags)
     if config_changed and spec.restart_on_change:
         flags.add(Flag.RESTART)
-    # what an incremental snapshot of newly added tables covers, when the source asks for such snapshots
-    new_tables = added if config_changed and spec.snapshot_new_tables and spec.signal.get("topic") else []
-    if new_tables:
-        diags.append(PlanDiagnostic(
-            Severity.INFO, f"after updating connector {spec.name!r}, apply asks Debezium for an incremental snapshot "
-            f"of the newly captured table(s) {', '.join(new_tables)} (signal topic {spec.signal['topic']}), so their "
-            "existing rows arrive too", "incremental-snapshot", address=addr, origin=spec.origin))
     if not ctx.owned:
         flags.add(Flag.ADOPT)
     if restart and not attrs:
@@ -190,6 +170,37 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
         attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=_paths(sens),
         flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES, origin=spec.origin,
     ), planned), diags
+
+
+def _created(spec: ConnectorSpec, addr: str) -> ResourceChange:
+    sens = sensitive_keys(spec, {})
+    create_attrs = attribute_changes({}, {**{("config", k): _show(k, v, sens) for k, v in spec.config.items()},
+                                          ("state",): spec.state.value}, sort=False, sensitive=_paths(sens))
+    return ResourceChange(
+        address=addr, type=CONNECTOR, name=spec.name, action=Action.CREATE,
+        after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(create_attrs),
+        sensitive_paths=_paths(sens), reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
+        planned=ConnectorPlanned(True, tuple(sorted(spec.config)), True),
+    )
+
+
+def _snapshotted_tables(spec: ConnectorSpec, current: Mapping[str, str], config_changed: bool, addr: str,
+                        diags: list[PlanDiagnostic]) -> list[str]:
+    """The tables a CDC source newly captures that an incremental snapshot reads after the update (when the source
+    asks for such snapshots and has a signal topic), with a note in `diags` on what is or is not read of them."""
+    added = _new_tables(spec, current)
+    if added and not spec.snapshot_new_tables:
+        diags.append(warning(
+            f"newly captured table(s) {', '.join(added)}: their existing rows are not read, only the changes made "
+            f"from now on (set snapshot_new_tables: true on cdc source {spec.name!r} to have an incremental "
+            "snapshot read them)", "cdc-new-tables-not-snapshotted", address=addr, origin=spec.origin))
+    new_tables = added if config_changed and spec.snapshot_new_tables and spec.signal.get("topic") else []
+    if new_tables:
+        diags.append(PlanDiagnostic(
+            Severity.INFO, f"after updating connector {spec.name!r}, apply asks Debezium for an incremental snapshot "
+            f"of the newly captured table(s) {', '.join(new_tables)} (signal topic {spec.signal['topic']}), so their "
+            "existing rows arrive too", "incremental-snapshot", address=addr, origin=spec.origin))
+    return new_tables
 
 
 def _resolve(spec: ConnectorSpec, ctx: PlanContext) -> tuple[dict[str, str | None], list[PlanDiagnostic]]:

@@ -151,7 +151,6 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     diags: list[PlanDiagnostic] = []
     attrs: list[AttributeChange] = []
     flags: set[Flag] = set()
-    unchanged = 0
     needs_replace: list[str] = []  # why a replacement would be needed
 
     # Partitions can only grow in place.
@@ -168,6 +167,60 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     protected = spec.protect or spec.protected_by is not None  # the user's protection or its CDC source's
     replace = bool(needs_replace) and spec.allow_replace and not protected
 
+    unchanged = _layout_changes(spec, live, ctx, needs_replace, reassigned, replace, protected, attrs, flags, diags)
+    after_config, sets, unsets, left, same = _config_changes(spec, live, ctx, replace, attrs, flags)
+    unchanged += same
+
+    if not replace:
+        diags += _tiered(spec, live, after_config, attrs, flags, protected)
+
+    before_repr = live_topic_repr(live)
+    if replace:
+        action = Action.REPLACE
+        flags.add(Flag.DATA_LOSS)
+        diags += _rf_vs_brokers(spec, ctx)
+        diags.append(warning(
+            f"topic {spec.name!r} will be deleted and re-created to change "
+            f"{' and '.join(a.replace('_', ' ') for a in needs_replace)}: "
+            "all its records are lost (DATA LOSS)",
+            "replace-data-loss", address=addr, origin=spec.origin))
+        reason = (Reason.REPLACE_BOTH if len(needs_replace) == 2 else Reason.REPLACE_PARTITIONS
+                  if needs_replace == ["partitions"] else Reason.REPLACE_REPLICATION)
+        after_repr = topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset())
+    else:
+        action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP
+        reason = (Reason.DIFFERS if action == Action.UPDATE
+                  else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
+        if spec.partitions <= live.partitions and reassigned is None and after_config == live.overrides:
+            after_repr = before_repr  # nothing differs: one shape for both sides
+        else:
+            after_repr = topic_repr(spec.name, max(spec.partitions, live.partitions),
+                                    spec.replication_factor if reassigned is not None else live.replication_factor,
+                                    after_config, live.sensitive_keys)
+    if not ctx.owned:
+        flags.add(Flag.ADOPT)
+    sensitive_paths = tuple(("config", k) for k in sorted(live.sensitive_keys)
+                            if k in live.overrides or k in spec.config) if live.sensitive_keys else ()
+    change = ResourceChange(
+        address=addr, type=TOPIC, name=spec.name, action=action,
+        before=before_repr,
+        after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
+        sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
+    )
+    if left:
+        diags.append(ignored_note("topic", spec.name, addr, left, spec.origin))
+    if not change.is_change:  # the usual case of a large plan: no payload to compute
+        return change, diags
+    return with_planned(change, _update_planned(spec, live, replace, reassigned, sets, unsets)), diags
+
+
+def _layout_changes(spec: TopicSpec, live: LiveTopic, ctx: PlanContext, needs_replace: list[str],
+                    reassigned: tuple[tuple[int, ...], ...] | None, replace: bool, protected: bool,
+                    attrs: list[AttributeChange], flags: set[Flag], diags: list[PlanDiagnostic]) -> int:
+    """The partitions' and the replication factor's changes into `attrs`, `flags` and `diags`: each replaced,
+    refused, reassigned or (partitions) increased in place. Returns how many of the two are unchanged."""
+    addr = address_of(TOPIC, spec.name)
+    unchanged = 0
     for attr in ("partitions", "replication_factor"):
         before, after = getattr(live, attr), getattr(spec, attr)
         if before == after:
@@ -192,7 +245,15 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
                 f"increasing partitions from {before} to {after} cannot be undone; records with a given key will "
                 "go to a different partition from now on (per-key ordering breaks across the change)",
                 "partition-increase", address=addr, path=(attr,), origin=spec.origin))
+    return unchanged
 
+
+def _config_changes(spec: TopicSpec, live: LiveTopic, ctx: PlanContext, replace: bool,
+                    attrs: list[AttributeChange], flags: set[Flag]
+                    ) -> tuple[dict[str, str], dict[str, str], list[str], list[str], int]:
+    """The config's changes into `attrs` and `flags`: (the overrides after the change, those apply sets, those it
+    unsets, the ignored keys the cluster has otherwise, how many declared keys are unchanged)."""
+    unchanged = 0
     # Config: declared keys against the effective values; undeclared overrides are drift or removals.
     # The most specific setting wins: the topic's own (True or False), else the stack-wide switch.
     own = spec.authoritative_config
@@ -239,48 +300,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
             attrs.append(AttributeChange(("config", key), AttrKind.DRIFT, value, None, sensitive=sensitive,
                                          note=NoteKind.DRIFT_LEFT_ALONE))
             flags.add(Flag.DRIFT)
-
-    if not replace:
-        diags += _tiered(spec, live, after_config, attrs, flags, protected)
-
-    before_repr = live_topic_repr(live)
-    if replace:
-        action = Action.REPLACE
-        flags.add(Flag.DATA_LOSS)
-        diags += _rf_vs_brokers(spec, ctx)
-        diags.append(warning(
-            f"topic {spec.name!r} will be deleted and re-created to change "
-            f"{' and '.join(a.replace('_', ' ') for a in needs_replace)}: "
-            "all its records are lost (DATA LOSS)",
-            "replace-data-loss", address=addr, origin=spec.origin))
-        reason = (Reason.REPLACE_BOTH if len(needs_replace) == 2 else Reason.REPLACE_PARTITIONS
-                  if needs_replace == ["partitions"] else Reason.REPLACE_REPLICATION)
-        after_repr = topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset())
-    else:
-        action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP
-        reason = (Reason.DIFFERS if action == Action.UPDATE
-                  else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
-        if spec.partitions <= live.partitions and reassigned is None and after_config == live.overrides:
-            after_repr = before_repr  # nothing differs: one shape for both sides
-        else:
-            after_repr = topic_repr(spec.name, max(spec.partitions, live.partitions),
-                                    spec.replication_factor if reassigned is not None else live.replication_factor,
-                                    after_config, live.sensitive_keys)
-    if not ctx.owned:
-        flags.add(Flag.ADOPT)
-    sensitive_paths = tuple(("config", k) for k in sorted(live.sensitive_keys)
-                            if k in live.overrides or k in spec.config) if live.sensitive_keys else ()
-    change = ResourceChange(
-        address=addr, type=TOPIC, name=spec.name, action=action,
-        before=before_repr,
-        after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
-        sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
-    )
-    if left:
-        diags.append(ignored_note("topic", spec.name, addr, left, spec.origin))
-    if not change.is_change:  # the usual case of a large plan: no payload to compute
-        return change, diags
-    return with_planned(change, _update_planned(spec, live, replace, reassigned, sets, unsets)), diags
+    return after_config, sets, unsets, left, unchanged
 
 
 # (declared config, live overrides, live effective configs) -> whether the live topic has exactly the config
