@@ -149,35 +149,34 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
         made = ", ".join(str(g.cluster_name) for g in saved.groups) or "one cluster"
         raise KplanError(f"the saved plan was made for {made}, not for this stack's clusters "
                          f"({', '.join(str(c.stack.cluster_name) for c in clusters)}); run `kplan plan` again")
-    stores: dict[int, JournalStore] = {}
-    locks: dict[int, StackLock] = {}
-    journals: dict[int, Journal] = {}
     # one run: every cluster's part has the same id (the lock's holder record names it before the journal exists)
     run_id = early.run_id if early is not None else run_id or new_run_id()
+    parts: list[_Part] = []  # in the order they were locked
     try:
         for c in sorted(clusters, key=lambda c: c.stack.cluster_name or "") if several else clusters:
-            stores[id(c)] = c.journal_store()
             group = {"clusters": [x.stack.cluster_name for x in clusters], "cluster": c.stack.cluster_name} \
                 if several else {}
-            journals[id(c)] = resume_of or Journal(c.stack.name, c.stack.environment, c.cluster_id,
-                                                   c.stack.inputs_digest, run_id=run_id, destroy=opts.destroy,
-                                                   group=group)
+            part = _Part(c, c.journal_store(), resume_of or Journal(
+                c.stack.name, c.stack.environment, c.cluster_id, c.stack.inputs_digest, run_id=run_id,
+                destroy=opts.destroy, group=group))
+            parts.append(part)
             try:
-                locks[id(c)] = early.locked() if early is not None else c.lock()
+                part.lock = early.locked() if early is not None else c.lock()
                 if early is None:
-                    locks[id(c)].acquire(journals[id(c)].run_id)
+                    part.lock.acquire(part.journal.run_id)
             except LockHeld as e:
-                raise _error(c, several, lock_held_message(e, stores[id(c)])) from None
+                raise _error(c, several, lock_held_message(e, part.store)) from None
+        ordered = [next(p for p in parts if p.cluster is c) for c in clusters]
         planned, plan = _plan_run(clusters, opts, several, resume_of)
         refuse_unrunnable(plan, opts)
         builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
         if not any(b.steps for b in builts):
             if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker
-                _finish_resumed(clusters[0], stores[id(clusters[0])], resume_of, ownership_of(planned[0][0]))
+                _finish_resumed(clusters[0], ordered[0].store, resume_of, ownership_of(planned[0][0]))
             return None, plan
         if not approved(plan, opts):
             return None, plan
-        return _execute_all(clusters, planned, builts, stores, journals, opts, several, resume_of), plan
+        return _execute_all(ordered, planned, builts, opts, several, resume_of), plan
     except BaseException as e:
         if isinstance(e, Interrupted):
             e.plan = plan
@@ -185,10 +184,21 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
             early.abandon()
         raise
     finally:
-        for store in stores.values():
-            _quietly(store.close)
-        for lock in locks.values():
-            release_or_report(lock)  # never masks the run's own outcome
+        for part in parts:
+            _quietly(part.store.close)
+        for part in parts:
+            if part.lock is not None:
+                release_or_report(part.lock)  # never masks the run's own outcome
+
+
+@dataclass
+class _Part:
+    """One cluster's part of a run: its journal's store, its journal, and its lock once taken."""
+
+    cluster: Cluster
+    store: JournalStore
+    journal: Journal
+    lock: StackLock | None = None
 
 
 def _plan_run(clusters: list[Cluster], opts: RunOptions, several: bool, resume_of: Journal | None):
@@ -218,19 +228,19 @@ def _error(c: Cluster, several: bool, message) -> KplanError:
     return KplanError(f"cluster {c.stack.cluster_name}: {message}" if several else str(message))
 
 
-def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, several: bool,
+def _execute_all(parts: list[_Part], planned, builts, opts: RunOptions, several: bool,
                  resume_of: Journal | None) -> MultiResult:
     out = opts.out or sys.stdout
     result = MultiResult()
     done: list[tuple[Cluster, Journal, Built, ClusterOutcome]] = []
-    for n, (c, (live, _), built) in enumerate(zip(clusters, planned, builts)):
+    for n, (part, (live, _), built) in enumerate(zip(parts, planned, builts)):
+        c, store, journal = part.cluster, part.store, part.journal
         name = c.stack.cluster_name or "?"
         if result.failed or not built.steps:  # skipped: the run stopped (a cluster failed) before its steps
             result.outcomes.append(ClusterOutcome(name, None, skipped=bool(result.failed and built.steps)))
             continue
         if several:
             print(f"── cluster {name} ({c.cluster_id}):", file=out, flush=True)
-        store, journal = stores[id(c)], journals[id(c)]
         store.ensure_topic(c.broker_count)
         if resume_of is None:
             journal.ownership_before = ownership_of(live)
@@ -615,24 +625,25 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
     for c in clusters:
         c.session.allow_unreadable = allow_unreadable
     try:
-        last: dict[int, str | None] = {}  # the run id of each cluster's last journal
+        last: list[str | None] = [None] * len(clusters)  # the run id of each cluster's last journal
         interrupted: set[str] = set()
         if mode == "rollback":
-            for c in clusters:
+            for n, c in enumerate(clusters):
                 store = c.journal_store()
                 journal = store.read()
                 store.close()
-                last[id(c)] = journal.run_id if journal is not None else None
+                last[n] = journal.run_id if journal is not None else None
                 # a run to undo everywhere: one cluster's part is unfinished, or was rolled back (also by an
                 # earlier `recover --rollback` that died before it reached this cluster's completed part)
                 if journal is not None and journal.group and (journal.unfinished or journal.status in (
                         RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE)):
                     interrupted.add(journal.run_id)
         outcomes: list[tuple[str, ApplyResult | None, str]] = []
-        for c in reversed(clusters) if mode == "rollback" else clusters:
+        pairs = list(zip(clusters, last))
+        for c, last_run in reversed(pairs) if mode == "rollback" else pairs:
             name = c.stack.cluster_name or "?"
             print(f"── cluster {name}:", file=opts.out or sys.stdout, flush=True)
-            part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
+            part_of = last_run if last_run in interrupted else None
             result, message = each(c, lambda: recover(c, mode, force=force, opts=opts, completed_part_of=part_of))
             outcomes.append((name, result, message))
         return outcomes
