@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from kplan.kinds import UNITS
-from kplan.model.desired import ClusterSpec, ConnectorSpec, TopicSpec
+from kplan.kinds.connector.model import ConnectorSpec
+from kplan.model.desired import ClusterSpec, TopicSpec
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.source import Loc

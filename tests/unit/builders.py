@@ -10,7 +10,8 @@ from typing import Callable
 import pytest
 
 from kplan.kinds.connect_features import ConnectFacts
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.kinds.connector.model import ConnectorSpec
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.plan import ResourceType
 from kplan.model.source import Origin

@@ -11,7 +11,7 @@ from kplan.rules.connect import sink_group_of
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ConnectorSpec
+    from kplan.kinds.connector.model import ConnectorSpec
     from kplan.model.live import LiveState
 
 

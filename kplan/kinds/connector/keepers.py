@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.keepers import Keeper
-from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
 from kplan.model.plan import ResourceType, address_of
 

@@ -18,6 +18,7 @@ from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects, unread_system
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.move import move_checks, move_note
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.plugin_versions import alias_matches, pin_checks, pin_notes
@@ -25,7 +26,7 @@ from kplan.kinds.connector.restart import failure_notes, restart_change, scrubbe
 from kplan.kinds.ignoring import ignored_note, missed_notes
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import health_dict
-from kplan.model.desired import ConnectorSpec, ConnectorState, connect_of
+from kplan.model.desired import ConnectorState, connect_of
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (

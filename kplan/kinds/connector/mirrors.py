@@ -18,7 +18,8 @@ from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, Resou
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ConnectorSpec, MirrorSpec, Stack
+    from kplan.kinds.connector.model import ConnectorSpec
+    from kplan.model.desired import MirrorSpec, Stack
     from kplan.model.live import LiveState
 
 

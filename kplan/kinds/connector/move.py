@@ -11,8 +11,8 @@ naming the setting to keep.
 
 from __future__ import annotations
 
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.model.cdc_cleanup import DEFAULT_PUBLICATION, DEFAULT_SLOT, POSTGRES_CLASS, slot_and_publication
-from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
 from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.kinds.connector.live import facts_of
-from kplan.model.desired import ConnectorSpec, connect_of
+from kplan.kinds.connector.model import ConnectorSpec
+from kplan.model.desired import connect_of
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import (
     Action,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Iterator
 
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.policy import Finding, PolicyPart, forbidden_config, required_config
-from kplan.model.desired import ConnectorSpec
 from kplan.model.policy import Rule, RuleType
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.planned import ConnectorPlanned
-from kplan.model.desired import ConnectorSpec, ConnectorState
+from kplan.model.desired import ConnectorState
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypedDict, Unpack
 
 from kplan.kinds.config_map import warn_plaintext_secrets
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.offsets.section import build_offsets
-from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, ConnectorState, freeze, origin_data
+from kplan.model.desired import DEFAULT_CONNECT, ConnectorState, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.ignore import CONNECTOR_REQUIRED, ignore_patterns, required_ignored

@@ -15,12 +15,12 @@ from typing import Any, ClassVar, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.connector.kind import sensitive_keys
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.planned import ConnectorPlanned
-from kplan.kinds.offsets.steps import created_stopped
 from kplan.kinds.planned import payloads
 from kplan.kinds.step import Immutable, Phase, Planned, StepBase
 from kplan.kinds.topic.steps import CreateTopics
-from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
+from kplan.model.desired import ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import Action, Plan, ResourceType
 from kplan.rules.ignore import ignored
@@ -239,6 +239,15 @@ class StartConnector(StepBase):
 
     def describe(self) -> str:
         return f"start connector {self.name} ({self.state.value})"
+
+
+def created_stopped(spec: ConnectorSpec, plan: Plan, current: LiveConnector | None) -> ConnectorSpec:
+    """A connector created by this plan with an offsets request is created STOPPED: its offsets are changed
+    before it ever runs; the offsets step then brings it to its declared state."""
+    if current is None and spec.offsets is not None and any(  # its request is one this plan applies
+            c.type == ResourceType.OFFSETS and c.is_change and c.name == spec.name for c in plan.changes):
+        return replace(spec, state=ConnectorState.STOPPED)
+    return spec
 
 
 def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

@@ -13,14 +13,14 @@ its words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Protocol, Sequence
 
 from kplan.kinds.base import PlanContext
 from kplan.kinds.connect_features import Feature, connect_facts, connect_version_checks
 from kplan.kinds.offsets.live import OffsetReads
 from kplan.kinds.requests import REQUEST, RequestKind
 from kplan.kinds.requests import pending as pending_requests
-from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
+from kplan.model.desired import ConnectorState, freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
@@ -57,13 +57,27 @@ OFFSETS_API: Feature = ((3, 6), "the connector offsets API (KIP-875)", ", or rem
 NO_SNAPSHOT_MODES = ("never", "no_data", "schema_only", "recovery", "schema_only_recovery")
 
 
+class RequestingConnector(Protocol):
+    """What an offsets request reads of its connector (the connector kind's ConnectorSpec, whose section and steps
+    import this kind's: named by what it is asked, not imported back)."""
+
+    @property
+    def origin(self) -> Origin | None: ...
+    @property
+    def state(self) -> ConnectorState: ...
+    @property
+    def config(self) -> Mapping[str, str]: ...
+    @property
+    def captured_tables(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class OffsetsRequest:
     """A declared offsets request and the connector it is for (the planner's spec of this kind)."""
 
     name: str  # the connector's
     spec: OffsetsSpec
-    connector: ConnectorSpec
+    connector: RequestingConnector
 
     @property
     def origin(self) -> Origin | None:

@@ -12,14 +12,14 @@ never config values: no secret policy applies to them, they are journaled as Con
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.offsets.kind import OffsetsPlanned
 from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase
-from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
-from kplan.model.live import LiveConnector, LiveState
+from kplan.model.desired import ConnectorState, Stack
+from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
 
 
@@ -45,15 +45,6 @@ class AlterOffsets(StepBase):
 
     def applies_request(self) -> tuple[ResourceType, str, str | None]:
         return (ResourceType.OFFSETS, self.name, self.previous_request)
-
-
-def created_stopped(spec: ConnectorSpec, plan: Plan, current: LiveConnector | None) -> ConnectorSpec:
-    """A connector created by this plan with an offsets request is created STOPPED: its offsets are changed
-    before it ever runs; the offsets step then brings it to its declared state."""
-    if current is None and spec.offsets is not None and any(  # its request is one this plan applies
-            c.type == ResourceType.OFFSETS and c.is_change and c.name == spec.name for c in plan.changes):
-        return replace(spec, state=ConnectorState.STOPPED)
-    return spec
 
 
 def build_offsets_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

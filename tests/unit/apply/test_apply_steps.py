@@ -16,6 +16,7 @@ from kplan.apply.steps.ownership import RecordOwnership, ownership_after, owners
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.steps import (
     ConnectorSecrets,
     DeleteConnector,
@@ -46,7 +47,7 @@ from kplan.kinds.user.model import UserSpec
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 from kplan.model.bindings import AclBinding
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveTask, LiveTopic
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.model.plan import ResourceType

@@ -46,13 +46,13 @@ KINDS = {
 #   and streams_app/io.py (a Streams app writes its internal topics through the topic kind's writes), both edges of
 #   .importlinter's kinds contract, subject/model.py (a topic entry's key_schema and value_schema declare subjects:
 #   the subject UNIT's `borrows`), stackfile/sections.py (the topics cdc sources give, built beside them).
-# - connector: importer/cdc.py (a CDC source is a connector), offsets/kind.py (an offsets request is its connector's:
-#   .importlinter's edge), model/cdc_preflight.py (the facts the CDC preflight reads, which
-#   kinds/connector/preflight.py judges), model/desired.py (ConnectorSpec's comments point at the modules that act
-#   on its fields), stackfile/sections.py (the connectors cdc sources and mirrors give).
-# - offsets: connector/section.py and connector/steps.py (a connector entry declares its offsets request and is
-#   created stopped for it: .importlinter's edges), model/desired.py (ConnectorSpec.offsets), model/plan.py (its
-#   ResourceType), stackfile/sections.py (a connector's request carries its entry's metadata).
+# - connector: importer/cdc.py (a CDC source is a connector), offsets/kind.py (an offsets request is its
+#   connector's: the connector's section and record word), model/cdc_preflight.py (the facts the CDC preflight
+#   reads, which kinds/connector/preflight.py judges), stackfile/member.py (the loader's entry of a declared
+#   connector holds its ConnectorSpec), stackfile/sections.py (the connectors cdc sources and mirrors give).
+# - offsets: connector/model.py (ConnectorSpec.offsets), connector/section.py (a connector entry declares its offsets
+#   request: .importlinter's edge), connector/steps.py (a connector with a pending request is created stopped),
+#   model/plan.py (its ResourceType), stackfile/sections.py (a connector's request carries its entry's metadata).
 # - consumer_group: topic/live.py (a live-state document's "consumer_groups", read by the consumer guard beside the
 #   topics' slice).
 # - acl: streams_app/kind.py (the ACL slice a Streams app's bindings are read from), stackfile/cdc_acls.py and

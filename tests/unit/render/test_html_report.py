@@ -127,7 +127,8 @@ def test_a_referenced_topic_in_a_flow_is_marked_owned_by_another_stack_and_one_i
     `refunds`, which nothing of the stack reads or writes."""
     from builders import lconn, live, ltopic, stack
 
-    from kplan.model.desired import ConnectorSpec, ConnectorState, Reference, freeze
+    from kplan.kinds.connector.model import ConnectorSpec
+    from kplan.model.desired import ConnectorState, Reference, freeze
     from kplan.model.source import Origin
     from kplan.plan.planner import make_plan
 

@@ -11,7 +11,8 @@ from builders import WORKER, cli_case, live_state
 from builders import live_doc as cli_live_doc
 
 from kplan.cli import main
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.kinds.connector.model import ConnectorSpec
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
 from kplan.model.source import Origin
 from kplan.model.status import TRACE_LINES, Status

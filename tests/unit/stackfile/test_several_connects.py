@@ -10,8 +10,9 @@ from types import SimpleNamespace
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.kind import live_config
 from kplan.kinds.connector.live import facts_of
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.livejson import live_state_from_dict
-from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, ConnectorState, connect_and_name, connector_key
+from kplan.model.desired import DEFAULT_CONNECT, ConnectorState, connect_and_name, connector_key
 from kplan.model.plan import ResourceType
 from kplan.rules.connect import sink_group_of
 from kplan.stackfile import load_stack, validate_stack

@@ -14,9 +14,10 @@ from typing import Iterable
 
 from kplan.errors import KplanError
 from kplan.kinds.connector.io.postgres import session
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import BinlogState, CdcHealth, SlotState, assess_slot
-from kplan.model.desired import ConnectorSpec, ConnectorState
+from kplan.model.desired import ConnectorState
 from kplan.secrets import SecretValues, has_secret_ref
 from kplan.transport.connect import connect_offsets
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from kplan.errors import KplanError
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.preflight import check_mysql, check_postgres
 from kplan.model.cdc_cleanup import slot_and_publication
 from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
-from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import PlanDiagnostic
 from kplan.secrets import SecretValues

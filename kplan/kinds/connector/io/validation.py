@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Callable
 from kplan.errors import KplanError
 from kplan.kinds.connector.io.postgres import DatabaseError, check_drop
 from kplan.kinds.connector.io.preflight import preflight
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
-from kplan.model.desired import ConnectorSpec, Stack
+from kplan.model.desired import Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error
 from kplan.secrets import secret_keys
 from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path

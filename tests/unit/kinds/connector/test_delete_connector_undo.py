@@ -13,9 +13,10 @@ from executor_runs import FakeStore
 from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.steps import ConnectorImage, DeleteConnector
 from kplan.kinds.step import frozen
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, freeze
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, freeze
 from kplan.secrets import SecretValues, mask_config
 from kplan.state.journal import Journal, RunStatus
 

@@ -13,10 +13,11 @@ from fakes import FakeWriter
 
 from kplan.apply.steps import Step, build
 from kplan.apply.steps.ownership import ownership_after, ownership_of
+from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.steps import PutConnector
 from kplan.kinds.offsets.kind import attach, pending
 from kplan.kinds.offsets.steps import AlterOffsets
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, freeze
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, freeze
 from kplan.model.live import LiveConnector
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, sink_position
 from kplan.model.ownership import Ownership
