@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kplan.kinds.binding_rows import BINDING
 from kplan.kinds.shape import Attr, Shape, choice, fields_of, list_of, named, record, ref, row, text
 from kplan.model.bindings import AclBinding
 from kplan.model.source import Origin
@@ -32,15 +33,6 @@ ENTRY = (
          (["WRITE", "DESCRIBE"],), required=True),
     HOST,
 )
-# A binding as a plan shows it (kplan.model.bindings.binding_json).
-BINDING = fields_of((
-    row("resource", text(), "The resource type: topic, group, cluster or transactional_id."),
-    row("pattern", text(), "literal or prefixed."),
-    row("name", text(), "The resource name (* for all)."),
-    row("operation", text(), "The operation, e.g. READ, WRITE, DESCRIBE."),
-    row("permission", choice(("ALLOW", "DENY")), "ALLOW or DENY."),
-    row("host", text(), "The host it applies to (* for any)."),
-))
 PLANNED_BINDINGS = list_of(ref("acl/properties/bindings/items"))
 
 
@@ -58,7 +50,7 @@ def acl_shape(entry: tuple[Attr, ...]) -> Shape:
             Attr("principal", text(pattern="^[A-Za-z][A-Za-z0-9]*:[^*|]+$"), "A Kafka principal, Type:name as the "
                  "broker's principal builder makes it (User:orders-app). One entry per principal.",
                  ("User:orders-app",), required=True, plan="The principal, Type:name.", plan_required=True),
-            row("bindings", list_of(BINDING), "Its bindings."),
+            row("bindings", list_of(fields_of(BINDING)), "Its bindings."),
             Attr("authoritative", ref("flag"), "false (default): a binding of this principal that the stack does "
                  "not declare and kplan did not create is drift, shown and left alone; true: it is deleted. A binding "
                  "kplan created that the stack no longer declares is deleted either way.", default=False),

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.kinds.shape import said
 from kplan.kinds.streams_app.kind import acl_slice
-from kplan.kinds.streams_app.model import app_bindings, is_internal_topic
+from kplan.kinds.streams_app.model import SHAPE, app_bindings, is_internal_topic
 from kplan.model.bindings import ACL_PREFIX, AclBinding
 from kplan.model.live import LiveState
 
@@ -46,11 +47,10 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     for app, principal, bindings in recognised(live):
         if not ctx.selects(app) or ctx.owned_elsewhere("streams_app", app):
             continue
-        entry: dict[str, Any] = {"application_id": app, "principal": principal,
-                                 "inputs": _names(bindings, "READ", app), "outputs": _names(bindings, "WRITE", app)}
         eos = AclBinding("transactional_id", "prefixed", f"{app}-", "WRITE") in bindings
-        if eos:
-            entry["exactly_once"] = True
+        entry = said(SHAPE.attrs, {"application_id": app, "principal": principal,
+                                   "inputs": _names(bindings, "READ", app), "outputs": _names(bindings, "WRITE", app),
+                                   "exactly_once": eos})
         mine = sorted(t for t, a in internal.items() if a == app)
         if mine:
             ctx.notes.append(f"streams app {app!r}: its internal topic(s) {', '.join(mine)} imported as part of it")

@@ -11,30 +11,33 @@
            config: {cleanup.policy: compact}}
       delete_internal_topics_on_destroy: false   # destroy leaves the internal topics (and says so)
 
-The JSON Schema checks the shape; what it cannot say is checked here (an application declared twice, a declared
-internal topic that is not one of the application's, topics without `internal_topics: managed`).
+Its keys and their defaults are its table's (`kplan.kinds.streams_app.model.SHAPE`); the JSON Schema derived from it
+checks the shape; what it cannot say is checked here (an application declared twice, a declared internal topic that
+is not one of the application's, topics without `internal_topics: managed`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kplan.kinds.streams_app.model import APP, MANAGED, InternalTopicSpec, StreamsAppSpec, is_internal_topic
+from kplan.kinds.shape import defaulted
+from kplan.kinds.streams_app.model import MANAGED, SHAPE, TOPIC, InternalTopicSpec, StreamsAppSpec, is_internal_topic
 from kplan.model.desired import freeze, origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
 
 
-def _internal_topic(app: str, t: dict[str, Any], at: Loc, diags: Diagnostics) -> InternalTopicSpec | None:
-    name = t.get("name")
+def _internal_topic(app: str, raw: dict[str, Any], at: Loc, diags: Diagnostics) -> InternalTopicSpec | None:
+    t = defaulted(TOPIC, raw)
+    name = t["name"]
     if not isinstance(name, str):
         return None
     if not is_internal_topic(app, name):
         diags.error(at, f'internal topic "{name}" is not one of streams app "{app}"\'s: Kafka Streams names them '
                         f'"{app}-<name>-changelog" or "{app}-<name>-repartition"')
         return None
-    config = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (t.get("config") or {}).items()}
-    return InternalTopicSpec(name, int(t.get("partitions", 1)), int(t.get("replication_factor", 1)), freeze(config))
+    config = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (t["config"] or {}).items()}
+    return InternalTopicSpec(name, int(t["partitions"]), int(t["replication_factor"]), freeze(config))
 
 
 def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
@@ -42,8 +45,8 @@ def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
     out = []
     for item, loc, app in diags.named_entries(entries, "application_id", 'streams app "{}"',
                                               "declare each application in one entry"):
-        mode = item.get("internal_topics", APP)
-        declared = item.get("topics") or []
+        values = defaulted(SHAPE.attrs, item)
+        mode, declared = values["internal_topics"], values["topics"] or []
         at = smap.value_loc(item, "topics") or loc
         if declared and mode != MANAGED:
             diags.error(at, f'streams app "{app}" declares internal topics but internal_topics is "{mode}": set '
@@ -59,9 +62,9 @@ def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
         if any(t is None for t in topics):
             continue
         out.append(StreamsAppSpec(
-            app, item["principal"], tuple(item.get("inputs") or ()), tuple(item.get("outputs") or ()),
-            item.get("exactly_once") is True, mode, tuple(t for t in topics if t is not None),
-            item.get("delete_internal_topics_on_destroy") is True, origin=Origin(loc.file, loc.line, loc.column)))
+            app, values["principal"], tuple(values["inputs"] or ()), tuple(values["outputs"] or ()),
+            values["exactly_once"] is True, mode, tuple(t for t in topics if t is not None),
+            values["delete_internal_topics_on_destroy"] is True, origin=Origin(loc.file, loc.line, loc.column)))
     return tuple(sorted(out, key=lambda a: a.name))
 
 

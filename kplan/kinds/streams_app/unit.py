@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 from kplan.kinds.unit import KindUnit, StackSection, lazy
 
 if TYPE_CHECKING:
-    from kplan.kinds.streams_app import handlers, importer, kind, live, section, steps
+    from kplan.kinds.streams_app import handlers, importer, kind, live, model, section, steps
 else:
-    handlers, importer, kind, live, section, steps = lazy(__name__, "handlers importer kind live section steps")
+    handlers, importer, kind, live, model, section, steps = lazy(
+        __name__, "handlers importer kind live model section steps")
 
 UNIT = KindUnit(
     StackSection("streams_apps", "streams app", lambda: section.entry_word,
@@ -19,6 +20,7 @@ UNIT = KindUnit(
     live_ref=lambda: live,
     importer_ref=lambda: importer.IMPORTER,
     render_ref=lambda: section.rendered,
+    shape_ref=lambda: model.SHAPE,
     follow_up_ref=lambda: kind.follow_up,
     takes_groups_ref=lambda: kind.takes_groups,
 )

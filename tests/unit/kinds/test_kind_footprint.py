@@ -111,9 +111,10 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # uses still count)
         "kplan/kinds/connector/mirrors.py": (r'split\("topics"\)', r"""cfg\.get\(["']topics["']\)"""),
         "kplan/stackfile/mirrors.py": (r'_regexes\(entry, "topics"', r'"source": \{"topics": '),
-        # a Streams app's own `topics:` (its managed internal topics), in its entry and its rendering
-        "kplan/kinds/streams_app/section.py": (r'item\.get\("topics"\)', r'smap\.value_loc\(item, "topics"\)',
+        # a Streams app's own `topics:` (its managed internal topics), in its table, its entry and its rendering
+        "kplan/kinds/streams_app/section.py": (r'values\["topics"\]', r'smap\.value_loc\(item, "topics"\)',
                                               r'out\["topics"\] = \[\{"name": t\.name'),
+        "kplan/kinds/streams_app/model.py": (r'Attr\("topics"',),
     },
 }
 
