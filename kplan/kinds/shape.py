@@ -91,7 +91,7 @@ def choice(values: tuple[str, ...]) -> Type:
 
 def either(*types: Type, read: Callable[[Any], Any] | None = None) -> Type:
     """Any of several types (`anyOf`), read by `read` (a token written as text or a number: its text)."""
-    return Type({"anyOf": [t.schema for t in types]}, read=read)
+    return Type({"anyOf": [t.schema for t in types]}, defs={k: v for t in types for k, v in t.defs.items()}, read=read)
 
 
 def nullable(kind: Type) -> Type:

@@ -23,7 +23,8 @@ Pure.
 A share group's request has a consumer group's reset forms but for a failover (`{mirror: <name>}`), which translates
 committed offsets only (the schema refuses it), and no delete. The JSON Schema checks the shape; here what it cannot
 say: exactly one of offsets/delete, a token, a reset that is one of the forms (a datetime with its time zone), each
-partition once, each topic once, a group declared once.
+partition once, each topic once, a group declared once. The sections' keys are their shapes' (`CONSUMER_SHAPE`,
+`SHARE_SHAPE`), from which their schema parts follow; what a request means is Kafka's, read here by hand.
 """
 
 from __future__ import annotations
@@ -46,6 +47,22 @@ from kplan.kinds.group_request.model import (
     Position,
     Terms,
     items,
+)
+from kplan.kinds.shape import (
+    BOOLEAN,
+    Attr,
+    Shape,
+    Type,
+    either,
+    fields_of,
+    list_of,
+    named,
+    nullable,
+    record,
+    ref,
+    row,
+    text,
+    whole,
 )
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
@@ -217,3 +234,107 @@ def parse_positions(what: str, given: list[Any], loc: Loc, smap: SourceMap, diag
             return None
         out[(topic, p)] = o
     return tuple((t, p, o) for (t, p), o in sorted(out.items()))
+
+
+# -- the sections' shapes: their keys, from which their schema parts follow (the reading above is Kafka's forms) -----
+
+TOKEN = Type({"type": ["string", "number"], "minLength": 1})
+POSITION = named("groupPosition", record((
+    Attr("topic", ref("topicName"), required=True),
+    Attr("partition", whole(0), "The partition number.", (0,), required=True),
+    Attr("offset", whole(0), "The offset the group commits for the partition: the next record its consumers read.",
+         (1200,), required=True))), examples=({"topic": "orders.events", "partition": 0, "offset": 1200},))
+PLAN_POSITIONS = list_of(ref("group_position"))
+POSITION_EXAMPLE = [{"topic": "orders.events", "partition": 0, "offset": 1200}]
+
+
+def _request(example: str, more: str) -> Attr:
+    return Attr("request", TOKEN, f"A token naming this request (e.g. {example}): a new token asks for one more "
+                f"{more}.", (example,), required=True)
+
+
+def _topics(held: str) -> Attr:
+    return Attr("topics", list_of(ref("topicName")), f"The topics to move (default: every topic the group has {held} "
+                "on).", (["orders.events"],))
+
+
+def _image(whose: str, state: str, held: str) -> tuple[Attr, ...]:
+    """A group as a request shows it in a plan (rows of a plan only)."""
+    return (row("group", text(), f"The {whose} id."),
+            row("request", nullable(text()), "The request token: before, the one last applied (null: none); after, "
+                "the declared one."),
+            row("state", text(), f"The group's state as Kafka reports it{state}.", False),
+            row("members", whole(), "How many members the group has.", False),
+            row(OFFSETS, Type({"oneOf": [{"type": "null"}, PLAN_POSITIONS.schema]}),
+                f"Its {held} (null: the group does not exist)."))
+
+
+def _planned(*rows: Attr, held: str) -> tuple[Attr, ...]:
+    return (row("request", text(), "The request's token."), *rows,
+            row(OFFSETS, PLAN_POSITIONS, f"The {held} apply sets, exactly."))
+
+
+SEEN = (row("previous_request", nullable(text()), "The token recorded before (null: none)."),)
+CONSUMER_SHAPE = Shape(
+    "consumer_groups", "consumerGroup",
+    "Consumer-group requests, one entry per group: move its committed offsets (offsets: {request, reset, topics}) or "
+    "delete it (delete: {request}), each applied once per request token. See docs/consumer-groups.md.",
+    [{"name": "billing", OFFSETS: {"request": "2026-11-23-replay", "reset": "2h", "topics": ["orders.events"]}}],
+    (
+        Attr("name", text(1, 255), "The group id.", ("billing",), required=True, var=True),
+        Attr(OFFSETS, record((
+            _request("2026-11-23-replay", "reset"),
+            Attr("reset", either(text(1), list_of(POSITION, min_items=1), record((
+                Attr("mirror", text(1), "A mirror of `mirrors:` whose target is this group's cluster: the group is "
+                     "moved to the offsets it translated (its latest checkpoints). See docs/replication.md, Failover.",
+                     ("orders-dr",), required=True),))),
+                 "earliest, latest, an ISO datetime with its time zone (2026-11-23T08:00:00Z), a duration ago (2h), "
+                 "explicit positions [{topic, partition, offset}], or {mirror: <name>} (a failover: the offsets that "
+                 "mirror translated).", ("2026-11-23T08:00:00Z", POSITION_EXAMPLE), required=True),
+            _topics("committed offsets"))),
+             "Move the group's committed offsets once per request token.",
+             ({"request": "2026-11-23-replay", "reset": "earliest"},)),
+        Attr("delete", record((_request("2026-11-23-retire", "delete"),)), "Delete the group (and its committed "
+             "offsets) once per request token; Kafka refuses while it has members.",
+             ({"request": "2026-11-23-retire"},)),
+        *_image("group", " (Empty, Stable, ...)", "committed offsets"),
+    ),
+    resource="A consumer group as a request shows it: the request token, the group's state and member count "
+             "(before), and its committed offsets (null: the group does not exist).",
+    planned=(*_planned(row("delete", BOOLEAN, "Whether apply deletes the group."), held=OFFSETS),
+             row("seen", PLAN_POSITIONS, "The group's offsets as the plan saw them."), *SEEN),
+    planned_description="What apply does with a consumer group's request: its token; delete the group, or set "
+                        "exactly these offsets; the offsets the plan saw, and the token recorded before.",
+    plan_defs={"group_position": fields_of((
+        row("topic", text(), "The topic."), row("partition", whole(), "The partition number."),
+        row("offset", whole(), "The committed offset: the next record the group reads.")))},
+)
+SHARE_SHAPE = Shape(
+    "share_groups", "shareGroup",
+    "Share-group requests (KIP-932, Kafka 4.1 or newer with share.version 1), one entry per share group: move its "
+    "start offsets (offsets: {request, reset, topics}), applied once per request token. A share group's configs are "
+    "group_configs. See docs/share-groups.md.",
+    [{"name": "order-workers", OFFSETS: {"request": "2026-11-26-replay", "reset": "earliest"}}],
+    (
+        Attr("name", text(1, 255), "The share group's id (its consumers' group.id).", ("order-workers",),
+             required=True, var=True),
+        Attr(OFFSETS, record((
+            _request("2026-11-26-replay", "reset"),
+            # the consumer groups' position; no failover: a mirror translates committed offsets only
+            Attr("reset", either(text(1), list_of(ref("groupPosition"), min_items=1)),
+                 "earliest, latest, an ISO datetime with its time zone (2026-11-26T08:00:00Z), a duration ago (2h), "
+                 "or explicit positions [{topic, partition, offset}].", ("2026-11-26T08:00:00Z", POSITION_EXAMPLE),
+                 required=True),
+            _topics("start offsets"))),
+             "Move the share group's start offsets once per request token (Kafka refuses while it has members).",
+             ({"request": "2026-11-26-replay", "reset": "2h", "topics": ["orders.events"]},), required=True),
+        *_image("share group's", "", "start offsets"),
+    ),
+    versions="4.1 or newer, with the share.version feature at 1 (KIP-932); refused at plan otherwise",
+    resource="A share group as a request shows it: the request token, the group's state and member count (before), "
+             "and its start offsets (null: the group does not exist).",
+    planned=(*_planned(held="start offsets"), row("seen", PLAN_POSITIONS, "The start offsets as the plan saw them."),
+             *SEEN),
+    planned_description="What apply does with a share group's request: its token; set exactly these start offsets; "
+                        "the start offsets the plan saw, and the token recorded before.",
+)

@@ -16,6 +16,7 @@ UNIT = KindUnit(
     handlers_ref=lambda: handlers,
     live_ref=lambda: kind.SHARE,
     importer_ref=None,
+    shape_ref=lambda: section.SHARE_SHAPE,
     render_ref=lambda: section.rendered,
     follow_up_ref=lambda: io.share_follow_up,
 )

@@ -99,9 +99,10 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # resolve
         "kplan/kinds/group_request/io.py": (r'q\.get\("topics"\)',),
         "kplan/kinds/group_request/model.py": (r'follow-up query: \{"topics": ', r'return \{"topics": '),
-        # a reset request's `topics:` key (consumer groups' and share groups' `offsets.topics`)
+        # a reset request's `topics:` key (consumer groups' and share groups' `offsets.topics`), its row and examples
         "kplan/kinds/group_request/section.py": (r'raw\.get\("topics"\)', r'smap\.value_loc\(raw, "topics"\)',
-                                                r'out\["topics"\] = list\(r\.topics\)'),
+                                                r'out\["topics"\] = list\(r\.topics\)', r'Attr\("topics"',
+                                                r'"topics": \["orders\.events"\]'),
         # an ACL entry's shorthand `consume: {topics: [...]}` (bindings on resource type topic), its row and examples
         "kplan/kinds/acl/section.py": (r'consume\.get\("topics"\)',),
         "kplan/kinds/acl/model.py": (r'Attr\("topics"', r'\{"topics": \['),
