@@ -244,13 +244,15 @@ CLUSTER = Attr("cluster", text(pattern="^[A-Za-z0-9][A-Za-z0-9._-]*$"),
 
 
 class Shape:
-    """A kind's stack section and its entries' keys. `section`: its key in a stack file; `definition`: the name of an
+    """A kind's stack section and its entries' keys. `section`: its key in a stack file (None: the kind has none, its
+    entry is an object other kinds' entries hold: a connector's offsets request); `definition`: the name of an
     entry's definition in the stack schema; `description` and `example`: the section's (an example is a list of
     entries); `versions`: the Kafka versions that have it, where not every one does. Its plan side: `resource`, the
     resource as a plan's before/after show it (its words), and `planned`, what apply does (the rows of the kind's
     planned payload, and its words), with the definitions they refer to (`plan_defs`)."""
 
-    def __init__(self, section: str, definition: str, description: str, example: Any, attrs: tuple[Attr, ...], *,
+    def __init__(self, section: str | None, definition: str, description: str, example: Any, attrs: tuple[Attr, ...],
+                 *,
                  entry_description: str | None = None, versions: str | None = None, resource: str = "",
                  planned: tuple[Attr, ...] = (), planned_description: str = "",
                  plan_defs: Mapping[str, Type] | None = None) -> None:
@@ -264,8 +266,8 @@ class Shape:
 
     @property
     def keys(self) -> tuple[Attr, ...]:
-        """The rows a stack entry has, `cluster` first."""
-        return (CLUSTER, *(a for a in self.attrs if a.stack))
+        """The rows a stack entry has, `cluster` first (an entry of a section: the loader places it by its cluster)."""
+        return (*((CLUSTER,) if self.section else ()), *(a for a in self.attrs if a.stack))
 
     def plan_images(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The plan schema's resource (its rows a plan shows, in the table's order) and planned payload (its rows):

@@ -21,6 +21,9 @@ _LOOP = {"for_each": {"$ref": "#/$defs/forEach"}, "overrides": {"$ref": "#/$defs
 
 def stack_part(shape: Shape) -> dict[str, Any]:
     entry_type = record(shape.keys)
+    if shape.section is None:  # an object other kinds' entries hold: its definition, its words and examples
+        return {"$defs": {shape.definition: {**entry_type.schema, "description": shape.description,
+                                             "examples": shape.example}, **entry_type.defs}}
     entry = {**entry_type.schema, "properties": {**entry_type.schema["properties"], **_LOOP},
              **({"description": shape.entry_description} if shape.entry_description else {})}
     section = {"type": "array", "description": shape.description, "items": {"$ref": f"#/$defs/{shape.definition}"},
@@ -29,11 +32,11 @@ def stack_part(shape: Shape) -> dict[str, Any]:
 
 
 def plan_part(shape: Shape, kind: str) -> dict[str, Any]:
+    """A kind without a resource's words has no before/after image (its change is a request: offsets)."""
     resource, planned = shape.plan_images()
-    return {"$defs": {kind: resource, f"planned_{kind}": planned,
+    image = {"oneOf": [{"type": "null"}, {"$ref": f"#/$defs/{kind}"}]}
+    return {"$defs": {**({kind: resource} if shape.resource else {}), f"planned_{kind}": planned,
                       **{name: t.schema for name, t in shape.plan_defs.items()}},
-            "resource_change": {"properties": {
-                "before": {"oneOf": [{"type": "null"}, {"$ref": f"#/$defs/{kind}"}]},
-                "after": {"oneOf": [{"type": "null"}, {"$ref": f"#/$defs/{kind}"}]},
-                "planned": {"$ref": f"#/$defs/planned_{kind}"}}}}
+            "resource_change": {"properties": {**({"before": image, "after": image} if shape.resource else {}),
+                                               "planned": {"$ref": f"#/$defs/planned_{kind}"}}}}
 

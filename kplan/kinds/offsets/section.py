@@ -8,17 +8,52 @@
       # or a source: the connector's own maps, as Connect's GET /connectors/<name>/offsets shows them
       #   - {partition: {filename: /data/in.txt}, offset: {position: 120}}
 
-The JSON Schema checks the shape; here: exactly one of reset/set, a request token, positions of one form (all
-sink positions or all source positions; a CDC source takes source positions only), each partition once.
+Its keys are its shape's (`SHAPE`: a definition the connector's and the cdc source's entries refer to; offsets have
+no section of their own), from which its schema parts follow; the JSON Schema checks the shape; here what Connect
+needs: exactly one of reset/set, a request token, positions of one form (all sink positions or all source positions;
+a CDC source takes source positions only), each partition once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kplan.kinds.shape import BOOLEAN, Attr, Shape, Type, list_of, named, nullable, record, ref, row, scalars, text
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.offsets import OffsetsSpec, canonical, partition_key, sink_position
 from kplan.model.source import Loc, SourceMap, to_origin
+
+SINK_EXAMPLE = {"topic": "orders.events", "partition": 0, "offset": 1200}
+MAP_OR_NUMBER = scalars("integer", "object")  # a sink's number, a source's own map
+POSITION = named("offsetPosition", record((
+    Attr("topic", ref("topicName")),
+    Attr("partition", MAP_OR_NUMBER, "A sink: the partition number (with topic). A source: the connector's own "
+         "source-partition map, as Connect's offsets API shows it.", (0, {"server": "shop"}), required=True),
+    Attr("offset", MAP_OR_NUMBER, "A sink: the offset of the next record to read. A source: the connector's own "
+         "source-offset map, as Connect's offsets API shows it.", (1200, {"lsn": 24023128}), required=True))),
+    "A sink position (topic, partition number, offset number) or a source position (the connector's own partition "
+    "and offset maps).", (SINK_EXAMPLE, {"partition": {"server": "shop"}, "offset": {"lsn": 24023128}}))
+SHAPE = Shape(
+    None, "offsets",
+    "Connector offsets, changed once per request token (docs/offsets.md): reset: true deletes every offset (a "
+    "Debezium source re-snapshots its tables), set: [...] moves to the given positions.",
+    [{"request": "2026-11-23-resnapshot", "reset": True}, {"request": "2026-11-24-replay", "set": [SINK_EXAMPLE]}],
+    (
+        Attr("request", Type({"type": ["string", "number"], "minLength": 1}), "A token naming this request (e.g. "
+             "2026-11-23-resnapshot): a new token asks for one more change.", ("2026-11-23-resnapshot",),
+             required=True),
+        Attr("reset", ref("flag"), "true: delete every offset of the connector (a Debezium source then snapshots its "
+             "tables again). One of reset or set."),
+        Attr("set", list_of(POSITION, min_items=1), "Positions to move the connector to (replacing those of the "
+             "partitions named). One of reset or set.", ([SINK_EXAMPLE],)),
+    ),
+    planned=(row("request", text(), "The request's token."), row("reset", BOOLEAN, "Whether every offset is reset."),
+             row("offsets", list_of(Type({"type": "object"})), "The positions to set, in Connect's offsets form."),
+             row("state", text(), "The connector state restored after."),
+             row("previous_request", nullable(text()), "The token recorded before (null: none).")),
+    planned_description="What apply does with a connector's offsets request: its token, reset or the positions to "
+                        "set (Connect's form), the connector state restored after, and the token recorded before.",
+)
 
 
 def _whole(value: Any) -> int | None:
