@@ -7,6 +7,7 @@ never written by hand nor committed:
 - reference/plan-json.md: the plan JSON (`kplan plan --format json`, saved plans), from kplan/schemas/plan.schema.json;
   a key without a description fails the build there too.
 - reference/exit-codes.md: the exit codes, from the one table in the code (kplan.exiting.EXIT_CODES).
+- reference/kinds/<kind>.md: one page per resource kind (dev/docs_kinds.py).
 
 A key is described by its own `description`, by the description of the definition it refers to (`$ref`: what every
 use of that definition shares), or, for a key that an `if`/`then` branch lists again (with no schema, `{}`, or a
@@ -18,16 +19,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Any, Iterator
 
+# (dev/ is on the path while mkdocs loads this hook, and in the tests)
+import docs_kinds  # the pages by resource kind
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # the pages describe this tree's kplan, not another one the environment may import
-    sys.path.insert(0, str(ROOT))
-SCHEMAS = ROOT / "kplan" / "schemas"
-DOCS = ROOT / "docs"
+from docs_text import SCHEMAS
+from docs_text import cell as _text
 
 PAGES = ("reference/stack-format.md", "reference/commands.md", "reference/plan-json.md", "reference/exit-codes.md")
 
@@ -37,25 +35,6 @@ class Undescribed(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------- Markdown helpers
-
-def _text(value: str) -> str:
-    """A description as Markdown table-cell text: outside `code` spans, `<`/`>` are shown (not taken as HTML), `|`
-    does not end the cell (inside them Python-Markdown's tables keep it), and docs/NAME.md becomes a link to that
-    page of the site."""
-    out = []
-    for i, part in enumerate(re.split(r"(`[^`]*`)", value)):
-        if i % 2:
-            out.append(part)  # a table keeps a code span's | in its cell (an escape would show)
-            continue
-        part = part.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        part = part.replace("|", "\\|")
-        part = part.replace("*", "\\*")  # globs (*.ms), not emphasis
-        part = re.sub(r"\bdocs/([a-z0-9-]+)\.md\b",
-                      lambda m: f"[{m.group(1)}.md](../{m.group(1)}.md)" if (DOCS / f"{m.group(1)}.md").is_file()
-                      else m.group(0), part)
-        out.append(part)
-    return " ".join("".join(out).split())
-
 
 def _code(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value)
@@ -378,8 +357,10 @@ def exit_codes_page() -> str:
 
 
 def pages() -> dict[str, str]:
-    """Each generated page's path under docs/ -> its Markdown."""
+    """Each generated page's path under docs/ -> its Markdown: the pages above, and one per resource kind
+    (dev/docs_kinds.py)."""
     return {
+        **docs_kinds.pages(),
         "reference/stack-format.md": stack_page(),
         "reference/commands.md": commands_page(),
         "reference/plan-json.md": plan_page(),
@@ -403,7 +384,7 @@ def on_files(files: Any, config: Any) -> Any:
 
     try:
         generated = pages()
-    except Undescribed as e:
+    except (Undescribed, docs_kinds.Untyped, ValueError) as e:
         raise PluginError(str(e)) from None
     for path, text in generated.items():
         files.append(File.generated(config, path, content=text))
