@@ -200,11 +200,10 @@ def _default(value: Any) -> str:
 def _shape(section: str) -> Any:
     """The kind's shape (kplan.kinds.shape.Shape), where it has one."""
     from kplan.kinds import UNITS
-    from kplan.kinds.unit import resolve
 
     for unit in UNITS:
         if unit.section is not None and unit.section.key == section and unit.shape_ref:
-            return resolve(unit.shape_ref)
+            return unit.shape_ref()
     return None
 
 
