@@ -5,8 +5,9 @@ worker, started or reused for the session) and `unique` (unique resource names).
 It also schedules the parallel stage's integration tests. pytest-xdist hands out work units in collection order
 (`--dist loadfile --no-loadscope-reorder`: without the latter xdist puts the units with the most tests first,
 whatever they take); a unit is a whole file (module fixtures are made once), but for the files in SPLIT, whose tests
-are independent trials each minutes long, where every test is a unit of its own (`pytest_xdist_make_scheduler` below;
-the conformance kit: 1,269 s in one file on one worker in a loaded run), and the files in JOINED, which share their
+are independent tests of a minute or more each, where every test is a unit of its own (`pytest_xdist_make_scheduler`
+below; the conformance kit: 1,269 s in one file on one worker in a loaded run; the pull request's workflows, on
+examples/gitea and examples/github: 235 s for the one of the last CI run), and the files in JOINED, which share their
 test process's second cluster and are one unit together.
 Not `--dist loadgroup` with `xdist_group` marks: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9
 no longer reads, so every test became a unit and two workers started the same second cluster on the same ports.
@@ -29,8 +30,8 @@ def _file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-# Files whose tests are independent trials of minutes each: each test its own work unit (see above).
-SPLIT = frozenset({"tests/integration/test_conformance.py"})
+# Files whose tests are independent and long (a minute or more each): each test its own work unit (see above).
+SPLIT = frozenset({"tests/integration/test_conformance.py", "tests/integration/test_ci_pr_apply.py"})
 # Files that need "another cluster" and use the test process's second cluster (tests/integration/second_stack.py,
 # SharedSecond): one work unit, so that one worker starts one broker, Connect worker and registry for all of them.
 JOINED = frozenset({"tests/integration/test_mirrors_cluster.py", "tests/integration/test_mirror_pair.py",
