@@ -207,6 +207,10 @@ class Forge:
         if code == 403 and resp.headers.get("X-RateLimit-Remaining") == "0":
             return f"{said}: the API rate limit is used up; try again later"
         if code == 403:
+            if self.gitea:
+                return (f"{said}: the token in {var} may not do this; give the job `permissions: pull-requests: "
+                        "write` (and `issues: write` for the drift issue), or a token of the scopes "
+                        "read:repository and write:issue")
             if self.hub:
                 return (f"{said}: the token in {var} may not do this; give the job `permissions: pull-requests: "
                         "write` (and `issues: write` for the drift issue)")

@@ -13,11 +13,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from kplan_helpers import forget_stack, kplan, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
+USER_PASSWORD = "kplan-dev-user-password"  # of the users the tests make (new_user)
 DROP = ("GITHUB_", "GITEA_", "FORGEJO_", "GITLAB_", "CI_", "GH_", "KPLAN_GITLAB", "HTTP_PROXY", "HTTPS_PROXY")
 
 
@@ -205,6 +207,24 @@ class Repo:
 
     def main_head(self) -> str:
         return self.forge.api("GET", f"/repos/{self.repo.full_name}/branches/main").json()["commit"]["id"]
+
+
+def new_user(forge, role: str, scopes: tuple[str, ...] = ("all",)) -> str:
+    """Another user of the forge, with a token of `scopes` (in forge.tokens), made with the user's password as
+    Gitea's `POST /users/{name}/tokens` wants."""
+    name = f"kplan-{role}-{uuid.uuid4().hex[:6]}"
+    forge.api("POST", "/admin/users", json={"username": name, "email": f"{name}@kplan.invalid",
+                                            "password": USER_PASSWORD, "must_change_password": False})
+    forge.tokens[name] = token(forge, name, scopes)
+    return name
+
+
+def token(forge, user: str, scopes: tuple[str, ...]) -> str:
+    """A new token of `user`'s (made by new_user) with exactly `scopes`."""
+    made = requests.post(f"{forge.api_url}/users/{user}/tokens", json={"name": uuid.uuid4().hex[:8],
+                         "scopes": list(scopes)}, auth=(user, USER_PASSWORD), timeout=30)
+    assert made.status_code == 201, made.text
+    return made.json()["sha1"]
 
 
 def repo_fixture(name: str, stacks: tuple[str, ...]):

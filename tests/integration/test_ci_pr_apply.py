@@ -21,12 +21,10 @@ forge's API, and a cluster left as it was.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
-import requests
-from gitea_flow import Repo, repo_fixture, wheel_fixture
+from gitea_flow import Repo, new_user, repo_fixture, wheel_fixture
 from kplan_helpers import kplan, wait_for
 
 STACKS = ("a", "b", "c")
@@ -273,18 +271,6 @@ def test_a_pull_request_from_a_fork_never_reaches_the_cluster(repo, wheel):
     assert ("the pull request comes from a fork: its jobs never get the cluster's secrets: push the branch to this "
             "repository and open the pull request from there, or apply after the merge.") in refusal(r, number)
     assert r.topics() == base(r)
-
-
-def new_user(forge, role: str) -> str:
-    """Another user of the forge, with a token of every scope (in forge.tokens)."""
-    name = f"kplan-{role}-{uuid.uuid4().hex[:6]}"
-    forge.api("POST", "/admin/users", json={"username": name, "email": f"{name}@kplan.invalid",
-                                            "password": "kplan-dev-user-password", "must_change_password": False})
-    made = requests.post(f"{forge.api_url}/users/{name}/tokens", json={"name": "t", "scopes": ["all"]},
-                         auth=(name, "kplan-dev-user-password"), timeout=30)
-    assert made.status_code == 201, made.text
-    forge.tokens[name] = made.json()["sha1"]
-    return name
 
 
 @pytest.fixture
