@@ -4,7 +4,9 @@ through and a reader sees wrong:
 - a literal `\\|` in code (a pipe escaped for a table cell that Python-Markdown's tables keep inside code spans);
 - a Markdown list that is not a list on the page (no blank line before it: Python-Markdown runs it into the
   paragraph), or a nested list that is not nested (nested by fewer than 4 spaces: Python-Markdown flattens it);
-- a repository path `docs/NAME.md` in the prose where a link to the page is meant.
+- a repository path `docs/NAME.md` in the prose where a link to the page is meant;
+- a CI workflow file of examples/ that the CI page does not show whole (the page includes each file as the user
+  copies it: a copy pasted into the page would drift from the tested file).
 
 The lists are checked against what the Markdown means: each page's source is read by a CommonMark parser
 (markdown-it-py), and each of its list items must be a list item of the built page at the same depth.
@@ -155,6 +157,25 @@ def page_problems(name: str, source: str, page_html: str) -> list[str]:
     return out
 
 
+# The page that shows the files users copy from examples/ (each CI platform's workflows), each whole.
+WORKFLOWS_PAGE = "ci.md"
+
+
+def workflow_files(root: Path = ROOT) -> dict[str, str]:
+    """{path from the repository's root: text} of every CI workflow file in examples/."""
+    paths = sorted([*root.glob("examples/*/*.yml"), *root.glob("examples/*/.gitlab-ci.yml")])
+    return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in paths}
+
+
+def unshown_files(name: str, page_html: str, files: dict[str, str]) -> list[str]:
+    """The problems of the page `name` that should show each of `files` ({path: text}) whole in a code block."""
+    page = _Page()
+    page.feed(page_html)
+    blocks = [code.strip() for code in page.code]
+    return [f"{name}: {path} is not shown whole in a code block (include it: --8<-- \"{path}\" in a fenced block)"
+            for path, text in files.items() if text.strip() not in blocks]
+
+
 def built_page(site: Path, path: str) -> Path:
     """The HTML file mkdocs writes for the page docs/`path` (directory URLs)."""
     stem = path.removesuffix(".md")
@@ -179,6 +200,9 @@ def problems(site: Path) -> list[str]:
             out.append(f"docs/{path}: no built page {built}")
             continue
         out += page_problems(f"docs/{path}", source, built.read_text(encoding="utf-8"))
+    page = built_page(site, WORKFLOWS_PAGE)
+    if page.is_file():
+        out += unshown_files(f"docs/{WORKFLOWS_PAGE}", page.read_text(encoding="utf-8"), workflow_files())
     return out
 
 

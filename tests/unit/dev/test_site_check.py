@@ -85,3 +85,26 @@ def test_the_generated_reference_shows_a_pattern_with_a_pipe_as_written():
     html = built(page)
     assert site_check.page_problems("reference/stack-format.md", page, html) == []
     assert f"<code>{patterns[0].replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</code>" in html
+
+
+def test_the_ci_page_shows_each_workflow_file_as_it_is_and_a_stale_copy_is_found(monkeypatch):
+    """docs/ci.md includes every CI workflow file of examples/ (pymdownx.snippets, paths from the repository's root,
+    where `make docs` runs): the page as built shows each whole. A copy pasted into the page instead, changed since
+    in examples/, is found; so is a workflow file the page leaves out."""
+    monkeypatch.chdir(ROOT)
+    files = site_check.workflow_files()
+    assert {"examples/github/kplan-plan.yml", "examples/gitea/kplan-pr-apply.yml",
+            "examples/gitlab/.gitlab-ci.yml"} <= set(files)
+    source = (ROOT / "docs" / site_check.WORKFLOWS_PAGE).read_text()
+    assert site_check.unshown_files("docs/ci.md", built(source), files) == []
+
+    path = "examples/gitea/kplan-drift.yml"
+    changed = files[path].replace("kplan plan", "kplan  plan", 1)
+    assert changed != files[path]
+    stale = "\n".join("    " + line for line in changed.splitlines())
+    pasted = source.replace(f'    --8<-- "{path}"', stale)
+    assert pasted != source
+    assert site_check.unshown_files("docs/ci.md", built(pasted), files) == [
+        f'docs/ci.md: {path} is not shown whole in a code block (include it: --8<-- "{path}" in a fenced block)']
+    left_out = source.replace(f'    --8<-- "{path}"\n', "")
+    assert len(site_check.unshown_files("docs/ci.md", built(left_out), files)) == 1
