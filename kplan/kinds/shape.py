@@ -112,7 +112,7 @@ def map_of(value: Type, keys: Type | None = None) -> Type:
     names = {k: v for k, v in keys.schema.items() if k != "type"} if keys else {}
     named = {"propertyNames": names} if names else {}
     return Type({"type": "object", **named, "additionalProperties": value.schema},
-                {"type": "object", **named, "additionalProperties": value.shown}, mapping=True)
+                {"type": "object", **named, "additionalProperties": value.shown}, value.defs, mapping=True)
 
 
 def ref(name: str) -> Type:
@@ -128,15 +128,17 @@ def named(name: str, kind: Type, description: str = "", examples: tuple[Any, ...
         **({"examples": list(examples)} if examples else {})}}, read=kind.read, default=default)
 
 
-def record(rows: tuple["Attr", ...]) -> Type:
+def record(rows: tuple["Attr", ...], others: Type | None = None) -> Type:
     """An object of rows inside an entry (an ACL entry's `consume`, one of its `allow` items): its JSON Schema from
-    the rows as an entry's (`read_rows` reads it)."""
+    the rows as an entry's (`read_rows` reads it). `others`: the type of keys beside its rows (None: there are
+    none; a CDC source's connection passes them on)."""
     required = [a.key for a in rows if a.required]
-    defs: dict[str, Any] = {}
+    defs: dict[str, Any] = {**(others.defs if others else {})}
     for a in rows:
         defs.update(a.of.defs)
-    return Type({"type": "object", "additionalProperties": False, **_some(required=required or None),
-                 "properties": {a.key: a.stack_schema() for a in rows}}, defs=defs)
+    return Type({"type": "object", "additionalProperties": others.schema if others else False,
+                 **_some(required=required or None), "properties": {a.key: a.stack_schema() for a in rows}},
+                defs=defs)
 
 
 NUMBER, BOOLEAN = scalars("number"), scalars("boolean")
@@ -193,6 +195,10 @@ class Attr:
         self.unit, self.change, self.stack = unit, change, stack
         self.plan, self.plan_type, self.plan_required = plan, plan_type, plan_required
 
+    def but(self, **changes: Any) -> "Attr":
+        """The same key otherwise said (an environment overlay's row: its own words, no default)."""
+        return Attr(**{**{k: getattr(self, k) for k in self.__slots__}, **changes})
+
     def stack_schema(self) -> dict[str, Any]:
         """Its JSON Schema in the stack: the type (with the `${VAR}` form editors see), words, default, examples."""
         schema = self.of.schema
@@ -247,16 +253,20 @@ class Shape:
     """A kind's stack section and its entries' keys. `section`: its key in a stack file (None: the kind has none, its
     entry is an object other kinds' entries hold: a connector's offsets request); `definition`: the name of an
     entry's definition in the stack schema; `description` and `example`: the section's (an example is a list of
-    entries); `versions`: the Kafka versions that have it, where not every one does. Its plan side: `resource`, the
-    resource as a plan's before/after show it (its words), and `planned`, what apply does (the rows of the kind's
-    planned payload, and its words), with the definitions they refer to (`plan_defs`)."""
+    entries); `versions`: the Kafka versions that have it, where not every one does; `cluster`: its `cluster` row
+    (a mirror's names its target); `more`: other sections the kind's entries come from (CDC sources and mirrors
+    give connectors); `extend`: rows it adds to a definition of the base (`environment`'s overlays, `defaults`). Its
+    plan side: `resource`, the resource as a plan's before/after show it (its words), and `planned`, what apply does
+    (the rows of the kind's planned payload, and its words), with the definitions they refer to (`plan_defs`)."""
 
     def __init__(self, section: str | None, definition: str, description: str, example: Any, attrs: tuple[Attr, ...],
                  *,
                  entry_description: str | None = None, versions: str | None = None, resource: str = "",
                  planned: tuple[Attr, ...] = (), planned_description: str = "",
-                 plan_defs: Mapping[str, Type] | None = None) -> None:
+                 plan_defs: Mapping[str, Type] | None = None, cluster: Attr | None = None,
+                 more: tuple["Shape", ...] = (), extend: Mapping[str, tuple[Attr, ...]] | None = None) -> None:
         self.section, self.definition, self.description, self.example = section, definition, description, example
+        self.cluster, self.more, self.extend = cluster or CLUSTER, more, extend or {}
         self.attrs, self.entry_description, self.versions = attrs, entry_description, versions
         self.resource, self.planned, self.planned_description = resource, planned, planned_description
         self.plan_defs = plan_defs or {}
@@ -267,12 +277,12 @@ class Shape:
     @property
     def keys(self) -> tuple[Attr, ...]:
         """The rows a stack entry has, `cluster` first (an entry of a section: the loader places it by its cluster)."""
-        return (*((CLUSTER,) if self.section else ()), *(a for a in self.attrs if a.stack))
+        return (*((self.cluster,) if self.section else ()), *(a for a in self.attrs if a.stack))
 
     def plan_images(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The plan schema's resource (its rows a plan shows, in the table's order) and planned payload (its rows):
         a family that lays its images out otherwise says so here."""
-        return (fields_of(tuple(a for a in self.attrs if a.plan is not None), self.resource).schema,
+        return (fields_of(tuple(a for a in self.attrs if a.plan is not None), self.resource or None).schema,
                 fields_of(self.planned, self.planned_description).schema)
 
     def read(self, item: Mapping[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics, prefix: str = "",

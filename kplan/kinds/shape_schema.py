@@ -20,6 +20,18 @@ _LOOP = {"for_each": {"$ref": "#/$defs/forEach"}, "overrides": {"$ref": "#/$defs
 
 
 def stack_part(shape: Shape) -> dict[str, Any]:
+    part = _section_part(shape)
+    for more in shape.more:
+        extra = _section_part(more)
+        part["properties"].update(extra["properties"])
+        part["$defs"].update(extra["$defs"])
+    if shape.extend:
+        part["extend"] = {target: record(rows).schema["properties"] for target, rows in shape.extend.items()}
+        part["$defs"].update({k: v for rows in shape.extend.values() for k, v in record(rows).defs.items()})
+    return part
+
+
+def _section_part(shape: Shape) -> dict[str, Any]:
     entry_type = record(shape.keys)
     if shape.section is None:  # an object other kinds' entries hold: its definition, its words and examples
         return {"$defs": {shape.definition: {**entry_type.schema, "description": shape.description,
@@ -32,11 +44,12 @@ def stack_part(shape: Shape) -> dict[str, Any]:
 
 
 def plan_part(shape: Shape, kind: str) -> dict[str, Any]:
-    """A kind without a resource's words has no before/after image (its change is a request: offsets)."""
+    """A kind without rows a plan shows has no before/after image (its change is a request: offsets)."""
     resource, planned = shape.plan_images()
+    shown = bool(resource["properties"])
     image = {"oneOf": [{"type": "null"}, {"$ref": f"#/$defs/{kind}"}]}
-    return {"$defs": {**({kind: resource} if shape.resource else {}), f"planned_{kind}": planned,
+    return {"$defs": {**({kind: resource} if shown else {}), f"planned_{kind}": planned,
                       **{name: t.schema for name, t in shape.plan_defs.items()}},
-            "resource_change": {"properties": {**({"before": image, "after": image} if shape.resource else {}),
+            "resource_change": {"properties": {**({"before": image, "after": image} if shown else {}),
                                                "planned": {"$ref": f"#/$defs/planned_{kind}"}}}}
 

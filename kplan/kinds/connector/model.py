@@ -44,7 +44,7 @@ class ConnectorSpec:
     on_destroy: DbCleanup | None = None
     # CDC: what plan checks at the source database before creating or changing it (kplan.model.cdc_preflight)
     preflight: CdcPreflight | None = None
-    # Declared offsets (reset or set on an explicit, versioned request): kplan.model.offsets, kplan.kinds.offsets.
+    # Declared offsets (reset or set on an explicit, versioned request; kplan.model.offsets): its own resource's.
     offsets: OffsetsSpec | None = None
     # CDC PostgreSQL: the WAL its replication slot may retain before status calls it unhealthy (slot_health; None:
     # the default, kplan.model.cdc_health.DEFAULT_MAX_RETAINED_WAL)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
         health,
         importer,
         keepers,
+        keys,
         kind,
         live,
         mirrors,
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from kplan.kinds.connector.io import health as io_health
     from kplan.kinds.connector.io import read, validation
 else:
-    (cdc_cleanup, connects, handlers, health, importer, keepers, kind, live, mirrors, policy, section, steps) = lazy(
-        __name__, "cdc_cleanup connects handlers health importer keepers kind live mirrors policy section steps")
+    (cdc_cleanup, connects, handlers, health, importer, keepers, keys, kind, live, mirrors, policy, section,
+     steps) = lazy(__name__, "cdc_cleanup connects handlers health importer keepers keys kind live mirrors policy "
+                             "section steps")
     io_health, read, validation = lazy(__name__, "io.health io.read io.validation")
 
 UNIT = KindUnit(
@@ -47,6 +49,7 @@ UNIT = KindUnit(
     flows_ref=lambda: mirrors.FLOWS,
     policy_ref=lambda: policy.POLICY,
     keeps_topics_ref=lambda: keepers.KEEPERS,
+    shape_ref=lambda: keys.CONNECTORS,
     io=KindIO(lambda: read.ConnectorRead, PRIMARY, read_first=True,
               validation_ref=lambda: validation.ConnectorValidation, status_read_ref=lambda: io_health.status_read),
 )

@@ -50,9 +50,10 @@ KINDS = {
 #   connector's: the connector's section and record word), model/cdc_preflight.py (the facts the CDC preflight
 #   reads, which kinds/connector/preflight.py judges), stackfile/member.py (the loader's entry of a declared
 #   connector holds its ConnectorSpec), stackfile/sections.py (the connectors cdc sources and mirrors give).
-# - offsets: connector/model.py (ConnectorSpec.offsets), connector/section.py (a connector entry declares its offsets
-#   request: .importlinter's edge), connector/steps.py (a connector with a pending request is created stopped),
-#   model/plan.py (its ResourceType), stackfile/sections.py (a connector's request carries its entry's metadata).
+# - offsets: connector/keys.py (the `offsets` row of a connector entry's and a CDC source's table),
+#   connector/section.py (a connector entry declares its offsets request: .importlinter's edge),
+#   connector/steps.py (a connector with a pending request is created stopped), model/plan.py (its ResourceType),
+#   stackfile/sections.py (a connector's request carries its entry's metadata).
 # - consumer_group: topic/live.py (a live-state document's "consumer_groups", read by the consumer guard beside the
 #   topics' slice).
 # - acl: streams_app/kind.py (the ACL slice a Streams app's bindings are read from), stackfile/cdc_acls.py and
@@ -92,6 +93,8 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         "kplan/kinds/connector/handlers.py": (r'ctx\.record\(\{"offsets": ',
                                               r'\.get\("offsets"\)  # None: never read'),
     },
+    # The user kind's section key is also a database table's name: a CDC source's `tables` example.
+    "user": {"kplan/kinds/connector/keys.py": (r'\(\["users", \{"name": "orders"',)},
     # The topic kind's section key is also Kafka's and Connect's word, and other kinds' fields of the topics they
     # name: these spans are those, not a reference to the topic kind.
     "topic": {
@@ -112,6 +115,10 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # uses still count)
         "kplan/kinds/connector/mirrors.py": (r'split\("topics"\)', r"""cfg\.get\(["']topics["']\)"""),
         "kplan/stackfile/mirrors.py": (r'_regexes\(entry, "topics"', r'"source": \{"topics": '),
+        # the same two in the connector kind's table: a mirror's `topics` row and example, a sink connector's `topics`
+        # config in the examples
+        "kplan/kinds/connector/keys.py": (r'Attr\("topics"', r'"source": "main", "topics": ',
+                                          r'\{"topics": "orders\.events"'),
         # a Streams app's own `topics:` (its managed internal topics), in its table, its entry and its rendering
         "kplan/kinds/streams_app/section.py": (r'values\["topics"\]', r'smap\.value_loc\(item, "topics"\)',
                                               r'out\["topics"\] = \[\{"name": t\.name'),
