@@ -281,55 +281,61 @@ MIRRORS = Shape(
                         "mirror's connectors. See docs/clusters.md.", examples=("dr",)),
 )
 
-CONNECTORS = Shape(
-    "connectors", "connector", "Kafka Connect connectors, each merged over defaults.connector.",
-    [{"name": "orders-archive", "class": "FileStreamSink",
-      "config": {"topics": "orders.events", "file": "/data/orders-archive.txt"}}],
-    (
-        _connect("this connector runs on (by default the only one). See docs/stack-format.md.", "analytics"),
-        Attr("name", CONNECTOR_NAME, required=True, plan="The connector's name.", plan_type=text(),
-             plan_required=True),
-        Attr("moved_from", CONNECTOR_NAME, "The connector's previous name on the same Connect cluster: apply renames "
-             "it, carrying its offsets over (stopped, offsets copied, the old one deleted, then started) instead of "
-             "deleting it and starting from scratch. Does nothing once the old name is gone. See docs/many-teams.md.",
-             change=Change.STEP),
-        CLASS, PINNED, *COMMON, OFFSETS,
-        Attr("config", CONFIG, "The connector's Kafka Connect config, key: value, as Connect stores it "
-             "(connector.class and tasks.max come from class and tasks_max; declaring them here too is allowed only "
-             "with the same value). Secrets as ${secret:...} or Connect config-provider references (${file:...}); "
-             "human units are converted as in topic configs.",
-             ({"topics": "orders.events", "connection.password": "${secret:env:JDBC_PASSWORD}"},),
-             plan="Its config as Connect stores it (sensitive values masked).", plan_type=map_of(text()),
-             plan_required=True),
-    ),
-    planned=(
-        row("config_changed", BOOLEAN, "Create or update: whether apply writes the config."),
-        row("changed_keys", list_of(text()), "The config keys whose values change (names only)."),
-        row("state_changed", BOOLEAN, "Whether apply sets the connector's state."),
-        row("snapshot_tables", list_of(text()), "The newly captured tables an incremental snapshot is asked for "
-            "(snapshot_new_tables)."),
-        row("restart_failed", BOOLEAN, "Whether the failed connector and tasks are restarted after (restart_failed)."),
-        row("restart_connector", BOOLEAN, "A restart: whether the connector instance is restarted."),
-        row("restart_tasks", list_of(whole(0)), "A restart: the ids of the tasks restarted."),
-        row("drop_database_objects", BOOLEAN, "A delete: whether the source's on_destroy drops database objects."),
-        row("drop_slot", nullable(text()), "The PostgreSQL replication slot dropped, or null."),
-        row("drop_publication", nullable(text()), "The PostgreSQL publication dropped, or null."),
-        row("moved_from", text(), "A move only: the key of the connector it renames.", required=False),
-    ),
-    planned_description="What apply does to a connector. Never a config value (the config may hold secrets): "
-    "create/update say whether the config is written and which keys change, whether the state is set, the newly "
-    "captured tables an incremental snapshot is asked for and whether failed instances are restarted after; restart: "
-    "the failed instances to restart; delete: whether the source's on_destroy drops its PostgreSQL slot and "
-    "publication; move: the key of the connector it renames (moved_from), whose offsets apply copies to it.",
-    more=(CDC, MIRRORS),
-    extend={
-        "environment": (
-            Attr("connectors", map_of(OVERLAY), "Per-connector overrides by connector name.",
-                 ({"orders-archive": {"state": "paused", "config": {"file": "/data/staging/orders-archive.txt"}}},)),
-            Attr("cdc", map_of(CDC_OVERLAY), "Per-source overrides by CDC source name.",
-                 ({"shop-postgres": {"connection": {"host": "pg-primary", "port": 5432},
-                                     "snapshot_mode": "when_needed"}},))),
-        "defaults": (Attr("connector", SETTINGS, "Connector settings merged under every connector, CDC sources' "
-                          "connectors included (their ignore_changes excepted)."),),
-    },
+CONNECTOR_ROWS = (
+    _connect("this connector runs on (by default the only one). See docs/stack-format.md.", "analytics"),
+    Attr("name", CONNECTOR_NAME, required=True, plan="The connector's name.", plan_type=text(),
+         plan_required=True),
+    Attr("moved_from", CONNECTOR_NAME, "The connector's previous name on the same Connect cluster: apply renames "
+         "it, carrying its offsets over (stopped, offsets copied, the old one deleted, then started) instead of "
+         "deleting it and starting from scratch. Does nothing once the old name is gone. See docs/many-teams.md.",
+         change=Change.STEP),
+    CLASS, PINNED, *COMMON, OFFSETS,
+    Attr("config", CONFIG, "The connector's Kafka Connect config, key: value, as Connect stores it "
+         "(connector.class and tasks.max come from class and tasks_max; declaring them here too is allowed only "
+         "with the same value). Secrets as ${secret:...} or Connect config-provider references (${file:...}); "
+         "human units are converted as in topic configs.",
+         ({"topics": "orders.events", "connection.password": "${secret:env:JDBC_PASSWORD}"},),
+         plan="Its config as Connect stores it (sensitive values masked).", plan_type=map_of(text()),
+         plan_required=True),
 )
+
+
+def connectors(rows: tuple[Attr, ...] = CONNECTOR_ROWS) -> Shape:
+    """The kind's shape, a connector entry's keys being `rows` (a test's with one more)."""
+    return Shape("connectors", "connector", "Kafka Connect connectors, each merged over defaults.connector.",
+                 [{"name": "orders-archive", "class": "FileStreamSink",
+                   "config": {"topics": "orders.events", "file": "/data/orders-archive.txt"}}], rows,
+                 planned=PLANNED, planned_description=PLANNED_WORDS, more=(CDC, MIRRORS), extend=EXTEND)
+
+
+PLANNED = (
+    row("config_changed", BOOLEAN, "Create or update: whether apply writes the config."),
+    row("changed_keys", list_of(text()), "The config keys whose values change (names only)."),
+    row("state_changed", BOOLEAN, "Whether apply sets the connector's state."),
+    row("snapshot_tables", list_of(text()), "The newly captured tables an incremental snapshot is asked for "
+        "(snapshot_new_tables)."),
+    row("restart_failed", BOOLEAN, "Whether the failed connector and tasks are restarted after (restart_failed)."),
+    row("restart_connector", BOOLEAN, "A restart: whether the connector instance is restarted."),
+    row("restart_tasks", list_of(whole(0)), "A restart: the ids of the tasks restarted."),
+    row("drop_database_objects", BOOLEAN, "A delete: whether the source's on_destroy drops database objects."),
+    row("drop_slot", nullable(text()), "The PostgreSQL replication slot dropped, or null."),
+    row("drop_publication", nullable(text()), "The PostgreSQL publication dropped, or null."),
+    row("moved_from", text(), "A move only: the key of the connector it renames.", required=False),
+)
+PLANNED_WORDS = (
+    "What apply does to a connector. Never a config value (the config may hold secrets): create/update say whether "
+    "the config is written and which keys change, whether the state is set, the newly captured tables an incremental "
+    "snapshot is asked for and whether failed instances are restarted after; restart: the failed instances to "
+    "restart; delete: whether the source's on_destroy drops its PostgreSQL slot and publication; move: the key of the "
+    "connector it renames (moved_from), whose offsets apply copies to it.")
+EXTEND = {
+    "environment": (
+        Attr("connectors", map_of(OVERLAY), "Per-connector overrides by connector name.",
+             ({"orders-archive": {"state": "paused", "config": {"file": "/data/staging/orders-archive.txt"}}},)),
+        Attr("cdc", map_of(CDC_OVERLAY), "Per-source overrides by CDC source name.",
+             ({"shop-postgres": {"connection": {"host": "pg-primary", "port": 5432},
+                                 "snapshot_mode": "when_needed"}},))),
+    "defaults": (Attr("connector", SETTINGS, "Connector settings merged under every connector, CDC sources' connectors "
+                      "included (their ignore_changes excepted)."),),
+}
+CONNECTORS = connectors()

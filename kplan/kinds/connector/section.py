@@ -1,5 +1,7 @@
 """Turning merged connector settings into ConnectorSpecs: the config as Connect stores it (strings, with
-connector.class and tasks.max), the desired state, and which keys are sensitive."""
+connector.class and tasks.max), the desired state, and which keys are sensitive. The keys are the kind's table's
+(`keys.py`); the config document is hand code because it is Connect's: one map of strings in which the entry's
+class, tasks_max and plugin_version become keys, layered defaults < generated < declared."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TypedDict, Unpack
 from kplan.kinds.config_map import warn_plaintext_secrets
 from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.offsets.section import build_offsets
+from kplan.kinds.shape import defaulted
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorState, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
@@ -41,9 +44,13 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
     the entry's plugin_version and where it is written."""
     ok, config, locs = _config(name, settings, layers, smap, diags, origin_loc, pinned)
     warn_plaintext_secrets(config, locs, diags)
-    state_raw = settings.get("state", "running")
+    # Its plain keys by their rows, each its default where unsaid (the table is loaded by the first connector built:
+    # a stack without one does not pay for it at start-up).
+    from kplan.kinds.connector.keys import CONNECTOR_ROWS
+
+    plain = defaulted(CONNECTOR_ROWS, settings)
     try:
-        state = ConnectorState(state_raw)
+        state = ConnectorState(plain["state"])
     except ValueError:
         state = ConnectorState.RUNNING
         ok = False  # the schema reported it
@@ -73,9 +80,9 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
         connect=connect if isinstance(connect, str) else "",  # "": not chosen (kplan.stackfile.connects decides)
         config=freeze(config),
         state=state,
-        restart_on_change=bool(settings.get("restart_on_change", False)),
-        restart_failed=settings.get("restart_failed") is True,
-        protect=bool(settings.get("protect", False)),
+        restart_on_change=bool(plain["restart_on_change"]),
+        restart_failed=plain["restart_failed"] is True,
+        protect=bool(plain["protect"]),
         sensitive_keys=sensitive,
         ignore_changes=ignore,
         origin=to_origin(origin_loc, cdc_source, None, role),
