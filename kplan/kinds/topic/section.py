@@ -7,8 +7,10 @@ from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from kplan.kinds.shape import Shape, ref
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.live import shared_config
+from kplan.kinds.topic.model import SHAPE as SHAPE  # the unit names the shape by its section
 from kplan.model.desired import Stack, TopicSpec, origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, Positions, SourceMap, to_origin
@@ -94,17 +96,22 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
         partitions=partitions,
         replication_factor=rf,
         config=shared,
-        protect=bool(settings.get("protect", False)),
-        # a flag the settings set (True/False), or None when they do not: "not set" is not "false"
-        authoritative_config=a if isinstance(a := settings.get("authoritative_config"), bool) else None,
-        allow_replace=bool(settings.get("allow_replace", False)),
-        allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
+        **{key: v if (v := settings.get(key)).__class__ is bool else unset for key, unset in _FLAGS},
         origin=(Origin(where.file, where.line, where.column, cdc_source, table, role) if where is not None
                 else to_origin(where, cdc_source, table, role)),
         ignore_changes=ignore_patterns(settings) if "ignore_changes" in settings else (),
         config_origins=(_ConfigOrigins(shared, positions, generated) if positions is not None
                         else _origins(shared, config_in, smap, where, generated)),
     )
+
+
+def flags(shape: Shape) -> tuple[tuple[str, Any], ...]:
+    """The table's flags, each with its fallback: a topic holds the boolean its settings give, else that (
+    authoritative_config's None: "not set" is not "false", the stack-wide switch decides)."""
+    return tuple((a.key, a.fallback) for a in shape.attrs if a.of.schema == ref("flag").schema)
+
+
+_FLAGS = flags(SHAPE)
 
 
 def _check_ignored(name: str, patterns: object, smap: SourceMap, agg: Aggregate, where: Loc) -> None:
@@ -294,16 +301,11 @@ entry_word = entry_words("name", "topic")
 
 
 def rendered(t: TopicSpec) -> dict[str, Any]:
-    """A topic as `kplan render` shows it. `authoritative_config` is None when the topic leaves it to the stack-wide
-    switch, which `kplan render` shows in its place (kplan.stackfile.export)."""
-    return {
-        "name": t.name,
-        "partitions": t.partitions,
-        "replication_factor": t.replication_factor,
-        "config": {k: t.config[k] for k in sorted(t.config)},
-        "protect": t.protect,
-        "authoritative_config": t.authoritative_config,
-        "allow_replace": t.allow_replace,
-        **({"allow_consumer_disruption": True} if t.allow_consumer_disruption else {}),
-        "origin": origin_data(t.origin),
-    }
+    """A topic as `kplan render` shows it: its table's keys but ignore_changes (allow_consumer_disruption only when
+    set), then where it is declared. `authoritative_config` is None when the topic leaves it to the stack-wide switch,
+    which `kplan render` shows in its place (kplan.stackfile.export)."""
+    out = {a.key: getattr(t, a.key) for a in SHAPE.attrs if a.key != "ignore_changes"}
+    out["config"] = dict(sorted(t.config.items()))
+    if not t.allow_consumer_disruption:
+        del out["allow_consumer_disruption"]
+    return {**out, "origin": origin_data(t.origin)}

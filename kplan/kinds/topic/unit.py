@@ -21,6 +21,7 @@ UNIT = KindUnit(
     live_ref=lambda: live,
     importer_ref=lambda: importer.IMPORTER,
     render_ref=lambda: section.rendered,
+    shape_ref=lambda: section.SHAPE,
     live_defaults_ref=lambda: live.document_defaults,
     flows_ref=lambda: flows.FLOWS,
     policy_ref=lambda: policy.POLICY,

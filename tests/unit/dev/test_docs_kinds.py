@@ -80,7 +80,9 @@ def test_a_kind_with_a_shape_says_how_each_change_is_made_and_one_without_says_i
     user = rows(pages["reference/kinds/user.md"])
     assert "| irreversible: what it replaces cannot be put back |" in user["iterations"]
     assert "| by a step of its own |" in user["rotation"]
-    assert "does not expose how a change to each key is made" in pages["reference/kinds/topic.md"]
+    topic = rows(pages["reference/kinds/topic.md"])
+    assert "| an increase in place (irreversible); a decrease replaces the topic" in topic["partitions"]
+    assert "does not expose how a change to each key is made" in pages["reference/kinds/subject.md"]
 
 
 def test_import_is_said_from_the_commands_options():
