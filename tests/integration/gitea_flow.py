@@ -4,8 +4,10 @@ repository of one-file stacks on the forge and on the cluster, the commands its 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -192,7 +194,7 @@ class Repo:
         work = self.tmp / f"act-{uuid.uuid4().hex[:6]}"
         run = runners.act(EXAMPLES / self.examples / workflow, event_name, event, work, server_url=self.forge.url,
                           repository=self.repo.full_name, token=self.token, ref=ref, sha=sha,
-                          env={"GITEA_ACTIONS": "true"} if gitea else {},
+                          env={**pip_env(wheel), **({"GITEA_ACTIONS": "true"} if gitea else {})},
                           secrets={"GITEA_TOKEN": self.token} if gitea else {},
                           variables={"KPLAN_PACKAGE": str(wheel)})
         shutil.rmtree(work, ignore_errors=True)
@@ -242,17 +244,45 @@ def repo_fixture(name: str, stacks: tuple[str, ...]):
 
 
 def wheel_fixture():
-    """A test module's `wheel` fixture: kplan's wheel built from this checkout, once a module: the workflows'
-    KPLAN_PACKAGE (docs/ci.md, Installing kplan in CI), its dependencies installed from the package index as a user's
-    job does."""
+    """A test module's `wheel` fixture: kplan's wheel built from this checkout, once a test run (the xdist workers
+    share it): the workflows' KPLAN_PACKAGE (docs/ci.md, Installing kplan in CI). Beside it in its directory, its
+    dependencies as the package index serves them to the Pythons the jobs run (`pip download` of the wheel: exactly
+    what its metadata requires), which a job's `pip install` takes from there (`pip_env`), as from a CI's package
+    cache: resolving against the index took ~6 CPU-s of every job's install."""
 
     @pytest.fixture(scope="module")
-    def wheel(tmp_path_factory) -> Path:
-        out = tmp_path_factory.mktemp("wheel")
-        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(out),
-                                str(ROOT)], capture_output=True, text=True, timeout=900)
-        assert built.returncode == 0, built.stderr[-3000:]
+    def wheel(tmp_path_factory, worker_id) -> Path:
+        root = tmp_path_factory.getbasetemp()
+        root = root if worker_id == "master" else root.parent  # the test run's, shared by its workers
+        with open(root / "kplan-wheel.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out = root / "kplan-wheel"
+            if not (out / "done").exists():
+                _wheelhouse(out)
+                (out / "done").touch()
         [found] = out.glob("kplan-*.whl")
         return found
 
     return wheel
+
+
+def _wheelhouse(out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(out),
+                            str(ROOT)], capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stderr[-3000:]
+    [found] = out.glob("kplan-*.whl")
+    wanted = {"%d.%d" % sys.version_info[:2]}  # a shell runner's own Python (the GitLab template's)
+    for workflow in EXAMPLES.glob("*/*.yml"):
+        wanted.update(re.findall(r'python-version: "([0-9.]+)"', workflow.read_text()))
+    for version in sorted(wanted):
+        got = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                              "--only-binary=:all:", "--python-version", version, "-d", str(out), str(found)],
+                             capture_output=True, text=True, timeout=900)
+        assert got.returncode == 0, got.stderr[-3000:]
+
+
+def pip_env(wheel: Path) -> dict[str, str]:
+    """A job's environment for its `pip install` of `wheel`: the dependencies from the wheel's directory (the `wheel`
+    fixture's), not the package index."""
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheel.parent)}

@@ -3,7 +3,8 @@ against the real local Kafka stack: a merge request's plan job (`kplan-plan-mr`)
 branch's plan job and the apply job (`kplan-plan-main`, `kplan-apply`, its saved plans handed on as the job's
 `needs:` artifacts). No GitLab server runs here: the notes go to the stand-in of GitLab's API
 (tests/unit/ci/ci_forge_server.py), read back from it. kplan is installed as the template installs it, `pip install
-"$KPLAN_PACKAGE"` (its wheel; its dependencies from the package index), into a virtualenv first on the runner's
+"$KPLAN_PACKAGE"` (its wheel; its dependencies as the package index serves them, from beside it: gitea_flow's
+`wheel_fixture`), into a virtualenv first on the runner's
 PATH (a shell runner's own Python). The cluster is read with Kafka's admin client, not kplan."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from gitea_flow import stack_file, wheel_fixture
+from gitea_flow import pip_env, stack_file, wheel_fixture
 from kplan_helpers import forget_stack, kplan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "ci"))  # the forge stand-in's module
@@ -86,7 +87,7 @@ def test_the_gitlab_template_plans_a_merge_request_then_applies_after_the_merge(
     (work / "stacks" / "shop.yaml").write_text(stack_file(prefix, "shop", ["one", "two"], bootstrap))
     git(work, "commit", "-q", "-am", "shop: one more topic")
     before = {f"{prefix}.{s}.one" for s in STACKS}
-    env = {"PATH": runner_path, "HOME": os.environ.get("HOME", "/root")}
+    env = {"PATH": runner_path, "HOME": os.environ.get("HOME", "/root"), **pip_env(wheel)}
     common = {"KPLAN_PACKAGE": str(wheel), "GITLAB_CI": "true"}
 
     with ForgeServer("gitlab", TOKEN) as srv:
