@@ -83,8 +83,9 @@ PINNED = Attr("plugin_version", PLUGIN_VERSION)
 
 
 def _connect(runs: str, example: str) -> Attr:
+    """Another Connect cluster's connector is another resource (its key names its Connect cluster)."""
     return Attr("connect", text(pattern=NAME_PATTERN), f"With cluster.connect naming several Connect clusters: the "
-                f"one {runs}", (example,))
+                f"one {runs}", (example,), change=Change.REPLACE)
 
 
 OVERLAY = named("connectorOverlay", record((
@@ -283,8 +284,8 @@ MIRRORS = Shape(
 
 CONNECTOR_ROWS = (
     _connect("this connector runs on (by default the only one). See docs/stack-format.md.", "analytics"),
-    Attr("name", CONNECTOR_NAME, required=True, plan="The connector's name.", plan_type=text(),
-         plan_required=True),
+    Attr("name", CONNECTOR_NAME, required=True, change=Change.REPLACE, plan="The connector's name.",
+         plan_type=text(), plan_required=True),  # renamed keeping its offsets: moved_from
     Attr("moved_from", CONNECTOR_NAME, "The connector's previous name on the same Connect cluster: apply renames "
          "it, carrying its offsets over (stopped, offsets copied, the old one deleted, then started) instead of "
          "deleting it and starting from scratch. Does nothing once the old name is gone. See docs/many-teams.md.",
