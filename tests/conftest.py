@@ -12,8 +12,9 @@ test process's second cluster and are one unit together.
 Not `--dist loadgroup` with `xdist_group` marks: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9
 no longer reads, so every test became a unit and two workers started the same second cluster on the same ports.
 Units are ordered longest first, by the per-file seconds stored in tests/integration/durations.json (`make
-durations` refreshes them; a test of a split file weighs its file's share), so that a long unit collected last does
-not run alone at the end while the other workers idle. A file the record does not know counts as the record's median."""
+durations` refreshes them; a test of a SPLIT file by its own seconds, or, unnamed there, an equal share of what its
+file's entry leaves), so that a long unit collected last does not run alone at the end while the other workers idle.
+A file the record does not know counts as the record's median."""
 
 import json
 import os
@@ -36,6 +37,13 @@ SPLIT = frozenset({"tests/integration/test_conformance.py", "tests/integration/t
 # SharedSecond): one work unit, so that one worker starts one broker, Connect worker and registry for all of them.
 JOINED = frozenset({"tests/integration/test_mirrors_cluster.py", "tests/integration/test_mirror_pair.py",
                     "tests/integration/test_mirror_schemas_cluster.py", "tests/integration/test_two_clusters.py"})
+
+
+def _recorded(nodeid: str) -> str:
+    """What durations.json keeps a test's seconds under: its file, or the test itself in a SPLIT file (whose tests
+    differ tenfold: the pull request's workflow tests against its jobs' commands)."""
+    file = _file_of(nodeid)
+    return nodeid if file in SPLIT else file
 
 
 def _unit_of(nodeid: str) -> str:
@@ -76,6 +84,14 @@ def pytest_collection_modifyitems(config, items):
         counts[_file_of(item.nodeid)] = counts.get(_file_of(item.nodeid), 0) + 1
 
     joined = sum(known.get(file, median) for file in counts if file in JOINED)
+    # a SPLIT file's test the record does not name weighs an equal share of what its file's entry leaves
+    unnamed: dict[str, list[str]] = {}
+    for item in integration:
+        if _file_of(item.nodeid) in SPLIT and item.nodeid not in known:
+            unnamed.setdefault(_file_of(item.nodeid), []).append(item.nodeid)
+    named = {file: sum(known.get(item.nodeid, 0.0) for item in integration if _file_of(item.nodeid) == file)
+             for file in unnamed}
+    share = {file: max(known.get(file, median) - named[file], 0.0) / len(ids) for file, ids in unnamed.items()}
 
     def weight(item) -> float:
         file = _file_of(item.nodeid)
@@ -83,8 +99,9 @@ def pytest_collection_modifyitems(config, items):
             return 0.0
         if file in JOINED:
             return joined
-        seconds = known.get(file, median)
-        return seconds / counts[file] if file in SPLIT else seconds
+        if file in SPLIT:
+            return known.get(item.nodeid, share.get(file, 0.0))
+        return known.get(file, median)
 
     # a stable sort: each file's tests keep their order, and units of equal weight theirs
     items.sort(key=lambda item: -weight(item))
@@ -109,7 +126,7 @@ def pytest_make_collect_report(collector):
 def pytest_runtest_logreport(report):
     """Setup, call and teardown of every test, per file (under xdist the controller gets every worker's reports)."""
     if os.environ.get("KPLAN_STORE_DURATIONS"):
-        _spent[_file_of(report.nodeid)] = _spent.get(_file_of(report.nodeid), 0.0) + report.duration
+        _spent[_recorded(report.nodeid)] = _spent.get(_recorded(report.nodeid), 0.0) + report.duration
 
 
 def pytest_sessionfinish(session):
