@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Mapping, Sequence, TypeVar
 
 from kplan.errors import KplanError, WriteError
-from kplan.model.desired import Stack, TopicSpec
+from kplan.model.desired import NewTopic, Stack
 from kplan.model.ownership import Ownership
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.secrets import SecretValues
@@ -110,7 +110,7 @@ class CreatesTopics(StepHandler[S]):
     writes: ClassVar[type[Any]]
     confirms: ClassVar[bool] = False
 
-    def specs(self, step: Any) -> list[TopicSpec]:
+    def specs(self, step: Any) -> Sequence[NewTopic]:
         raise NotImplementedError
 
     def run(self, step: Any, ctx: StepContext) -> None:
@@ -142,7 +142,7 @@ class CreatesTopics(StepHandler[S]):
             io.wait_topics_gone(names)
 
 
-def shown(specs: Sequence[TopicSpec]) -> dict[str, tuple[int, int, dict[str, str]]]:
+def shown(specs: Sequence[NewTopic]) -> dict[str, tuple[int, int, dict[str, str]]]:
     """What the cluster shows of topics created as `specs` (the io's `wait_topics`)."""
     return {t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs}
 

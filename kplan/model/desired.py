@@ -12,9 +12,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence, TypeVar
+from typing import Any, Mapping, Protocol, Sequence, TypeVar
 
-from kplan.model.frozen import slot_init
 from kplan.model.metadata import Meta
 from kplan.model.policy import Policy
 from kplan.model.source import Origin
@@ -49,35 +48,18 @@ class ConnectorState(str, Enum):
         return (live or "").lower() in {s.value for s in cls}
 
 
-@slot_init  # the faster __init__ (kplan.model.frozen)
-@dataclass(frozen=True, slots=True)  # slots: a stack may hold a hundred thousand
-class TopicSpec:
-    name: str
-    partitions: int
-    replication_factor: int
-    config: Mapping[str, str] = field(default_factory=lambda: freeze({}))
-    protect: bool = False
-    # True: live overrides that the stack does not declare are planned for removal instead of shown as drift;
-    # False: they are left alone even when the stack-wide switch is on; None (not set): the stack-wide switch decides.
-    authoritative_config: bool | None = None
-    # When true, a partition decrease or a replication-factor change is planned as delete+create (DATA LOSS).
-    allow_replace: bool = False
-    # When true, deleting or replacing the topic while a consumer group with live members reads it is allowed
-    # (otherwise a plan error: kplan.kinds.consumer_guard).
-    allow_consumer_disruption: bool = False
-    origin: Origin | None = None
-    # Config keys (globs) whose live value kplan neither diffs nor writes once the topic exists (kplan.rules.ignore).
-    ignore_changes: tuple[str, ...] = ()
-    # file:line of each config key, for diagnostics pointing at the right line.
-    config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
+class NewTopic(Protocol):
+    """What creating a topic takes of a declared one: a topic's spec (kinds/topic/model.py), a Streams application's
+    internal topic."""
 
     @property
-    def protected_by(self) -> str | None:
-        """Generated protection: the CDC source whose schema history this topic holds (None for any other topic).
-        Not the user's `protect: true` (that is `protect`, and refuses even a destroy): the topic is never deleted
-        or replaced while its source's connector stays, and destroy deletes it together with that connector."""
-        origin = self.origin
-        return origin.cdc_source if origin is not None and origin.role == "schema-history" else None
+    def name(self) -> str: ...
+    @property
+    def partitions(self) -> int: ...
+    @property
+    def replication_factor(self) -> int: ...
+    @property
+    def config(self) -> Mapping[str, str]: ...
 
 
 DEFAULT_CONNECT = "default"  # the Connect cluster of `cluster.connect` in its single form (docs/stack-format.md)

@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from kplan.kinds.policy import int_or_none
-from kplan.model.desired import Stack, TopicSpec
+from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.policy import Rule, RuleType
 from kplan.model.source import Origin
@@ -115,7 +115,7 @@ def _parts(rule: Rule, stack: Stack, section: str) -> Parts:
     return out
 
 
-def _retention_bytes(rule: Rule, t: TopicSpec) -> Part | None:
+def _retention_bytes(rule: Rule, t: Any) -> Part | None:
     """retention.bytes × partitions (retention.bytes is per partition); a topic that deletes nothing by size —
     retention.bytes not set (Kafka's default, -1), -1, or compacted only — is unbounded. A CDC schema history is
     left out, as topic-max-retention leaves it: Debezium needs all of it, and kplan keeps it forever."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from kplan.kinds import UNITS
 from kplan.kinds.connector.model import ConnectorSpec
-from kplan.model.desired import ClusterSpec, TopicSpec
+from kplan.model.desired import ClusterSpec
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.source import Loc
@@ -22,16 +22,6 @@ from kplan.stackfile.merge import LISTS
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.source import SourceMap
     from kplan.stackfile.engines import EngineTemplates
-
-
-class TopicEntry(NamedTuple):
-    """A topic declared by name: checked for duplicates and collisions with every other of its cluster."""
-
-    spec: TopicSpec | None  # None: the schema flagged it (left out, still checked for duplicates)
-    name: str
-    loc: Loc
-    what: str  # how a duplicate error names it ("the topic", or the cdc source's topic for a table)
-    meta: Meta = EMPTY  # its owner, description and labels (kplan.model.metadata)
 
 
 class ConnectorEntry(NamedTuple):

@@ -10,28 +10,39 @@ from __future__ import annotations
 
 from dataclasses import replace
 from operator import attrgetter
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, NamedTuple
 
 from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.config_map import normalize_config
 from kplan.kinds.connector.section import build_connector
+from kplan.kinds.topic.model import TopicSpec
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions
 from kplan.kinds.unit import MemberPart, StackSection
 from kplan.model.cdc_preflight import ENGINE_FAMILIES, MODES, CdcPreflight
 from kplan.model.desired import ConnectAccess, freeze
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.metadata import Meta, meta_of
+from kplan.model.metadata import EMPTY, Meta, meta_of
 from kplan.model.source import Loc, Origin, deep_merge, to_origin
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
 from kplan.stackfile.connects import choose_connects, source_key
 from kplan.stackfile.derived import Merge, Merged
-from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry, as_dict
+from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, as_dict
 from kplan.stackfile.mirrors import expand_mirror
 
 # keys of a resource entry that are not its settings
 NOT_SETTINGS = ("name", "cluster", *borrowed_keys("topics"))
+
+
+class TopicEntry(NamedTuple):
+    """A topic declared by name: checked for duplicates and collisions with every other of its cluster."""
+
+    spec: TopicSpec | None  # None: the schema flagged it (left out, still checked for duplicates)
+    name: str
+    loc: Loc
+    what: str  # how a duplicate error names it ("the topic", or the cdc source's topic for a table)
+    meta: Meta = EMPTY  # its owner, description and labels (kplan.model.metadata)
 
 
 def _named(inp: MemberInput, section: str) -> Iterator[tuple[dict, str, Loc, bool]]:

@@ -11,7 +11,8 @@ import pytest
 
 from kplan.kinds.connect_features import ConnectFacts
 from kplan.kinds.connector.model import ConnectorSpec
-from kplan.model.desired import ClusterSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.plan import ResourceType
 from kplan.model.source import Origin

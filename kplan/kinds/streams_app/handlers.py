@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from kplan.kinds.handler import CreatesTopics, DeletesTopics, WritesBindings, handles
 from kplan.kinds.streams_app.io import StreamsAppWrites
 from kplan.kinds.streams_app.steps import (
@@ -10,7 +12,7 @@ from kplan.kinds.streams_app.steps import (
     DeleteInternalTopics,
     DeleteStreamsAppAcls,
 )
-from kplan.model.desired import TopicSpec
+from kplan.model.desired import NewTopic
 
 
 @handles(DeleteStreamsAppAcls)
@@ -23,8 +25,8 @@ class StreamsAppAclsHandler(WritesBindings[CreateStreamsAppAcls | DeleteStreamsA
 class CreateInternalTopicsHandler(CreatesTopics[CreateInternalTopics]):
     writes = StreamsAppWrites
 
-    def specs(self, step: CreateInternalTopics) -> list[TopicSpec]:
-        return [TopicSpec(t.name, t.partitions, t.replication_factor, t.config) for t in step.topics]
+    def specs(self, step: CreateInternalTopics) -> Sequence[NewTopic]:
+        return step.topics
 
 
 @handles(DeleteInternalTopics)

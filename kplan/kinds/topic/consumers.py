@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Mapping
 
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.kinds.topic.live import consumers_from_json
+from kplan.kinds.topic.model import TopicSpec
 from kplan.model.consumers import (
     ACTIVE_CODE,
     ALLOWED_CODE,
@@ -35,7 +36,7 @@ from kplan.model.consumers import (
     LiveConsumers,
     TopicPositions,
 )
-from kplan.model.desired import Stack, TopicSpec
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, error, warning
 from kplan.model.policy import Policy, RuleType

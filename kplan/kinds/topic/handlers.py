@@ -8,6 +8,7 @@ from typing import Mapping
 from kplan.errors import KplanError
 from kplan.kinds.handler import CreatesTopics, DeletesTopics, StepContext, StepHandler, handles, shown
 from kplan.kinds.topic.io.writes import TopicWrites
+from kplan.kinds.topic.model import TopicSpec
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
     ChangeTieredStorage,
@@ -19,7 +20,6 @@ from kplan.kinds.topic.steps import (
     ReassignReplicas,
     ReplaceTopics,
 )
-from kplan.model.desired import TopicSpec
 
 # A create batch of at least this many partitions is pipelined: the next batch is sent before it is verified. A
 # broker lists such a batch seconds to minutes after the controller's answer (bench/README.md, Create at 10,000

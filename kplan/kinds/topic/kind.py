@@ -12,7 +12,7 @@ from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.ignoring import ignored_note
 from kplan.kinds.topic import tiered
-from kplan.model.desired import TopicSpec
+from kplan.kinds.topic.model import TopicSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveTopic
 from kplan.model.plan import (

@@ -1,6 +1,7 @@
-"""The topic kind's shape: the `topics` section's keys, one row each (`kplan.kinds.shape`), what defaults and
-environment overlays may set of a topic (`topicSettings`), and the rows a plan shows of a topic and of what apply
-does to it. The reading of an entry stays hand code (kinds/topic/section.py): a stack may declare 100,000 topics.
+"""The topic kind's declared model: its shape, the `topics` section's keys, one row each (`kplan.kinds.shape`), what
+defaults and environment overlays may set of a topic (`topicSettings`), and the rows a plan shows of a topic and of
+what apply does to it; and `TopicSpec`, a topic the stack declares. The reading of an entry stays hand code
+(kinds/topic/section.py): a stack may declare 100,000 topics.
 
     - name: orders.events
       partitions: 6
@@ -9,6 +10,10 @@ does to it. The reading of an entry stays hand code (kinds/topic/section.py): a 
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 
 from kplan.kinds.shape import (
     Attr,
@@ -26,6 +31,9 @@ from kplan.kinds.shape import (
     text,
     whole,
 )
+from kplan.model.desired import freeze
+from kplan.model.frozen import slot_init
+from kplan.model.source import Origin
 
 _COUNT = either(whole(1, 10000), ref("varRef"))
 PARTITIONS = named("partitions", _COUNT, "Number of partitions: 1 to 10,000 (Kafka's controller refuses more "
@@ -115,3 +123,30 @@ def topic_shape(rows: tuple[Attr, ...]) -> Shape:
 
 
 SHAPE = topic_shape(ROWS)
+
+
+@slot_init  # the faster __init__ (kplan.model.frozen)
+@dataclass(frozen=True, slots=True)  # slots: a stack may hold a hundred thousand
+class TopicSpec:
+    """A topic the stack declares: its keys (SHAPE's rows say what each means), where it is declared, and where each
+    config key's value is written (`config_origins`, for messages located at its line)."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    protect: bool = False
+    authoritative_config: bool | None = None  # None: not set, the stack-wide switch decides
+    allow_replace: bool = False
+    allow_consumer_disruption: bool = False
+    origin: Origin | None = None
+    ignore_changes: tuple[str, ...] = ()
+    config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def protected_by(self) -> str | None:
+        """Generated protection: the CDC source whose schema history this topic holds (None for any other topic).
+        Not the user's `protect: true` (that is `protect`, and refuses even a destroy): the topic is never deleted
+        or replaced while its source's connector stays, and destroy deletes it together with that connector."""
+        origin = self.origin
+        return origin.cdc_source if origin is not None and origin.role == "schema-history" else None

@@ -17,7 +17,7 @@ from kplan.kinds.policy import (
     not_on_the_stack,
     required_config,
 )
-from kplan.model.desired import TopicSpec
+from kplan.kinds.topic.model import TopicSpec
 from kplan.model.policy import Rule, RuleType
 
 KAFKA_DEFAULT_RETENTION_MS = 604_800_000  # log.retention.hours=168: what a topic without retention.ms keeps

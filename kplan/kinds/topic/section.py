@@ -11,7 +11,8 @@ from kplan.kinds.shape import Shape, ref
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.live import shared_config
 from kplan.kinds.topic.model import SHAPE as SHAPE  # the unit names the shape by its section
-from kplan.model.desired import Stack, TopicSpec, origin_data
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import Stack, origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns, unknown_pattern

@@ -13,7 +13,8 @@ from kplan.kinds.planned import payloads
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
-from kplan.model.desired import Stack, TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, NoteKind, Plan, ResourceChange, ResourceType
 from kplan.rules.batching import packed, records_per_request

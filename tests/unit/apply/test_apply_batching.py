@@ -14,7 +14,8 @@ from fake_admin import FakeAdmin
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import build
-from kplan.model.desired import ClusterSpec, Stack, TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.live import LiveTopic
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues

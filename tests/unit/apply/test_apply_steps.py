@@ -34,6 +34,7 @@ from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import schema_digest
 from kplan.kinds.subject.steps import DeleteSubjects
+from kplan.kinds.topic.model import TopicSpec
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
     CreateTopics,
@@ -47,7 +48,7 @@ from kplan.kinds.user.model import UserSpec
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 from kplan.model.bindings import AclBinding
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
-from kplan.model.desired import ClusterSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, freeze
 from kplan.model.live import LiveConnector, LiveTask, LiveTopic
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.model.plan import ResourceType

@@ -19,8 +19,9 @@ from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.kinds.topic.io.writes import TopicWrites
+from kplan.kinds.topic.model import TopicSpec
 from kplan.kinds.topic.steps import CreateTopics, TopicArgs
-from kplan.model.desired import ClusterSpec, TopicSpec, freeze
+from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 from kplan.session.systems import open_writers

@@ -12,7 +12,8 @@ from fake_admin import FakeAdmin, done, failed
 
 from kplan.errors import WriteError
 from kplan.kinds.topic.io.writes import TopicWrites
-from kplan.model.desired import ClusterSpec, TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport.admin import AdminSession
 from kplan.transport.results import reason_of, reason_of_name

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kplan.model.desired import TopicSpec
+from kplan.kinds.topic.model import TopicSpec
 from kplan.model.frozen import slot_init
 from kplan.model.source import Origin
 

@@ -10,7 +10,8 @@ from dataclasses import replace
 from builders import connector, lconn, live, ltopic, stack, topic
 
 from kplan.apply.steps.ownership import ownership_after
-from kplan.model.desired import TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import freeze
 from kplan.model.plan import Action, Flag, ResourceType, Severity
 from kplan.model.source import Origin
 from kplan.plan.planner import make_plan

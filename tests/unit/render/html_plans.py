@@ -5,7 +5,8 @@ from __future__ import annotations
 from builders import PG, lconn, live, ltopic, stack, topic
 
 from kplan.kinds.connector.model import ConnectorSpec
-from kplan.model.desired import ConnectorState, TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import ConnectorState, freeze
 from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 

@@ -12,7 +12,8 @@ from builders import live_doc as cli_live_doc
 
 from kplan.cli import main
 from kplan.kinds.connector.model import ConnectorSpec
-from kplan.model.desired import ClusterSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import ClusterSpec, ConnectorState, Stack, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
 from kplan.model.source import Origin
 from kplan.model.status import TRACE_LINES, Status

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.io.settle import EXISTS, NOT_LISTED, in_batches
-from kplan.model.desired import Stack, TopicSpec
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.transport.kafka import describe_kafka_error

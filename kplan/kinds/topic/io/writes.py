@@ -18,7 +18,7 @@ from kplan.errors import WriteError
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.io.reassignments import Reassignments
 from kplan.kinds.topic.io.validation import altered, key_name
-from kplan.model.desired import TopicSpec
+from kplan.model.desired import NewTopic
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
 from kplan.transport.admin import VERIFY_MIN_S, poll
@@ -132,7 +132,7 @@ class TopicWrites(Reassignments):
             if fut.done() and not fut.cancelled() and fut.exception() is None:
                 results.record(key_name(key))
 
-    def create_topics(self, specs: list[TopicSpec], results: BatchResults | None = None) -> BatchResults:
+    def create_topics(self, specs: Sequence[NewTopic], results: BatchResults | None = None) -> BatchResults:
         """Create the topics (one request, retried for transient failures). A topic that already exists with the
         declared spec is done only when our own earlier request for it may have landed (LANDED: it timed out or the
         connection dropped, so it is ours); a topic that already exists otherwise (ALREADY) was created by someone

@@ -14,8 +14,7 @@ from kplan.kinds.schema_parts import assemble, base_path, kind_part
 from kplan.kinds.shape import Attr
 from kplan.kinds.shape_schema import stack_part
 from kplan.kinds.topic import section
-from kplan.kinds.topic.model import FLAG, ROWS, topic_shape
-from kplan.model.desired import TopicSpec
+from kplan.kinds.topic.model import FLAG, ROWS, TopicSpec, topic_shape
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.stackfile.schema import report_errors

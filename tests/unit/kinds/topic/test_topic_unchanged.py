@@ -7,7 +7,8 @@ import pytest
 
 from kplan.kinds.base import PlanContext
 from kplan.kinds.topic import kind
-from kplan.model.desired import TopicSpec, freeze
+from kplan.kinds.topic.model import TopicSpec
+from kplan.model.desired import freeze
 from kplan.model.live import LiveTopic
 from kplan.secrets import SecretValues
 
