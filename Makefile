@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: release docs durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs forge-up runners demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
+.PHONY: release docs durations browser-deps matrix matrix-smoke lint schemas crds venv stack-up stack-down stack-wipe stack-status stack-logs forge-up runners demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -122,6 +122,11 @@ release: venv
 # dev/build_schemas.py reads and writes the files. A unit test fails while they are out of date.
 schemas: venv
 	$(PY) dev/build_schemas.py
+	$(PY) dev/build_crds.py
+
+# The KafkaStack CRD (deploy/kubernetes/crds/), generated from the stack schema (`make schemas` writes it too).
+crds: venv
+	$(PY) dev/build_crds.py
 
 # Every test that needs no stack (the tools ones included).
 unit: venv
@@ -159,8 +164,9 @@ browser-deps:
 # Beside the serial stage (its tests mostly wait): the OIDC provider (Keycloak, ~1 min) starts for test_oidc.py of
 # the parallel stage (`dev/stack up --only keycloak`: it touches nothing the serial tests restart; `dev/stack down`
 # stops it); so do the forge (Gitea, seconds once built: its first build on a machine takes 766 CPU-s) and the runners'
-# install (cached too) for the parallel stage's `forge` tests (`dev/stack up --only forge`, `dev/stack runners`;
-# output in $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not
+# install (cached too) for the parallel stage's `forge` tests, and the Kubernetes API server for its `kubernetes` tests
+# (`dev/stack up --only forge`, `dev/stack runners`, `dev/stack up --only kubernetes`: seconds once built; output in
+# $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not
 # the main stack) run, serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make
 # test` sets) runs the tools tests (`tools`, in $(TEST_LOGS)/tools.log); MATRIX_SMOKE=1 (what `make test` sets) runs
 # the version matrix's smoke on the other Kafka versions, on ports and stack directories of its own. Each fails the
@@ -173,7 +179,7 @@ integration: venv
 	dev/stack up --secured || exit 1; \
 	mkdir -p $(TEST_LOGS); \
 	dev/stack up --only keycloak >$(TEST_LOGS)/keycloak-up.log 2>&1 & kc=$$!; \
-	{ dev/stack up --only forge && dev/stack runners; } >$(TEST_LOGS)/forge-up.log 2>&1 & fg=$$!; \
+	{ dev/stack up --only forge && dev/stack runners && dev/stack up --only kubernetes; } >$(TEST_LOGS)/forge-up.log 2>&1 & fg=$$!; \
 	smoke=; if [ -n "$(MATRIX_SMOKE)" ]; then mkdir -p $(MATRIX_STACK_DIR); \
 	  $(MAKE) --no-print-directory matrix-smoke >$(MATRIX_STACK_DIR)/smoke.log 2>&1 & smoke=$$!; fi; \
 	tools=; if [ -n "$(WITH_TOOLS)" ]; then $(MAKE) --no-print-directory tools >$(TEST_LOGS)/tools.log 2>&1 & tools=$$!; fi; \
@@ -182,7 +188,7 @@ integration: venv
 	  >$(TEST_LOGS)/cluster3.log 2>&1 & c3=$$!; \
 	$(STAGE) $(PY) -m pytest tests/integration -m 'integration and serial and not cluster3' -q --durations=10 || rc=$$?; \
 	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
-	if ! wait $$fg; then echo "the forge or the runners did not start:"; tail -30 $(TEST_LOGS)/forge-up.log; rc=1; fi; \
+	if ! wait $$fg; then echo "the forge, the runners or the Kubernetes API server did not start:"; tail -30 $(TEST_LOGS)/forge-up.log; rc=1; fi; \
 	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest tests/integration -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
 	  --dist loadfile --no-loadscope-reorder -q --durations=10 || rc=$$?; fi; \
 	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from . import forge, matrix
+from . import forge, kubernetes, matrix
 from .common import HOST, ROOT, LocalStackError, say, stack_dir
 from .connect_secure import (
     CONNECT_PASSWORD,
@@ -103,7 +103,8 @@ __all__ = [
 # Services that nothing else depends on: restarting one of them leaves the others alone.
 _LEAVES = ("registry", "connect", "connect-secure")
 # Services that only an option of `up` starts: not running, they leave `status` healthy.
-_LAZY = {"connect-secure": "--secured", forge.NAME: "--forge"}
+_LAZY = {"connect-secure": "--secured", forge.NAME: "--forge", kubernetes.KINE: "--kubernetes",
+         kubernetes.APISERVER: "--kubernetes"}
 # Services started without waiting: the others start while they come up, and they are waited for at the end.
 _IN_BACKGROUND = ("registry",)
 
@@ -132,6 +133,7 @@ def stack_env() -> dict[str, str]:
         "KPLAN_FORGE_URL": forge.FORGE_URL, "KPLAN_FORGE_ADMIN": forge.ADMIN,
         "KPLAN_FORGE_ADMIN_TOKEN_FILE": str(forge.token_file(forge.ADMIN)), "KPLAN_FORGE_REVIEWER": forge.REVIEWER,
         "KPLAN_FORGE_REVIEWER_TOKEN_FILE": str(forge.token_file(forge.REVIEWER)),
+        "KPLAN_KUBECONFIG": str(kubernetes.kubeconfig()),
     }
 
 
@@ -225,18 +227,19 @@ def down(wipe: bool = False) -> None:
     if wipe:
         shutil.rmtree(pg_data(), ignore_errors=True)
         shutil.rmtree(my_data(), ignore_errors=True)
-        for sub in ("data", "logs", "run", "conf", "tls", "forge"):
+        for sub in ("data", "logs", "run", "conf", "tls", "forge", "kubernetes"):
             shutil.rmtree(stack_dir() / sub, ignore_errors=True)
-        say(f"wiped data (the forge's too), logs and TLS material under {stack_dir()} (the jars in {dist_dir()} and "
+        say(f"wiped data (the forge's and the API server's too), logs and TLS material under {stack_dir()} "
+            f"(the jars in {dist_dir()} and "
             "what ~/.m2/kplan/ keeps are kept)")
     say("stopped")
 
 
 def status() -> bool:
-    """Print what runs; True when every service is running and healthy (the secured Connect worker and the forge,
-    which only `up --secured` and `up --forge` start, count only when they run)."""
+    """Print what runs; True when every service is running and healthy (the secured Connect worker, the forge and
+    the API server, which only `up --secured`, `up --forge` and `up --kubernetes` start, count only when they run)."""
     healthy = True
-    for svc in [*services(secured=True), forge.forge_service()]:
+    for svc in [*services(secured=True), forge.forge_service(), *kubernetes.services()]:
         pid = svc.pid()
         if pid is None:
             stale = svc.has_stale_pid_file()
@@ -261,6 +264,8 @@ def status() -> bool:
     print(f"connect (secured): {CONNECT_SECURE_URL} (basic auth, user {CONNECT_USER})")
     print(f"forge:             {forge.FORGE_URL} (Gitea {forge.GITEA_VERSION}; users {forge.ADMIN}, {forge.REVIEWER}; "
           f"tokens in {forge.token_file(forge.ADMIN).parent})")
+    print(f"kubernetes:        {kubernetes.KUBE_URL} (kube-apiserver {kubernetes.KUBERNETES_VERSION} on kine; "
+          f"kubeconfig {kubernetes.kubeconfig()})")
     print("versions:          " + (kafka_label() if matrix.kafka_version()
                                    else ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items()))))
     print(f"data and logs:     {stack_dir()}")
@@ -273,6 +278,6 @@ def kafka_label() -> str:
 
 
 def logs(lines: int = 40) -> None:
-    for svc in [*services(secured=True), forge.forge_service()]:
+    for svc in [*services(secured=True), forge.forge_service(), *kubernetes.services()]:
         print(f"==> {svc.log_file} <==")
         print(tail(svc.log_file, lines))

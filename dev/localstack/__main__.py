@@ -1,6 +1,7 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up [--secured] [--oidc] [--forge] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N]
+    up [--secured] [--oidc] [--forge] [--kubernetes] [--brokers 3] [--only SERVICES]
+    | down [--wipe] | status | logs [-n N]
     | plugins | env | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
     | runners   (install act and gitlab-ci-local, the CI examples' runners, into the build cache)
 
@@ -21,6 +22,7 @@ from . import (
     connect2,
     down,
     forge,
+    kubernetes,
     logs,
     mysql,
     oidc,
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--forge", action="store_true",
                    help="also start the forge (Gitea, KPLAN_STACK_FORGE_PORT, 13000), built from its Go module on "
                         "first use (766 CPU-s, once per machine)")
+    u.add_argument("--kubernetes", action="store_true",
+                   help="also start a Kubernetes API server (kube-apiserver on kine, KPLAN_STACK_KUBE_PORT, 16443), "
+                        "built from their Go modules on first use (once per machine)")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
@@ -82,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.oidc, only = True, tuple(n for n in only if n != oidc.NAME)
             if only is not None and forge.NAME in only:  # nothing else of the stack needed, nor Java
                 args.forge, only = True, tuple(n for n in only if n != forge.NAME)
+            if only is not None and "kubernetes" in only:  # nor this: Go binaries only
+                args.kubernetes, only = True, tuple(n for n in only if n != "kubernetes")
             if only != ():
                 up(secured=args.secured, only=only)
             if args.brokers == 3:
@@ -92,11 +99,14 @@ def main(argv: list[str] | None = None) -> int:
                 oidc.up()
             if args.forge:
                 forge.up()
+            if args.kubernetes:
+                kubernetes.up()
             return 0
         if args.cmd == "down":
             cluster3.down(wipe=args.wipe)
             connect2.down()
             oidc.keycloak_service().stop()
+            kubernetes.down()
             forge.forge_service().stop()
             down(wipe=args.wipe)
             return 0

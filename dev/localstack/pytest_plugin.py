@@ -10,6 +10,8 @@
 - `forge` (session fixture): the local forge (Gitea) as a forge_api.Forge (URL, users, tokens; a repository, a
   push, a pull request, an approval, a comment, a merge; a pull request's workflow run by act), started once per
   session when a test uses it, stopped at the end if this session started it (`KPLAN_KEEP_STACK=1` keeps it).
+- `kubernetes` (session fixture): the local Kubernetes API server (kube-apiserver on kine), started once per
+  session when a test uses it, stopped at the end if this session started it (`KPLAN_KEEP_STACK=1` keeps it).
 - `gitlab_ci_local`: runs one job of a project's .gitlab-ci.yml with gitlab-ci-local in shell mode
   (runners.run_gitlab_ci_local), installed on first use.
 - `unique`: a factory of unique resource names.
@@ -60,7 +62,8 @@ from . import (
     up,
 )
 
-FIXTURES = ("stack", "secured", "multibroker", "oidc", "forge", "gitlab_ci_local")  # one makes an integration test
+# one makes an integration test
+FIXTURES = ("stack", "secured", "multibroker", "oidc", "forge", "gitlab_ci_local", "kubernetes")
 
 
 def _direct_params(item) -> set[str]:
@@ -159,6 +162,10 @@ def _stop(what: str, names: list[str]) -> None:
         from . import forge
 
         forge.forge_service().stop()
+    elif what == "kubernetes":
+        from . import kubernetes
+
+        kubernetes.down()
 
 
 @pytest.fixture(scope="session")
@@ -243,6 +250,24 @@ def forge(pytestconfig):
     shutil.rmtree(forge.scratch, ignore_errors=True)
     if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "forge", []):
         _stop("forge", [])
+
+
+@pytest.fixture(scope="session")
+def kubernetes(pytestconfig):
+    """The local Kubernetes API server (kube-apiserver on kine, `localstack.kubernetes`), started once per session
+    when a test uses it (~25 s; a machine's first start builds both from their Go modules), as that module: its URL,
+    kubeconfig and the admin's token. Stopped at the end if this session started it."""
+    from . import kubernetes as k8s
+
+    try:
+        k8s.kine_dir(), k8s.apiserver_dir()  # a machine's first build, outside the lock other sessions' starts take
+        with _one_starter():
+            started = k8s.up()
+    except LocalStackError as e:
+        pytest.fail(f"the Kubernetes API server could not be started: {e}", pytrace=False)
+    yield k8s
+    if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "kubernetes", []):
+        _stop("kubernetes", [])
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""`make crds`: writes deploy/kubernetes/crds/kafkastacks.kplan.dev.yaml, the KafkaStack custom resource definition,
+whose spec is a stack file's content, generated from kplan's own stack schema (kplan/schemas/stack.schema.json) so
+that the API server refuses what the schema refuses where Kubernetes can say it. `--check` writes nothing and exits 1
+when the shipped file is out of date.
+
+Kubernetes takes only a *structural* schema (its CRD documentation, "Specifying a structural schema"): no `$ref`,
+one `type` per node (or `x-kubernetes-int-or-string`, or `x-kubernetes-preserve-unknown-fields` for any value), no
+`properties` beside `additionalProperties`, in `anyOf`/`oneOf` only value checks of what the node itself declares,
+and a subset of JSON Schema's keywords. `structural` keeps every check that survives that translation (types,
+required keys, bounds, lengths, patterns, enums, object shapes) and drops the rest, listed in DROPPED: a value of
+several JSON types other than integer-or-string is kept as any value; `default`s are dropped (kplan applies its own:
+the API server would write them into the stored resource); `examples` become the one `example` OpenAPI has. What is
+dropped is still checked by kplan when it loads the resource's spec, as for a stack file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STACK_SCHEMA = ROOT / "kplan" / "schemas" / "stack.schema.json"
+TARGET = ROOT / "deploy" / "kubernetes" / "crds" / "kafkastacks.kplan.dev.yaml"
+GROUP, KIND, PLURAL, VERSION = "kplan.dev", "KafkaStack", "kafkastacks", "v1alpha1"
+
+KEPT = {"description", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "minProperties", "maxProperties", "required",
+        "format"}
+# JSON Schema's keywords a structural schema has no place for (kplan checks them when it loads the spec)
+DROPPED = {"$schema", "$id", "$comment", "title", "default", "examples", "if", "then", "else", "not",
+           "propertyNames", "patternProperties", "uniqueItems", "x-kafka-versions", "dependentRequired"}
+ANY = {"x-kubernetes-preserve-unknown-fields": True}
+
+
+def _types(node: dict[str, Any], defs: dict[str, Any], seen: tuple[str, ...]) -> set[str]:
+    """The JSON types a value of `node` may have ('number' covers 'integer')."""
+    node = _resolved(node, defs, seen)[0]
+    if "type" in node:
+        found = set(node["type"]) if isinstance(node["type"], list) else {node["type"]}
+    elif "const" in node or "enum" in node:
+        values = [node["const"]] if "const" in node else node["enum"]
+        found = {_json_type(v) for v in values}
+    else:
+        found = set()
+        for branch in node.get("anyOf", []) + node.get("oneOf", []):
+            found |= _types(branch, defs, seen) or {"any"}
+        if not found:
+            found = {"any"}
+    if {"integer", "number"} <= found:
+        found.discard("integer")
+    return found
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}[type(value)]
+
+
+def _resolved(node: dict[str, Any], defs: dict[str, Any], seen: tuple[str, ...]) -> tuple[dict[str, Any], tuple]:
+    """A `$ref` replaced by its definition (the node's own words kept over the definition's), and an `allOf`'s parts
+    merged into the node (each holds for the node itself)."""
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return {**ANY, "description": node.get("description", "")}, seen
+        seen = (*seen, name)
+        node = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
+    if "allOf" in node:
+        merged = {k: v for k, v in node.items() if k != "allOf"}
+        for part in node["allOf"]:
+            part = _resolved(part, defs, seen)[0]
+            if "if" in part:  # keys that only a case allows (a policy rule's per type): any case's keys
+                cases = [c for c in (part.get("then"), part.get("else")) if isinstance(c, dict)]
+                merged["_cases"] = [*merged.get("_cases", []), *(c.get("properties", {}) for c in cases)]
+                continue
+            props = {**part.get("properties", {}), **merged.get("properties", {})}
+            required = [*merged.get("required", []), *part.get("required", [])]
+            merged = {**part, **merged, **({"properties": props} if props else {}),
+                      **({"required": required} if required else {})}
+        node = merged
+    return node, seen
+
+
+def structural(node: dict[str, Any], defs: dict[str, Any], seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`node` of the stack schema as a structural schema (see the module's words)."""
+    node, seen = _resolved(node, defs, seen)
+    out: dict[str, Any] = {k: v for k, v in node.items() if k in KEPT}
+    if node.get("examples"):
+        out["example"] = node["examples"][0]
+    types = _types(node, defs, seen)
+    nullable = "null" in types
+    types.discard("null")
+    if nullable:
+        out["nullable"] = True
+    if types == {"integer", "string"}:
+        return _scalar_checks({**out, "x-kubernetes-int-or-string": True})
+    if len(types) != 1 or types == {"any"}:
+        return {**{k: v for k, v in out.items() if k in ("description", "example", "nullable")}, **ANY}
+    (kind,) = types
+    out["type"] = kind
+    values = [node["const"]] if "const" in node else node.get("enum")
+    if values is not None:
+        out["enum"] = [v for v in values if v is not None]
+    branches = [_resolved(b, defs, seen)[0] for b in node.get("anyOf", []) + node.get("oneOf", [])]
+    if kind == "object":
+        _object(out, node, branches, defs, seen)
+    elif kind == "array":
+        items = node.get("items") or next((b["items"] for b in branches if "items" in b), None)
+        out["items"] = structural(items, defs, seen) if items else ANY
+    elif branches and all("enum" in b or "const" in b for b in branches):  # a choice among the branches' values
+        out["enum"] = [v for b in branches for v in ([b["const"]] if "const" in b else b["enum"])]
+    return out
+
+
+def _object(out: dict[str, Any], node: dict[str, Any], branches: list[dict[str, Any]], defs: dict[str, Any],
+            seen: tuple[str, ...]) -> None:
+    """An object's keys: its own and its branches' (a structural schema's branches may only require them)."""
+    props: dict[str, Any] = {}
+    for source in (node, *branches):
+        for key, schema in source.get("properties", {}).items():
+            props.setdefault(key, structural(schema, defs, seen))
+    cased: dict[str, Any] = {}
+    for case in node.get("_cases", []):
+        for key, schema in case.items():
+            if schema and key not in props:
+                converted = structural(schema, defs, seen)
+                plain = {k: v for k, v in converted.items() if k not in ("description", "example")}
+                if key in cased and cased[key] != plain:
+                    plain = ANY  # cases that type it differently: any value here, kplan checks it per case
+                cased[key] = plain
+    words = "What it means depends on the entry's type: see the reference."
+    props.update({k: {"description": words, **v} for k, v in cased.items()})
+    extra = node.get("additionalProperties")
+    if props:
+        out["properties"] = props
+        if extra not in (None, False) or "patternProperties" in node:
+            out["x-kubernetes-preserve-unknown-fields"] = True  # keys beyond those named: kept, checked by kplan
+    elif isinstance(extra, dict):
+        out["additionalProperties"] = structural(extra, defs, seen)
+    else:
+        out["x-kubernetes-preserve-unknown-fields"] = True
+    required = [b["required"] for b in branches if b.get("required")]
+    if required and len(required) == len(branches):
+        out[("oneOf" if "oneOf" in node else "anyOf")] = [{"required": r} for r in required]
+
+
+def _scalar_checks(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if k not in ("minLength", "maxLength", "pattern", "minimum", "maximum")}
+
+
+def crd(schema: dict[str, Any]) -> dict[str, Any]:
+    """The KafkaStack CRD: `spec` is a stack file's content; `status` is the operator's."""
+    spec = structural({k: v for k, v in schema.items() if k != "$defs"}, schema.get("$defs", {}))
+    spec["properties"].pop("$schema", None)  # an editor's hint in a file, not part of a stack
+    spec["description"] = "A kplan stack: the content of a stack file (docs/stack-format.md)."
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{PLURAL}.{GROUP}"},
+        "spec": {"group": GROUP, "scope": "Namespaced",
+                 "names": {"plural": PLURAL, "singular": "kafkastack", "kind": KIND, "shortNames": ["kstack"]},
+                 "versions": [{"name": VERSION, "served": True, "storage": True, "subresources": {"status": {}},
+                               "schema": {"openAPIV3Schema": {
+                                   "type": "object", "required": ["spec"],
+                                   "properties": {"spec": spec, "status": {"type": "object", **ANY}}}}}]}}
+
+
+def render(doc: dict[str, Any]) -> str:
+    head = ("# GENERATED by `make crds` (dev/build_crds.py) from kplan/schemas/stack.schema.json: edit those, not "
+            "this file.\n")
+    return head + yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, width=120, allow_unicode=True)
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Every value written out where it is (a shared example is not an anchor a reader must look up)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def main(argv: list[str]) -> int:
+    text = render(crd(json.loads(STACK_SCHEMA.read_text(encoding="utf-8"))))
+    if TARGET.is_file() and TARGET.read_text(encoding="utf-8") == text:
+        return 0
+    if argv == ["--check"]:
+        print(f"out of date (run make crds): {TARGET.relative_to(ROOT)}")
+        return 1
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"written: {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
