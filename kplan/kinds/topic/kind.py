@@ -63,12 +63,8 @@ class TopicImage:
 
 @dataclass(frozen=True)
 class TopicPlanned(PlannedPayload):
-    """What apply does to one topic. `create`: the topic created (create, replace); `previous`: the topic as it was
-    (replace, delete); an update's partition target, new replica lists (with those before) and overrides to set and
-    unset (with their values before, for the journal). A value of a key in `sensitive` is masked here: apply takes
-    it from the stack (or, before, from the live state). A rebalance (docs/rebalance.md) sets `throttle`, the
-    bytes/s its replicas are copied at per broker, and an election `elect`, the partitions whose preferred replica
-    is made leader; both are written only when set."""
+    """What apply does to one topic: its fields are the rows of model.PLANNED, which say what each holds (the plan
+    schema's planned_topic); `throttle` and `elect` are written only when set."""
 
     type: ClassVar[ResourceType] = TOPIC
     json_keys: ClassVar[Mapping[str, JsonKey]] = {"throttle": UNSET_OMITTED, "elect": UNSET_OMITTED}

@@ -1,13 +1,7 @@
 """The topic kind's declared model: its shape, the `topics` section's keys, one row each (`kplan.kinds.shape`), what
 defaults and environment overlays may set of a topic (`topicSettings`), and the rows a plan shows of a topic and of
 what apply does to it; and `TopicSpec`, a topic the stack declares. The reading of an entry stays hand code
-(kinds/topic/section.py): a stack may declare 100,000 topics.
-
-    - name: orders.events
-      partitions: 6
-      replication_factor: 3
-      config: {retention.ms: 7d}
-"""
+(kinds/topic/section.py): a stack may declare 100,000 topics."""
 
 from __future__ import annotations
 
@@ -135,10 +129,10 @@ class TopicSpec:
     partitions: int
     replication_factor: int
     config: Mapping[str, str] = field(default_factory=lambda: freeze({}))
-    protect: bool = False
-    authoritative_config: bool | None = None  # None: not set, the stack-wide switch decides
-    allow_replace: bool = False
-    allow_consumer_disruption: bool = False
+    protect: bool = SHAPE["protect"].fallback  # each flag's default is its row's (the section relies on it)
+    authoritative_config: bool | None = SHAPE["authoritative_config"].fallback  # None: the stack-wide switch
+    allow_replace: bool = SHAPE["allow_replace"].fallback
+    allow_consumer_disruption: bool = SHAPE["allow_consumer_disruption"].fallback
     origin: Origin | None = None
     ignore_changes: tuple[str, ...] = ()
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))

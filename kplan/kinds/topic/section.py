@@ -92,18 +92,23 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
         return None
     positions = _positions(smap, config_in)  # then each value's origin is made only when asked
     generated = (cdc_source, table, role)
-    return TopicSpec(
+    spec = TopicSpec(
         name=name,
         partitions=partitions,
         replication_factor=rf,
         config=shared,
-        **{key: v if (v := settings.get(key)).__class__ is bool else unset for key, unset in _FLAGS},
         origin=(Origin(where.file, where.line, where.column, cdc_source, table, role) if where is not None
                 else to_origin(where, cdc_source, table, role)),
         ignore_changes=ignore_patterns(settings) if "ignore_changes" in settings else (),
         config_origins=(_ConfigOrigins(shared, positions, generated) if positions is not None
                         else _origins(shared, config_in, smap, where, generated)),
     )
+    # Its flags at the spec's defaults, the rows' fallbacks: a topic that sets one (few of 100,000) has each read by
+    # its row, set on the spec as it is made (frozen: as its __init__ sets its slots, kplan.model.frozen).
+    if not _FLAG_KEYS.isdisjoint(settings):
+        for key, unset in _FLAGS:
+            object.__setattr__(spec, key, v if (v := settings.get(key)).__class__ is bool else unset)
+    return spec
 
 
 def flags(shape: Shape) -> tuple[tuple[str, Any], ...]:
@@ -113,6 +118,7 @@ def flags(shape: Shape) -> tuple[tuple[str, Any], ...]:
 
 
 _FLAGS = flags(SHAPE)
+_FLAG_KEYS = frozenset(key for key, _ in _FLAGS)
 
 
 def _check_ignored(name: str, patterns: object, smap: SourceMap, agg: Aggregate, where: Loc) -> None:

@@ -45,7 +45,8 @@ KINDS = {
 #   plan's topic creates it replicates), connector/steps.py (a connector's create waits for the run's topic creates)
 #   and streams_app/io.py (a Streams app writes its internal topics through the topic kind's writes), both edges of
 #   .importlinter's kinds contract, subject/model.py (a topic entry's key_schema and value_schema declare subjects:
-#   the subject UNIT's `borrows`), stackfile/sections.py (the topics cdc sources give, built beside them).
+#   the subject UNIT's `borrows`), stackfile/sections.py (the topics cdc sources give, built beside them, and the
+#   loader's TopicEntry: the declared topics' and theirs, checked for duplicates together).
 # - connector: importer/cdc.py (a CDC source is a connector), offsets/kind.py (an offsets request is its
 #   connector's: the connector's section and record word), model/cdc_preflight.py (the facts the CDC preflight
 #   reads, which kinds/connector/preflight.py judges), stackfile/member.py (the loader's entry of a declared
