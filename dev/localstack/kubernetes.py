@@ -189,7 +189,8 @@ def kine_service() -> Service:
         db = home() / "kine" / "state.db"
         db.parent.mkdir(parents=True, exist_ok=True)
         return [str(kine_dir() / "kine"), "--endpoint", f"sqlite://{db}?_journal=WAL&cache=shared",
-                "--listen-address", f"{HOST}:{KINE_PORT}"]
+                "--listen-address", f"{HOST}:{KINE_PORT}",
+                "--metrics-bind-address", "0"]  # off: its default, :8080 on every address, is one port per machine
 
     return Service(KINE, (KINE_PORT,), _kine_ready, command, marker_text=f"{HOST}:{KINE_PORT}")
 
