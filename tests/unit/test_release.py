@@ -59,6 +59,53 @@ def test_every_pin_is_this_version():
         assert found and set(found) == {kplan.__version__}, (name, found)
 
 
+# A kplan version as users copy it: a pre-commit hook's rev, a tag in a pip URL, a wheel's name, an image's tag, a pip
+# requirement.
+PIN_FORMS = re.compile(r"rev: v(\d+\.\d+\.\d+)|@v(\d+\.\d+\.\d+)|\bkplan-(\d+\.\d+\.\d+)|\bkplan:(\d+\.\d+\.\d+)"
+                       r"|\bkplan==(\d+\.\d+\.\d+)")
+# Pages that name a version as an example of a release to make (docs/releasing.md: `make release VERSION=0.2.0`),
+# not one to install.
+NOT_PINS = {"docs/releasing.md"}
+
+
+def copied_pins(root: Path) -> list[tuple[str, str]]:
+    """(file, version) of every kplan version pinned where users copy from: the README, the pages (not the generated
+    reference), the CI examples, the deployment examples and the pre-commit hook's declaration."""
+    paths = [root / "README.md", root / ".pre-commit-hooks.yaml",
+             *(p for p in (root / "docs").rglob("*.md") if "reference" not in p.relative_to(root / "docs").parts),
+             *(p for d in ("examples", "deploy") for p in (root / d).rglob("*") if p.is_file())]
+    found = []
+    for path in sorted(paths):
+        name = str(path.relative_to(root))
+        if name in NOT_PINS or not path.is_file():
+            continue
+        for match in PIN_FORMS.finditer(path.read_text(encoding="utf-8")):
+            found.append((name, next(g for g in match.groups() if g)))
+    return found
+
+
+def test_every_version_users_copy_is_this_version_and_stamped_by_a_release():
+    """A pin outside release.PINS would not be stamped by `make release` and would go stale at the next one."""
+    found = copied_pins(ROOT)
+    assert {name for name, _ in found} >= {"docs/ci.md", "examples/github/README.md",
+                                           "deploy/kubernetes/kplan-watch.yaml"}
+    assert [(name, v) for name, v in found if name not in release.PINS or v != kplan.__version__] == []
+
+
+def test_a_pin_release_does_not_stamp_or_of_another_version_is_found(tmp_path):
+    for name in ("README.md", "docs/ci.md", "examples/gitea/kplan-plan.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "deploy").mkdir()
+    assert all(v == kplan.__version__ for _, v in copied_pins(tmp_path))
+    with (tmp_path / "examples/gitea/kplan-plan.yml").open("a") as f:
+        f.write("# pip install kplan==0.0.9\n")
+    ci = tmp_path / "docs/ci.md"
+    ci.write_text(ci.read_text().replace(f"rev: v{kplan.__version__}", "rev: v0.0.8"))
+    wrong = [(name, v) for name, v in copied_pins(tmp_path) if name not in release.PINS or v != kplan.__version__]
+    assert wrong == [("docs/ci.md", "0.0.8"), ("examples/gitea/kplan-plan.yml", "0.0.9")]
+
+
 def test_a_pin_is_stamped(tmp_path):
     for name in release.PINS:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
