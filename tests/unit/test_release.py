@@ -59,10 +59,10 @@ def test_every_pin_is_this_version():
         assert found and set(found) == {kplan.__version__}, (name, found)
 
 
-# A kplan version as users copy it: a pre-commit hook's rev, a tag in a pip URL, a wheel's name, an image's tag, a pip
-# requirement.
-PIN_FORMS = re.compile(r"rev: v(\d+\.\d+\.\d+)|@v(\d+\.\d+\.\d+)|\bkplan-(\d+\.\d+\.\d+)|\bkplan:(\d+\.\d+\.\d+)"
-                       r"|\bkplan==(\d+\.\d+\.\d+)")
+# A kplan version as users copy it: a pre-commit hook's rev, a tag in a pip URL of kplan (not another module's @v),
+# a wheel's name, an image's tag, a pip requirement.
+PIN_FORMS = re.compile(r"rev: v(\d+\.\d+\.\d+)|kplan repository>@v(\d+\.\d+\.\d+)|\bkplan-(\d+\.\d+\.\d+)"
+                       r"|\bkplan:(\d+\.\d+\.\d+)|\bkplan==(\d+\.\d+\.\d+)")
 # Pages that name a version as an example of a release to make (docs/releasing.md: `make release VERSION=0.2.0`),
 # not one to install.
 NOT_PINS = {"docs/releasing.md"}
