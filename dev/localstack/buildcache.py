@@ -10,6 +10,7 @@ A directory is made whole or not at all: built into a hidden partial directory, 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -73,3 +74,17 @@ def run_build(what: str, cmd: list[str], log: Path, cwd: Path | None = None, env
         raise LocalStackError(f"building {what} failed (exit {proc.returncode}); last lines of {log}:\n"
                               + "\n".join(lines))
     say(f"built {what} in {time.monotonic() - started:.0f} s")
+
+
+def module_source(go: str, module: str, version: str, dest: Path) -> Path:
+    """A writable copy of Go module `module`@v`version`'s source at `dest`, from Go's module cache (downloaded first):
+    a module with `replace` lines is built in such a copy (`go install` refuses it), and the cache is read-only while
+    `-mod=mod` may update go.mod and go.sum."""
+    proc = subprocess.run([go, "mod", "download", "-json", f"{module}@v{version}"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LocalStackError(f"Go could not download {module}@v{version} (is the module proxy reachable? see "
+                              f"GOPROXY):\n{proc.stdout.strip()[-1500:]}{proc.stderr.strip()[-1500:]}")
+    shutil.copytree(json.loads(proc.stdout)["Dir"], dest, copy_function=shutil.copyfile)
+    for d, _, _ in os.walk(dest):
+        os.chmod(d, 0o755)
+    return dest

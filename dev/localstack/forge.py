@@ -30,7 +30,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .buildcache import cached, check_tool, run_build
+from .buildcache import cached, check_tool, module_source, run_build
 from .common import HOST, LocalStackError, say, stack_dir
 from .process import Service, cmdline_of
 
@@ -68,16 +68,7 @@ def _build(out: Path) -> None:
                     "install Go 1.26 or newer (https://go.dev/dl/) or skip the forge")
     log = stack_dir() / "logs" / "forge-build.log"
     say(f"building Gitea {GITEA_VERSION} from its Go module (once per machine: ~13 CPU-minutes; log: {log})")
-    proc = subprocess.run([go, "mod", "download", "-json", f"{GITEA_MODULE}@v{GITEA_VERSION}"],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise LocalStackError(f"Go could not download {GITEA_MODULE}@v{GITEA_VERSION} (is the module proxy "
-                              f"reachable? see GOPROXY):\n{proc.stdout.strip()[-1500:]}{proc.stderr.strip()[-1500:]}")
-    src = out / "src"
-    # the module cache is read-only and `-mod=mod` may update go.mod and go.sum: a plain copy, then writable dirs
-    shutil.copytree(json.loads(proc.stdout)["Dir"], src, copy_function=shutil.copyfile)
-    for d, _, _ in os.walk(src):
-        os.chmod(d, 0o755)
+    src = module_source(go, GITEA_MODULE, GITEA_VERSION, out / "src")
     ldflags = f"-s -w -X main.Version={GITEA_VERSION} -X 'main.Tags={BUILD_TAGS}'"
     run_build(f"Gitea {GITEA_VERSION}", [go, "build", "-tags", BUILD_TAGS, "-ldflags", ldflags, "-o",
                                          str(out / "gitea"), "."], log, cwd=src, env={"GOFLAGS": "-mod=mod"})

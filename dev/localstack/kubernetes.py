@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .buildcache import cached, check_tool, run_build
+from .buildcache import cached, check_tool, module_source, run_build
 from .common import HOST, LocalStackError, say, stack_dir
 from .process import Service, cmdline_of
 from .tls import ca_file, ensure_tls, tls_dir
@@ -89,15 +89,7 @@ def _build_apiserver(out: Path) -> None:
     go = _go()
     log = stack_dir() / "logs" / "kubernetes-build.log"
     say(f"building kube-apiserver {KUBERNETES_VERSION} from its Go module (once per machine; log: {log})")
-    proc = subprocess.run([go, "mod", "download", "-json", f"{KUBERNETES_MODULE}@v{KUBERNETES_VERSION}"],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise LocalStackError(f"Go could not download {KUBERNETES_MODULE}@v{KUBERNETES_VERSION} (is the module proxy "
-                              f"reachable? see GOPROXY):\n{proc.stdout.strip()[-1500:]}{proc.stderr.strip()[-1500:]}")
-    src = out / "src"
-    shutil.copytree(json.loads(proc.stdout)["Dir"], src, copy_function=shutil.copyfile)
-    for d, _, _ in os.walk(src):
-        os.chmod(d, 0o755)
+    src = module_source(go, KUBERNETES_MODULE, KUBERNETES_VERSION, out / "src")
     (src / "go.mod").write_text(staged((src / "go.mod").read_text()))
     for name in ("go.work", "go.work.sum"):
         (src / name).unlink(missing_ok=True)
