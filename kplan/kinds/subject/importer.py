@@ -7,7 +7,9 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.kinds.shape import said
 from kplan.kinds.subject.live import LiveSubject
+from kplan.kinds.subject.model import PLAIN
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, Problem, problem_line
 from kplan.model.plan import ResourceType
@@ -25,7 +27,8 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
 
 def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict[str, Any]:
     """A subject as the stack declares it: its latest schema inline, as the registry holds it (plans compare
-    canonical forms, so the text loads back to no change), its type, references and own compatibility level."""
+    canonical forms, so the text loads back to no change), its type, references and plain keys (its own
+    compatibility level) by their rows."""
     # none_is_no_level: the registry keeps a subject-level NONE as no level at all (Apicurio), so one is not written
     entry: dict[str, Any] = {"name": subject.name, "schema": subject.schema}
     if subject.schema_type != "AVRO":
@@ -33,10 +36,10 @@ def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict[str, Any
     if subject.references:
         entry["references"] = [{"name": r.name, "subject": r.subject, "version": r.version}
                                for r in subject.references]
-    level = subject.compatibility
-    if level and not (level == "NONE" and none_is_no_level):
-        entry["compatibility"] = level
-    return entry
+    plain = said(PLAIN, {a.key: getattr(subject, a.key) for a in PLAIN})
+    if none_is_no_level and plain.get("compatibility") == "NONE":
+        del plain["compatibility"]
+    return {**entry, **plain}
 
 
 def read_all(live: LiveState, reader: Any, stack: Stack) -> LiveState:

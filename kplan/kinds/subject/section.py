@@ -25,7 +25,8 @@ import json
 import posixpath
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from kplan.kinds.subject.model import BORROWED, SCHEMA_KEYS, SECTION, SchemaReference, SubjectSpec
+from kplan.kinds.shape import defaulted
+from kplan.kinds.subject.model import BORROWED, PLAIN, SCHEMA_KEYS, SECTION, SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, canonical, parse
 from kplan.model.desired import origin_data, registry_flavour
 from kplan.model.diagnostics import Diagnostics, entry_words
@@ -212,23 +213,22 @@ def _subject(name: str | None, entry: dict[str, Any], loc: Loc, what: str, smap:
                             "name, a JSON Schema's title, a Protobuf message); use subject_naming: topic")
                 return None
             name = record if naming == "record" else f"{topic}-{record}"
-    level = entry.get("compatibility")
-    return SubjectSpec(name, text, schema_type, _references(entry, loc, what, smap, diags),
-                       str(level) if isinstance(level, str) else None, origin=to_origin(loc),
-                       schema_origin=to_origin(sloc), schema_file=source, topic=topic)
+    return SubjectSpec(name, text, schema_type, _references(entry, loc, what, smap, diags), origin=to_origin(loc),
+                       schema_origin=to_origin(sloc), schema_file=source, topic=topic, **defaulted(PLAIN, entry))
 
 
 entry_word = entry_words("name", "subject")
 
 
 def rendered(s: SubjectSpec) -> dict[str, Any]:
-    """A subject as kplan registers it (`kplan render`): its type, schema (canonical form), references and level."""
+    """A subject as kplan registers it (`kplan render`): its type, schema (canonical form), references and plain keys
+    (its level)."""
     return {"name": s.name, "schema_type": s.schema_type, "schema": canonical(s.schema_type, s.schema),
             **({"schema_file": s.schema_file} if s.schema_file else {}),
             **({"topic": s.topic} if s.topic else {}),
             "references": [{"name": r.name, "subject": r.subject,
                             "version": "latest" if r.version is None else r.version} for r in s.references],
-            "compatibility": s.compatibility, "origin": origin_data(s.origin)}
+            **{a.key: getattr(s, a.key) for a in PLAIN}, "origin": origin_data(s.origin)}
 
 
 def digest_inputs(specs: Iterable[SubjectSpec]) -> Mapping[str, bytes]:

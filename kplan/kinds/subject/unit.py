@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from kplan.kinds.subject.model import BORROWED, SCHEMA_KEYS, SECTION
+from kplan.kinds.subject.model import BORROWED, SCHEMA_KEYS, SECTION, SHAPE
 from kplan.kinds.unit import KindIO, KindUnit, StackSection, lazy
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ UNIT = KindUnit(
     live_ref=lambda: live,
     importer_ref=lambda: importer.IMPORTER,
     render_ref=lambda: section.rendered,
+    shape_ref=lambda: SHAPE,
     follow_up_ref=lambda: io.follow_up,
     io=KindIO(validation_ref=lambda: compat.SubjectValidation),
 )

@@ -82,7 +82,8 @@ def test_a_kind_with_a_shape_says_how_each_change_is_made_and_one_without_says_i
     assert "| by a step of its own |" in user["rotation"]
     topic = rows(pages["reference/kinds/topic.md"])
     assert "| an increase in place (irreversible); a decrease replaces the topic" in topic["partitions"]
-    assert "does not expose how a change to each key is made" in pages["reference/kinds/subject.md"]
+    assert "| registers a new version (the earlier ones stay) |" in rows(pages["reference/kinds/subject.md"])["schema"]
+    assert "does not expose how a change to each key is made" in pages["reference/kinds/cdc-source.md"]
 
 
 def test_import_is_said_from_the_commands_options():
