@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "Show what exists, is missing or drifted, and each connector's state."),
     "watch": ("kplan.commands.watch:watch_command",
               "Plan every stack on an interval and export drift as Prometheus metrics (never applies)."),
+    "plugins": ("kplan.commands.plugins:plugins_group",
+                "Install the connector plugins a stack declares by Maven coordinates into a worker's plugin path."),
     "ci": ("kplan.commands.ci:ci_group",
            "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue."),
 }
