@@ -141,10 +141,10 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
             f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed"
             + (f", {s.restart} restarted" if s.restart and not several else ""))
     line += (f" across {len(plan.groups)} clusters" if several else "") + f".{not_read_note(plan)}"
-    # after it, what the applied changes left for a person to do, as each kind's UNIT says it (`left_behind`: e.g.
+    # after it, what the applied changes left for a person to do, as a kind's Runtime says it (`left_behind`: e.g.
     # what a deleted PostgreSQL source left, with the SQL to drop it)
     _finish(ctx, result, line if result.exit_code == 0 else None, color,
-            after=[text for u in UNITS if u.left_behind is not None for text in u.left_behind(plan)],
+            after=[text for u in UNITS if (runs := u.runtime) is not None for text in runs.left_behind(plan)],
             report=report_lines if several else None)
 
 

@@ -72,8 +72,8 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
     reports = []
     for s, (live, plan), found_by in zip(sessions, planned, reads):
         report = build_status(s.stack, live, plan, secrets=s.secrets.plaintexts())
-        for unit, found in found_by:  # what each kind read for status, in the report (its UNIT's `status_with`)
-            report = unit.status_with(report, found)
+        for runs, found in found_by:  # what each kind read for status, in the report (its Runtime's `status_with`)
+            report = runs.status_with(report, found)
         reports.append((s.stack.cluster_name, report))
     color = use_color(no_color) and fmt == "text"
     if fmt == "text":
@@ -95,13 +95,13 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
 
 
 def _status_reads(session, live_state: str | None) -> list:
-    """What each kind reads for status alone (its UNIT's `io.status_read_ref`: a CDC source's slot or binlog health
-    at its database, docs/cdc-health.md), as (the unit, what it read); none with a live-state file, which stands for
-    a cluster kplan does not reach."""
+    """What each kind reads for status alone (its Runtime's `status_read`: a CDC source's slot or binlog health at its
+    database, docs/cdc-health.md), as (the Runtime, what it read); none with a live-state file, which stands for a
+    cluster kplan does not reach."""
     if live_state is not None:
         return []
     from kplan.kinds import UNITS
 
     stack = session.stack
-    return [(u, u.status_read(u.kind.declared(stack), session.secrets, session.reader, stack.cluster.timeout_s))
-            for u in UNITS if u.status_read is not None]
+    return [(runs, runs.status_read(u.kind.declared(stack), session.secrets, session.reader, stack.cluster.timeout_s))
+            for u in UNITS if (runs := u.runtime) is not None]

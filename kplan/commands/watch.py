@@ -123,23 +123,23 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
 
 
 def _kinds_samples(results) -> dict[str, list]:
-    """Each kind's own samples of a stack planned this round (stack -> samples): what its UNIT's `live_metrics_ref`
-    makes of the live state the plan was made on (a connector's and its tasks' states); what its
-    `io.status_read_ref` reads for status alone, as its `metrics_ref` makes them (a CDC source's slot at its
-    database); what its `io.metrics_read_ref` reads (a declared consumer group's lag). A session of the stack's
+    """Each kind's own samples of a stack planned this round (stack -> samples): what its Runtime's `live_metrics`
+    makes of the live state the plan was made on (a connector's and its tasks' states), and of what its
+    `status_read` reads for status alone, as its `metrics` makes them (a CDC source's slot at its database); what
+    its `io.metrics_read_ref` reads (a declared consumer group's lag). A session of the stack's
     cluster is opened only when a read asks for it (a stack of plain connectors opens none); a failed read is said
     on stderr and the round goes on."""
     from kplan.kinds import UNITS
 
-    reading = [u for u in UNITS if (u.status_read is not None and u.metrics is not None) or u.metrics_read is not None]
-    from_live = [u for u in UNITS if u.live_metrics is not None]
+    reading = [u for u in UNITS if u.runtime is not None or u.metrics_read is not None]
+    from_live = [runs for u in UNITS if (runs := u.runtime) is not None]
     out: dict[str, list] = {}
     for planned in results:
         plan = planned.plan
         if plan is None or not plan.standing_known or planned.stack is None:
             continue
-        samples: list = [s for u in from_live for live in planned.lives.values()
-                         for s in u.live_metrics(live, plan)]  # type: ignore[misc]
+        samples: list = [s for runs in from_live for live in planned.lives.values()
+                         for s in runs.live_metrics(live, plan)]
         out[planned.name or planned.path] = samples
         wanted = [u for u in reading if any(c.type == u.kind.type for c in plan.changes)]
         for member in (planned.stack.members or (planned.stack,)) if wanted else ():
@@ -153,8 +153,8 @@ def _kinds_samples(results) -> dict[str, list]:
                     args = (declared, secrets, reader, member.cluster.timeout_s)
                     if u.metrics_read is not None:
                         samples += u.metrics_read(*args)
-                    if u.status_read is not None and u.metrics is not None:
-                        samples += u.metrics(u.status_read(*args))
+                    if (runs := u.runtime) is not None:
+                        samples += runs.metrics(runs.status_read(*args))
             except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
                 click.echo(scrub(f"Warning: stack {planned.name}: its status reads failed: {e}"), err=True)
             finally:

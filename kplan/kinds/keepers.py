@@ -1,7 +1,7 @@
-"""Topics another kind's resources keep beyond their declarations (a CDC source's connector: its schema-history
-topic, and its table topics while it does not prune them). The kind whose resources keep them registers a
-`TopicKeepers` (`KindUnit.keeps_topics_ref`); the topic kind asks it, naming no other kind, what a protected topic
-exists for, which resource keeps an undeclared topic, and whose deletion takes a history with it."""
+"""Topics another kind's resources keep beyond their declarations (a CDC source's connector: its schema-history topic,
+and its table topics while it does not prune them). The kind whose resources keep them registers a `TopicKeepers`
+(its Runtime's `keepers`, `kplan.kinds.unit.Runtime`); the topic kind asks it, naming no other kind, what a protected
+topic exists for, which resource keeps an undeclared topic, and whose deletion takes a history with it."""
 
 from __future__ import annotations
 

@@ -243,10 +243,6 @@ class KindIO:
     # (an admin client, topic names, timeout in seconds) -> the leader of each of their partitions: `kplan plan
     # --elect-leaders`'s read, which kplan.session.plan asks (the topics'; one kind)
     leaders_ref: Callable[[], Callable[[Any, Iterable[str], float], Mapping[str, tuple[int, ...]]]] | None = None
-    # `kplan status`'s own read of the kind (never a plan's, never with a live-state file): (its declared resources,
-    # the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which the unit's `status_with`
-    # puts on the report (a CDC source's health at its database)
-    status_read_ref: Callable[[], Callable[[Sequence[Any], Any, Any, float], Any]] | None = None
     # `kplan watch`'s own read of the kind, each round: (its declared resources, the run's SecretValues, the batched
     # reader, timeout in seconds) -> samples, each (metric name, help, labels, value) (a consumer group's lag)
     metrics_read_ref: Callable[[], Callable[[Sequence[Any], Any, Any, float], Samples]] | None = None
@@ -280,33 +276,16 @@ class KindUnit:
     # The values of a declared resource that may hold a `${secret:...}` reference, each as (value, its attribute
     # path, its origin): every one must resolve on every plan (kplan.plan.secret_refs).
     secret_fields_ref: Callable[[], Callable[[Any], Iterable[SecretField]]] | None = None
-    # The plaintext secret values a run may meet in its declared and live resources (stack, live -> values): the
-    # executor masks them, and no output shows them (kplan.session.plan.run_secrets).
-    run_secrets_ref: Callable[[], Callable[[Stack, LiveState], Iterable[str]]] | None = None
     # The consumer groups a change of one of its resources takes away before any topic step (change, live -> group
     # -> what takes it away, in words): the consumer guard shows them so and does not count them
     # (kplan.plan.planner.leaving).
     takes_groups_ref: Callable[[], Callable[[ResourceChange, LiveState], Mapping[str, str]]] | None = None
-    # What its changes leave for a person to do once applied (plan -> lines, e.g. a deleted PostgreSQL source's
-    # slot and publication with the SQL to drop them): apply repeats them after its summary.
-    left_behind_ref: Callable[[], Callable[[Plan], list[str]]] | None = None
-    # (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
-    status_with_ref: Callable[[], Callable[[StatusReport, Any], StatusReport]] | None = None
-    # (what its `io.status_read_ref` read) -> the samples `kplan watch` exports of it, each (metric
-    # name, help, labels, value): a CDC source's slot and binlog lag (kplan.commands.watch names no kind)
-    metrics_ref: Callable[[], Callable[[Any], Samples]] | None = None
-    # (the live state a plan was made on, the plan) -> `kplan watch`'s samples of the kind's resources
-    # the plan names, from the live state alone (no read of its own): a connector's and its tasks' states
-    live_metrics_ref: Callable[[], Callable[[LiveState, Plan], Samples]] | None = None
-    # how the status summary counts its resources by state (a `kplan.model.status.StateTally`:
-    # `connectors: 2 running, 1 FAILED`, and the status JSON's summary key of that word); None: it counts none
-    status_tally_ref: Callable[[], StateTally] | None = None
+    # its resources' run on workers of their own (a `Runtime`: connectors on Connect), which status, watch, apply,
+    # the run's secrets and the topic kind ask; None: its resources do not run
+    runtime_ref: Callable[[], Runtime] | None = None
     # its part of a stack's policy (a `kplan.kinds.policy.PolicyPart`: the rule types it checks on
     # each of its declared resources, the owner totals that sum its section); kplan.policy.check composes them
     policy_ref: Callable[[], PolicyPart] | None = None
-    # how its resources keep topics beyond their declarations (a `kplan.kinds.keepers.TopicKeepers`:
-    # a CDC source's schema history and table topics), which the topic kind asks; None: its resources keep none
-    keeps_topics_ref: Callable[[], TopicKeepers] | None = None
     # its part of the plan's data-flows picture (a `kplan.kinds.flows.FlowPart`: what it draws of
     # its changes; kplan.render.html.flows composes them and names no kind)
     flows_ref: Callable[[], FlowPart] | None = None
@@ -343,22 +322,60 @@ class KindUnit:
     importer: ClassVar[_Ref[KindImporter]] = _Ref()
     render: ClassVar[_Ref[Callable[[Any], dict[str, Any]]]] = _Ref()
     secret_fields: ClassVar[_Ref[Callable[[Any], Iterable[SecretField]]]] = _Ref()
-    run_secrets: ClassVar[_Ref[Callable[[Stack, LiveState], Iterable[str]]]] = _Ref()
     takes_groups: ClassVar[_Ref[Callable[[ResourceChange, LiveState], Mapping[str, str]]]] = _Ref()
-    status_read: ClassVar[_Ref[Callable[[Sequence[Any], Any, Any, float], Any]]] = _Ref("io.status_read_ref")
-    status_with: ClassVar[_Ref[Callable[[StatusReport, Any], StatusReport]]] = _Ref()
-    metrics: ClassVar[_Ref[Callable[[Any], Samples]]] = _Ref()
+    runtime: ClassVar[_Ref[Runtime]] = _Ref()
     metrics_read: ClassVar[_Ref[Callable[[Sequence[Any], Any, Any, float], Samples]]] = _Ref("io.metrics_read_ref")
-    live_metrics: ClassVar[_Ref[Callable[[LiveState, Plan], Samples]]] = _Ref()
-    status_tally: ClassVar[_Ref[StateTally]] = _Ref()
     policy: ClassVar[_Ref[PolicyPart]] = _Ref()
-    keeps_topics: ClassVar[_Ref[TopicKeepers]] = _Ref()
-    left_behind: ClassVar[_Ref[Callable[[Plan], list[str]]]] = _Ref()
     flows: ClassVar[_Ref[FlowPart]] = _Ref()
     read_scope: ClassVar[_Ref[Callable[[Stack], Iterable[str]]]] = _Ref("io.read_scope_ref")
     rebalance: ClassVar[_Ref[Rebalancing]] = _Ref()
     consumer_guard: ClassVar[_Ref[ConsumerGuard]] = _Ref()
     shape: ClassVar[_Ref[Shape]] = _Ref()
+
+
+class Runtime(Protocol):
+    """The part of a kind whose resources run on workers of their own (`KindUnit.runtime_ref`: connectors and their
+    tasks on Connect): how the status summary counts them by state, `kplan status`'s and `kplan watch`'s own reads
+    of them, what their changes leave for a person to do, the secrets they hold at run time, and the topics they keep
+    beyond their declarations, which the topic kind asks."""
+
+    @property
+    def tally(self) -> StateTally:
+        """The status summary's count by state (`connectors: 2 running, 1 FAILED`, the status JSON's key)."""
+        ...
+
+    @property
+    def keepers(self) -> TopicKeepers:
+        """The topics they keep (a CDC source's schema history and table topics)."""
+        ...
+
+    def run_secrets(self, stack: Stack, live: LiveState) -> Iterable[str]:
+        """The plaintext secret values a run may meet in them, declared and live: the executor masks them, and no
+        output shows them (kplan.session.plan.run_secrets)."""
+        ...
+
+    def left_behind(self, plan: Plan) -> list[str]:
+        """What the plan's changes leave for a person to do once applied (a deleted PostgreSQL source's slot and
+        publication, with the SQL to drop them): apply repeats it after its summary."""
+        ...
+
+    def status_read(self, declared: Sequence[Any], secrets: Any, reader: Any, timeout_s: float) -> Any:
+        """`kplan status`'s and `kplan watch`'s own read of the declared ones (I/O, in the kind's io; never a plan's,
+        never with a live-state file): a CDC source's health at its database."""
+        ...
+
+    def status_with(self, report: StatusReport, found: Any) -> StatusReport:
+        """The status report with what `status_read` found."""
+        ...
+
+    def metrics(self, found: Any) -> Samples:
+        """`kplan watch`'s samples of what `status_read` found (a CDC source's slot and binlog lag)."""
+        ...
+
+    def live_metrics(self, live: LiveState, plan: Plan) -> Samples:
+        """`kplan watch`'s samples of those the plan names, from the live state it was made on (their and their
+        tasks' states)."""
+        ...
 
 
 class ConsumerGuard(Protocol):

@@ -128,10 +128,10 @@ class ResourceStatus:
 
 @dataclass(frozen=True)
 class StateTally:
-    """How the summary counts a kind's resources by state (`connectors: 2 running, 1 FAILED`), registered by the kind
-    (`KindUnit.status_tally_ref`): so the report names no kind. Its resource type, the word the summary says them by,
-    the states in the order it says them (any other after them, by name), and a resource's state (None: not
-    counted, e.g. missing). A resource no longer declared is not counted."""
+    """How the summary counts a kind's resources by state (`connectors: 2 running, 1 FAILED`), registered by the
+    kind (its Runtime's `tally`, `kplan.kinds.unit.Runtime`): so the report names no kind. Its resource type, the
+    word the summary says them by, the states in the order it says them (any other after them, by name), and a
+    resource's state (None: not counted, e.g. missing). A resource no longer declared is not counted."""
 
     type: ResourceType
     word: str

@@ -107,8 +107,8 @@ def _trace_lines(trace: Trace, c, indent: str) -> list[str]:
 
 
 def summary_of(report: StatusReport) -> StatusSummary:
-    """The report's summary, with the registered kinds' counts by state (`KindUnit.status_tally_ref`)."""
-    tallies: list[StateTally] = [t for t in (u.status_tally for u in UNITS) if t is not None]
+    """The report's summary, with the registered kinds' counts by state (their Runtime's `tally`)."""
+    tallies: list[StateTally] = [runs.tally for u in UNITS if (runs := u.runtime) is not None]
     return report.summary(tallies)
 
 

@@ -31,7 +31,7 @@ class Planned:
     cause: str | None = None  # why it has no plan: "stack" (its files), "cluster" (a system it needs could not be read)
     warnings: tuple[str, ...] = ()  # the stack's own warnings (as `kplan plan` prints them)
     # the live state it was planned on, by cluster name (None for a one-cluster stack): what `kplan watch` exports
-    # beside the plan (each kind's `live_metrics_ref`)
+    # beside the plan (a kind's Runtime's `live_metrics`)
     lives: dict = field(default_factory=dict)
     stack: Any = None  # the loaded stack (`kplan watch` reads more of it than the plan)
 

@@ -173,12 +173,12 @@ def scrubbed(plan):
 
 def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
     """Every secret value a run may meet: the stack's resolved secrets, each kind's plaintext secret values in the
-    stack and on the cluster (its UNIT's `run_secrets`: a connector's; a before-image may be restored), the client
-    properties' secrets."""
+    stack and on the cluster (its Runtime's `run_secrets`: a connector's; a before-image may be restored), the
+    client properties' secrets."""
     from kplan.secrets import has_secret_ref, remember, secret_keys
 
     values: set[str] = set(secrets.plaintexts())
-    values.update(v for unit in UNITS if unit.run_secrets is not None for v in unit.run_secrets(stack, live))
+    values.update(v for unit in UNITS if (runs := unit.runtime) is not None for v in runs.run_secrets(stack, live))
     values.update(str(v) for k, v in stack.cluster.client_properties.items()
                   if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
     remember(values)

@@ -1,5 +1,5 @@
-"""A CDC source's health on `kplan status` (the connector kind's `status_with`; read by its UNIT's
-`io.status_read_ref`, kplan.kinds.connector.io.health, at the source's database, docs/cdc-health.md)."""
+"""A CDC source's health on `kplan status` (the connector kind's Runtime's `status_with`; read by its `status_read`,
+kplan.kinds.connector.io.health, at the source's database, docs/cdc-health.md)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> St
 
 
 def metrics(health: Mapping[str, CdcHealth]) -> list[tuple[str, str, dict[str, str], float]]:
-    """`kplan watch`'s samples of the CDC sources' health (the connector kind's UNIT `metrics_ref`): whether each
+    """`kplan watch`'s samples of the CDC sources' health (the connector kind's Runtime's `metrics`): whether each
     is healthy (a health that could not be read is not: unknown is not healthy), its slot's state and lag, or its
     binlog lag. Names and numbers only."""
     out: list[tuple[str, str, dict[str, str], float]] = []
@@ -64,7 +64,7 @@ def metrics(health: Mapping[str, CdcHealth]) -> list[tuple[str, str, dict[str, s
 
 def states(live: LiveState | None, plan: Plan) -> list[tuple[str, str, dict[str, str], float]]:
     """`kplan watch`'s samples of the connectors the plan names (declared or owned), from the live state it was
-    made on (the connector kind's UNIT `live_metrics_ref`): each connector's state (1 for the state it is in) and
+    made on (the connector kind's Runtime's `live_metrics`): each connector's state (1 for the state it is in) and
     how many of its tasks are in each state."""
     found = live.of(CONNECTOR).resources if live is not None else {}
     out: list[tuple[str, str, dict[str, str], float]] = []

@@ -1,6 +1,6 @@
 """The topics a CDC connector keeps beyond its declaration (kplan.kinds.keepers.TopicKeepers): Debezium's
 schema-history topic, which its connector cannot lose, and the table topics of a source that does not prune its
-tables. The topic kind asks these through the connector's unit (`keeps_topics_ref`)."""
+tables. The topic kind asks these through the connector kind's Runtime (`keepers`)."""
 
 from __future__ import annotations
 

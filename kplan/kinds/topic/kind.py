@@ -413,10 +413,10 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: PlanConte
 
 def _keepers() -> "TopicKeepers | None":
     """The kind whose resources keep topics beyond their declarations (a CDC source's connector), as its unit
-    registers it (`KindUnit.keeps_topics_ref`); None when no kind does."""
+    registers it (its Runtime's `keepers`, `KindUnit.runtime_ref`); None when no kind does."""
     from kplan.kinds import UNITS
 
-    return next((u.keeps_topics for u in UNITS if u.keeps_topics is not None), None)
+    return next((runs.keepers for u in UNITS if (runs := u.runtime) is not None), None)
 
 
 class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):

@@ -93,28 +93,28 @@ def test_the_registered_sections_in_the_kinds_order():
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=ORDER)
-def test_a_status_read_comes_with_what_puts_it_on_the_report(unit):
-    """`kplan status` makes a kind's own status read (`io.status_read_ref`) only to put what it read on the report
-    (`status_with_ref`): both or neither, each resolving to a function."""
-    assert (unit.io.status_read_ref is None) == (unit.status_with_ref is None), unit.kind
-    if unit.status_read is not None:
-        assert callable(unit.status_read) and callable(unit.status_with)
-
-
-@pytest.mark.parametrize("unit", UNITS, ids=ORDER)
-def test_a_units_status_tally_policy_and_topic_keepers_resolve_to_their_types(unit):
-    """`status_tally_ref` counts the kind's own resources, `policy_ref` checks a kind with a section, and
-    `keeps_topics_ref` answers the topic kind's questions."""
+def test_a_units_policy_resolves_to_its_type(unit):
+    """`policy_ref` checks a kind with a section."""
     from kplan.kinds.policy import PolicyPart
-    from kplan.model.status import StateTally
 
-    if unit.status_tally is not None:
-        assert isinstance(unit.status_tally, StateTally) and unit.status_tally.type == unit.kind.type
     if unit.policy is not None:
         assert isinstance(unit.policy, PolicyPart) and unit.section is not None
-    if unit.keeps_topics is not None:
-        assert all(callable(getattr(unit.keeps_topics, m))
-                   for m in ("address", "history_owner", "live_history_owner", "table_keeper"))
+
+
+def test_the_runtime_is_the_connector_kinds_and_answers_its_protocol():
+    """The one kind whose resources run on workers of their own (the connector kind) registers a Runtime; its tally
+    counts its own resources, its keepers answer the topic kind's questions, and each of its reads and words is a
+    method. The callers check for it and name no kind: a second registration needs no edit of them."""
+    from kplan.model.status import StateTally
+
+    runtimes = [u for u in UNITS if u.runtime is not None]
+    assert [u.kind.type.value for u in runtimes] == ["connector"]
+    runs = runtimes[0].runtime
+    assert isinstance(runs.tally, StateTally) and runs.tally.type == runtimes[0].kind.type
+    assert all(callable(getattr(runs.keepers, m)) for m in ("address", "history_owner", "live_history_owner",
+                                                           "table_keeper"))
+    assert all(callable(getattr(runs, m)) for m in ("run_secrets", "left_behind", "status_read", "status_with",
+                                                    "metrics", "live_metrics"))
 
 
 def test_one_kind_rebalances_and_guards_consumers():

@@ -38,7 +38,7 @@ def health_engine(spec: ConnectorSpec) -> str | None:
 
 def status_read(specs: Iterable[ConnectorSpec], secrets: SecretValues, reader, timeout_s: float
                 ) -> dict[str, CdcHealth]:
-    """`kplan status`'s read of the declared connectors' CDC sources (the connector kind's `io.status_read_ref`):
+    """`kplan status`'s read of the declared connectors' CDC sources (the connector kind's Runtime's `status_read`):
     connector name -> its source's health, for each CDC source `health_engine` knows; a MariaDB source's committed
     offsets read from Connect through the batched reader's Connect clients."""
     wanted = [(s, e) for s in specs if (e := health_engine(s)) is not None]
