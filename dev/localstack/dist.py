@@ -3,7 +3,8 @@
 dev/pom.xml is the one place versions are pinned; this module reads them (pom_versions), knows whether the laid-out
 dist still matches the pom (a digest stamp), and rebuilds it when not. A rebuild is laid out beside the old dist and
 swapped in by two renames, so a broker or Connect worker running from the old one never sees a half-empty
-directory; a file lock makes concurrent launchers take turns.
+directory; a file lock makes concurrent launchers take turns. Maven lays a dist out once per machine and pom, into
+the build cache (buildcache.kept_dist); a stack directory's dist is a linked copy of it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from . import matrix
+from .buildcache import kept_dist, linked_copy
 from .common import DEV, LocalStackError, file_lock, say, stack_dir
 
 
@@ -54,6 +56,20 @@ def dist_current() -> bool:
     return stamp.exists() and stamp.read_text().strip() == pom_digest() and (dist / "lib").is_dir()
 
 
+def _assemble(out: Path) -> None:
+    mvn = check_maven()
+    v = pom_versions()
+    say(f"assembling Kafka {v.get('kafka')} + Debezium {v.get('debezium')} with Maven")
+    proc = subprocess.run([mvn, "-B", "-q", "-f", str(DEV / "pom.xml"), "package", f"-Dstack.dist={out}"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise LocalStackError(
+            "Maven could not fetch the stack's artifacts (is Maven Central reachable? see ~/.m2/settings.xml "
+            f"for proxies):\n{tail}"
+        )
+
+
 def ensure_dist() -> Path:
     """Lay out the jars and plugins with Maven (downloads into ~/.m2 on first use; later runs reuse it).
 
@@ -69,26 +85,11 @@ def ensure_dist() -> Path:
         if dist_current():  # another launcher did it while we waited
             return dist
         digest = pom_digest()
-        mvn = check_maven()
-        v = pom_versions()
-        say(f"assembling Kafka {v.get('kafka')} + Debezium {v.get('debezium')} with Maven")
         fresh = dist.parent / "dist.new"
         old = dist.parent / "dist.old"
         for leftover in (fresh, old):
             shutil.rmtree(leftover, ignore_errors=True)
-        proc = subprocess.run(
-            [mvn, "-B", "-q", "-f", str(DEV / "pom.xml"), "package", f"-Dstack.dist={fresh}"],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            shutil.rmtree(fresh, ignore_errors=True)
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-            raise LocalStackError(
-                "Maven could not fetch the stack's artifacts (is Maven Central reachable? see ~/.m2/settings.xml "
-                f"for proxies):\n{tail}"
-            )
-        (fresh / ".pom.sha256").write_text(digest + "\n")
+        linked_copy(kept_dist("dist", digest, _assemble), fresh)
         if dist.exists():
             dist.rename(old)
         fresh.rename(dist)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .buildcache import kept_dist, linked_copy
 from .common import DEV, LocalStackError, file_lock, say, stack_dir
 
 POM = DEV / "matrix" / "pom.xml"
@@ -59,6 +60,20 @@ def dist_current() -> bool:
     return stamp.exists() and stamp.read_text().strip() == digest()
 
 
+def _assemble(mvn: str, out: Path) -> None:
+    say(f"assembling {label()} with Maven (broker and Connect only)")
+    for profile, prop, version in (("broker", "kafka.version", kafka_version()),
+                                   ("connect", "connect.version", connect_version())):
+        proc = subprocess.run([mvn, "-B", "-q", "-f", str(POM), "package", f"-P{profile}",
+                               f"-D{prop}={version}", f"-Dstack.dist={out}"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-8:])
+            artifact = "kafka_2.13" if profile == "broker" else "connect-runtime"
+            raise LocalStackError(
+                f"Maven could not fetch org.apache.kafka:{artifact}:{version} (is that version on Maven "
+                f"Central? KPLAN_CONNECT_VERSION runs Connect at another one):\n{tail}")
+
+
 def ensure_dist(mvn: str) -> Path:
     """Lay out lib/ (the broker), connect-lib/ and plugins/connect-file/ with two Maven runs, beside the old dist
     and swapped in by renames, under a lock (like dist.ensure_dist)."""
@@ -69,22 +84,10 @@ def ensure_dist(mvn: str) -> Path:
     with file_lock(dist.parent / ".dist.lock"):
         if dist_current():
             return dist
-        say(f"assembling {label()} with Maven (broker and Connect only)")
         fresh, old = dist.with_name(dist.name + ".new"), dist.with_name(dist.name + ".old")
         for leftover in (fresh, old):
             shutil.rmtree(leftover, ignore_errors=True)
-        for profile, prop, version in (("broker", "kafka.version", kafka_version()),
-                                       ("connect", "connect.version", connect_version())):
-            proc = subprocess.run([mvn, "-B", "-q", "-f", str(POM), "package", f"-P{profile}",
-                                   f"-D{prop}={version}", f"-Dstack.dist={fresh}"], capture_output=True, text=True)
-            if proc.returncode != 0:
-                shutil.rmtree(fresh, ignore_errors=True)
-                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-8:])
-                artifact = "kafka_2.13" if profile == "broker" else "connect-runtime"
-                raise LocalStackError(
-                    f"Maven could not fetch org.apache.kafka:{artifact}:{version} (is that version on Maven "
-                    f"Central? KPLAN_CONNECT_VERSION runs Connect at another one):\n{tail}")
-        (fresh / ".pom.sha256").write_text(digest() + "\n")
+        linked_copy(kept_dist(dist.name, digest(), lambda out: _assemble(mvn, out)), fresh)
         if dist.exists():
             dist.rename(old)
         fresh.rename(dist)

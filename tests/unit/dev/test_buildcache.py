@@ -35,6 +35,24 @@ def test_a_build_is_made_once_and_kept(cache):
     assert sorted(p.name for p in cache.iterdir()) == [".tool-1.0.lock", "tool-1.0"]
 
 
+def test_a_dist_is_laid_out_once_a_machine_and_linked_into_each_stack_directory(cache, tmp_path):
+    calls = []
+
+    def assemble(out: Path) -> None:  # what Maven does: jars copied out of ~/.m2
+        calls.append(out)
+        (out / "lib").mkdir()
+        (out / "lib" / "kafka.jar").write_bytes(b"jar")
+
+    for stack in ("one", "two"):
+        kept = buildcache.kept_dist("dist", "ab" * 32, assemble)
+        buildcache.linked_copy(kept, tmp_path / stack / "dist")
+    assert len(calls) == 1 and kept == cache / f"dist-{'ab' * 8}"
+    for stack in ("one", "two"):
+        laid = tmp_path / stack / "dist"
+        assert (laid / ".pom.sha256").read_text() == "ab" * 32 + "\n"  # the stamp dist_current() reads
+        assert (laid / "lib" / "kafka.jar").stat().st_ino == (kept / "lib" / "kafka.jar").stat().st_ino
+
+
 @pytest.mark.parametrize("make", [
     lambda out: (_ for _ in ()).throw(LocalStackError("the compiler said no")),
     lambda out: (out / "something-else").write_text("x"),
