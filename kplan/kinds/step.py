@@ -32,6 +32,7 @@ class Phase(IntEnum):
     A new reversible kind belongs before INCREASE_PARTITIONS."""
 
     CREATE_TOPICS = 10
+    MIGRATE_TOPICS = 12  # a migration's copy and its groups' offsets moved (undone by forgetting the copy's group)
     ALTER_TOPIC_CONFIGS = 20
     REASSIGN_REPLICAS = 25  # replication-factor changes and rebalances (undone by reassigning back)
     ELECT_LEADERS = 26  # preferred leader elections (kplan plan --elect-leaders): nothing to undo

@@ -92,6 +92,7 @@ class FakeWriter:
         # share group -> (topic, partition) -> start offset; share group -> live members
         self.share_offsets_: dict[str, dict[tuple[str, int], int]] = {}
         self.share_members_: dict[str, int] = {}
+        self.migrated: set[str] = set()  # the new topics whose migration copy is done
 
     # -- topics
 
@@ -129,6 +130,32 @@ class FakeWriter:
 
     def topic_names(self):
         return set(self.topics)
+
+    # -- a topic migration (kplan.kinds.topic.io.migrate): the copy done or not, by new topic
+
+    def copy(self, old, new, partitions, groups, progress=None):
+        self.calls.append("copy")
+        self.migrated.add(new)
+        return {}
+
+    def check_copied(self, old, new, partitions, ends):
+        if new not in self.migrated:
+            raise WriteError(f"the copy of {old} into {new} is not complete")
+
+    def targets(self, old, new, partitions, new_partitions, groups):
+        return {g: {q: 0 for q in range(new_partitions)} for g in groups}
+
+    def move_groups(self, new, targets):
+        for g, offsets in targets.items():
+            if self.group_members_.get(g):
+                raise WriteError(f"could not move consumer group {g} to {new}")
+            self.group_offsets_.setdefault(g, {}).update({(new, q): o for q, o in offsets.items()})
+
+    def mark_done(self, old, new, partitions):
+        self.calls.append("mark_done")
+
+    def forget_copy(self, new):
+        self.migrated.discard(new)
 
     def topic_partitions(self, name):
         return self.partitions.get(name, 1)

@@ -7,6 +7,7 @@ from typing import Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.handler import CreatesTopics, DeletesTopics, StepContext, StepHandler, handles, shown
+from kplan.kinds.topic.io.migrate import MigrationWrites
 from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.kinds.topic.model import TopicSpec
 from kplan.kinds.topic.steps import (
@@ -17,6 +18,7 @@ from kplan.kinds.topic.steps import (
     DeleteTopics,
     ElectLeaders,
     IncreasePartitions,
+    MigrateTopic,
     ReassignReplicas,
     ReplaceTopics,
 )
@@ -42,6 +44,25 @@ class CreateTopicsHandler(CreatesTopics[CreateTopics]):
 
     def specs(self, step: CreateTopics) -> list[TopicSpec]:
         return [t.spec() for t in step.topics]
+
+
+@handles(MigrateTopic)
+class MigrateTopicHandler(StepHandler[MigrateTopic]):
+    """The copy (resumed where a killed one committed), checked complete on the cluster, then each group's offsets
+    moved and read back (kplan.kinds.topic.io.migrate)."""
+
+    def run(self, step: MigrateTopic, ctx: StepContext) -> None:
+        io = ctx.io(MigrationWrites)
+        groups = {g: {int(p): int(o) for p, o in c} for g, c in step.groups.items()}
+        ends = io.copy(step.source, step.target, step.partitions_from, groups)
+        io.check_copied(step.source, step.target, step.partitions_from, ends)
+        if groups:
+            io.move_groups(step.target, io.targets(step.source, step.target, step.partitions_from, step.partitions,
+                                                   groups))
+        io.mark_done(step.source, step.target, step.partitions_from)
+
+    def undo(self, step: MigrateTopic, ctx: StepContext) -> None:
+        ctx.io(MigrationWrites).forget_copy(step.target)
 
 
 @handles(AlterTopicConfigs)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, TypeVar
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.ignoring import ignored_note
-from kplan.kinds.topic import tiered
+from kplan.kinds.topic import migration, tiered
+from kplan.kinds.topic.migration import MigrationPlanned
 from kplan.kinds.topic.model import TopicSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveTopic
@@ -67,7 +68,8 @@ class TopicPlanned(PlannedPayload):
     schema's planned_topic); `throttle` and `elect` are written only when set."""
 
     type: ClassVar[ResourceType] = TOPIC
-    json_keys: ClassVar[Mapping[str, JsonKey]] = {"throttle": UNSET_OMITTED, "elect": UNSET_OMITTED}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"throttle": UNSET_OMITTED, "elect": UNSET_OMITTED,
+                                                  "migration": UNSET_OMITTED}
 
     create: TopicImage | None = None
     previous: TopicImage | None = None
@@ -78,6 +80,7 @@ class TopicPlanned(PlannedPayload):
     set_config: Mapping[str, str] = field(default_factory=dict)
     unset_config: tuple[str, ...] = ()
     config_before: Mapping[str, str | None] = field(default_factory=dict)
+    migration: MigrationPlanned | None = None
     sensitive: tuple[str, ...] = ()
     throttle: int | None = None
     elect: tuple[int, ...] = ()
@@ -118,9 +121,10 @@ def _create(spec: TopicSpec, ctx: PlanContext) -> tuple[ResourceChange, list[Pla
         attributes=tuple(attrs),
         reason=Reason.NOT_ON_CLUSTER,
         origin=spec.origin,
-        planned=TopicPlanned(create=TopicImage(spec.partitions, spec.replication_factor, dict(spec.config))),
+        planned=TopicPlanned(create=TopicImage(spec.partitions, spec.replication_factor, dict(spec.config)),
+                             migration=(moved := migration.planned(spec, ctx.facts))),
     )
-    return change, _rf_vs_brokers(spec, ctx)
+    return change, _rf_vs_brokers(spec, ctx) + ([migration.summary(spec, moved)] if moved is not None else [])
 
 
 def _rf_vs_brokers(spec: TopicSpec, ctx: PlanContext) -> list[PlanDiagnostic]:
@@ -397,14 +401,14 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: PlanConte
         why = (f"it holds the schema history of cdc source {spec.protected_by!r}, which its connector cannot lose, "
                "so kplan will not delete and re-create it")
     elif attr == "partitions":
-        why = ("Kafka cannot remove partitions from a topic; set allow_replace: true to delete and re-create it "
-               "(DATA LOSS)")
+        why = ("Kafka cannot remove partitions from a topic; " + migration.stanza(spec) + "; or set allow_replace: "
+               "true to delete and re-create it (DATA LOSS)")
     elif ctx.broker_racks and after > len(ctx.broker_racks):
         why = f"the cluster has only {len(ctx.broker_racks)} broker(s)"
     else:
         why = ("a partition reassignment needs the topic's replica assignment and the cluster's brokers, which this "
-               "live state does not have; plan against the cluster, or set allow_replace: true to delete and "
-               "re-create the topic (DATA LOSS)")
+               "live state does not have; plan against the cluster, or " + migration.stanza(spec) + "; or set "
+               "allow_replace: true to delete and re-create the topic (DATA LOSS)")
     what = "decrease partitions" if attr == "partitions" else "change the replication factor"
     return error(f"cannot {what} of topic {spec.name!r} from {before} to {after}: {why}",
                  "partition-decrease" if attr == "partitions" else "replication-factor-change",
@@ -463,7 +467,17 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return _create(spec, ctx) if current is None else _update(spec, current, ctx)
+        if current is None:
+            return _create(spec, ctx)
+        change, diags = _update(spec, current, ctx)
+        moved = migration.planned(spec, ctx.facts) if spec.migrate_from is not None else None
+        if moved is None:
+            return change, diags
+        # a migration whose copy a killed run left unfinished: its copy (resumed) and its groups' moves are planned
+        p = change.planned if isinstance(change.planned, TopicPlanned) else TopicPlanned()
+        change = replace_attr(change, action=Action.UPDATE, reason=Reason.DIFFERS,
+                              planned=replace_attr(p, migration=moved))
+        return change, [*diags, migration.summary(spec, moved)]
 
     def delete(self, current: LiveTopic, spec: TopicSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
@@ -516,6 +530,9 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
         return out
 
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
+        moving = migration.kept(name, stack) if stack.of("topics") else None
+        if moving is not None:
+            return moving
         keepers = _keepers()
         if keepers is None:
             return None
@@ -534,10 +551,12 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
-        """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same."""
+        """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same; a declared migration
+        that cannot run is an error (kplan.kinds.topic.migration)."""
+        moves = migration.problems(stack, live) if any(t.migrate_from for t in stack.of("topics")) else []
         creates = [c for c in changes.values() if c.action == Action.CREATE]
         if not creates:  # nothing new can collide (and the cluster's names need not be sorted: a repository's plans)
-            return []
+            return moves
         existing: dict[str, str] = {}
         for name in sorted(live.topic_names()) + sorted(c.name for c in creates):
             existing.setdefault(name.replace(".", "_"), name)
@@ -548,7 +567,7 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
                 where = "a topic on the cluster" if other in live.topic_names() else "another declared topic"
                 diags.append(error(f"topic name {c.name!r} collides with {where}, {other!r} ('.' and '_' are the same "
                                    "to Kafka's metrics)", "topic-name-collision", address=c.address, origin=c.origin))
-        return diags
+        return moves + diags
 
     def canonical(self, current: LiveTopic, secret: frozenset[str]) -> dict[str, Any]:
         return {

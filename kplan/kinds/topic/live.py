@@ -13,9 +13,11 @@ consumer guard's context, kinds/topic/consumers.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from kplan.kinds.live_codec import by_name, kind_slice, shape, shared
+from kplan.kinds.topic.migration import GroupPosition, MigrationFacts, SourceFacts
 from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, LiveTopic, Problem
@@ -41,9 +43,23 @@ shared_config: Callable[[Mapping[str, Any] | None], Mapping[str, Any]] = shared(
 
 # The document's "topics" (by name: partitions, replication_factor, overrides, effective, sensitive_keys,
 # assignment), "owned_topics" and "protected_topics"; config values are kept as the document has them.
-live_from_json = kind_slice(
+_slice = kind_slice(
     resources=("topics", by_name(shape(LiveTopic, _effective, overrides=shared_config, effective=shared_config))),
     owned="owned_topics", protected="protected_topics")
+
+
+def live_from_json(doc: Mapping[str, Any]) -> KindState:
+    """The topics' slice; with the document's "topic_migrations" (old topic -> {"partitions": 12, "records": 120,
+    "bytes": 4096, "groups": {"billing": {"0": 5}}}) as its facts: what a migration's follow-up read finds
+    (kplan.kinds.topic.migration)."""
+    state = _slice(doc)
+    moves = doc.get("topic_migrations")
+    if not isinstance(moves, Mapping):
+        return state
+    return replace(state, facts=MigrationFacts(freeze({old: SourceFacts(
+        int(m["partitions"]), m.get("records"), m.get("bytes"),
+        tuple(GroupPosition(g, freeze({int(p): int(o) for p, o in c.items()}))
+              for g, c in sorted((m.get("groups") or {}).items()))) for old, m in moves.items()})))
 
 
 def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:

@@ -63,6 +63,13 @@ ROWS = (  # after the name: what defaults and environment overlays may set too (
     Attr("allow_consumer_disruption", FLAG, "Allow deleting or replacing this topic while a consumer group with "
          "live members reads it (otherwise a plan error; docs/consumers.md)."),
     Attr("ignore_changes", ref("ignoreChanges")),
+    Attr("migrate_from", NAME, "The topic this one replaces (docs/migrations.md): apply creates this topic, copies "
+         "every record of the named one into it (key, value, headers, timestamp; keys partitioned as Java clients do, "
+         "so per key in order; each record once), moves its consumer groups' committed offsets by the copy's offset "
+         "map, and keeps the named topic until a later apply without this key deletes it. For a change Kafka cannot "
+         "make in place: fewer partitions, another replication factor.", ("orders.events.v1",),
+         change="a migration is planned only while this topic does not exist yet; once it exists the key keeps the "
+         "old topic"),
 )
 
 
@@ -82,6 +89,8 @@ PLANNED = (  # what apply does to a topic (kind.py's TopicPlanned)
         "or the cluster."),
     row("throttle", nullable(whole(1)), "A rebalance's replication throttle: bytes/s per broker while its replicas "
         "are copied (docs/rebalance.md).", required=False),
+    row("migration", ref("planned_migration"), "A migration from the topic this one replaces (migrate_from; "
+        "docs/migrations.md).", required=False),
     row("elect", list_of(whole(0)), "The partitions whose preferred (first) replica is elected leader (kplan plan "
         "--elect-leaders).", required=False),
 )
@@ -94,6 +103,21 @@ _PLAN_DEFS = {
     "planned_topic_image": fields_of((row("partitions", whole(1), "Its number of partitions."),
                                       row("replication_factor", whole(1), "Its replication factor."),
                                       row("config", OVERRIDES, "Its overrides, key: value."))),
+    "planned_migration": fields_of((
+        row("source", text(), "The topic copied from (kept)."),
+        row("partitions_from", whole(1), "Its number of partitions."),
+        row("records", nullable(whole(0)), "The records to copy: its log end offsets less its log start offsets, "
+            "summed (transaction markers included), or null when they could not be read."),
+        row("bytes", nullable(whole(0)), "The bytes to copy: the size of one replica of each of its partitions "
+            "(DescribeLogDirs), or null when they could not be read."),
+        row("groups", list_of(fields_of((
+            row("group", text(), "The consumer group."),
+            row("committed", map_of(whole(0)), "Its committed offset on the old topic, by partition: apply moves "
+                "it to the new topic's position of the first record at or after it.")))),
+            "The consumer groups with committed offsets on the old topic: their positions move to the new topic "
+            "(each must have no members when apply runs)."),
+        row("kept", text(), "What happens to the old topic: kept until a later apply.")),
+        "A topic migration: the old topic's records copied into this one and its groups' positions moved."),
     "planned_assignment": Type({"description": "A replica list (broker ids, the preferred leader first) per partition; "
                                                "empty: none.", **list_of(list_of(whole(0))).schema}),
 }
@@ -135,6 +159,7 @@ class TopicSpec:
     allow_consumer_disruption: bool = SHAPE["allow_consumer_disruption"].fallback
     origin: Origin | None = None
     ignore_changes: tuple[str, ...] = ()
+    migrate_from: str | None = None  # the topic this one replaces (a migration: kplan.kinds.topic.migration)
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

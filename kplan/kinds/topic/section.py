@@ -46,8 +46,11 @@ def _int(v: object) -> int | None:
 
 def read_scope(stack: Stack) -> list[str]:
     """The topics a plan of `stack` asks the batched read for (`KindIO.read_scope_ref`): those it declares and those
-    its references name (kplan.plan.references); the read adds those its record owns."""
-    return [*(t.name for t in stack.of("topics")), *(r.name for r in stack.references if r.type_word == "topic")]
+    its references name (kplan.plan.references), and those its migrations copy from (kplan.kinds.topic.migration);
+    the read adds those its record owns."""
+    topics = stack.of("topics")
+    return [*(t.name for t in topics), *(t.migrate_from for t in topics if t.migrate_from is not None),
+            *(r.name for r in stack.references if r.type_word == "topic")]
 
 
 def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, agg: Aggregate,
@@ -108,7 +111,21 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
     if not _FLAG_KEYS.isdisjoint(settings):
         for key, unset in _FLAGS:
             object.__setattr__(spec, key, v if (v := settings.get(key)).__class__ is bool else unset)
+    if "migrate_from" in settings:
+        _migrate_from(spec, settings, smap, diags, where)
     return spec
+
+
+def _migrate_from(spec: TopicSpec, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, where: Loc) -> None:
+    """The topic a migration copies from, set on `spec`; one located error when it names the topic itself."""
+    source = settings["migrate_from"]
+    if not isinstance(source, str):
+        return  # the schema reported it
+    if source == spec.name:
+        diags.error(smap.value_loc(settings, "migrate_from") or where,
+                    f"topic {spec.name!r} cannot migrate from itself: name the topic it replaces in migrate_from")
+        return
+    object.__setattr__(spec, "migrate_from", source)
 
 
 def flags(shape: Shape) -> tuple[tuple[str, Any], ...]:
@@ -315,4 +332,6 @@ def rendered(t: TopicSpec) -> dict[str, Any]:
     out["config"] = dict(sorted(t.config.items()))
     if not t.allow_consumer_disruption:
         del out["allow_consumer_disruption"]
+    if t.migrate_from is None:
+        del out["migrate_from"]
     return {**out, "origin": origin_data(t.origin)}

@@ -53,6 +53,31 @@ class CreateTopics(StepBase):
 
 
 @dataclass(frozen=True)
+class MigrateTopic(StepBase):
+    """Copy every record of `source` into the new topic `target` (exactly once, resumable) and move each consumer
+    group's committed offsets there by the copy's offset map (kplan.kinds.topic.io.migrate). The old topic and its
+    groups' offsets on it are left as they are. Undo: the copy's own group deleted (the new topic's deletion, the
+    create step's undo, drops the moved offsets with it)."""
+
+    kind: ClassVar[str] = "migrate-topic"
+    phase: ClassVar[Phase] = Phase.MIGRATE_TOPICS
+
+    source: str
+    target: str
+    partitions_from: int
+    partitions: int
+    groups: Mapping[str, tuple[tuple[int, ...], ...]] = FrozenDict()  # group -> (old partition, committed offset)s
+
+    def describe(self) -> str:
+        moved = f", moving {len(self.groups)} consumer group(s)" if self.groups else ""
+        return f"copy topic {self.source} into {self.target}{moved}"
+
+    def undo_by_hand(self) -> str:
+        return (f"delete the consumer group kplan-migrate-{self.target} (the copy's positions); {self.source} and "
+                "its groups' offsets on it are untouched")
+
+
+@dataclass(frozen=True)
 class ConfigChange(Immutable):
     """One topic's config change: keys to set (with values) and keys whose override to delete."""
 
@@ -209,6 +234,10 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
         def add(step: type[StepBase], item: Any, before: Any = None) -> None:
             items[step][change.name], befores[step][change.name] = item, before
 
+        if p.migration is not None:  # created now, or left unfinished by a killed run
+            m = p.migration
+            add(MigrateTopic, MigrateTopic(m.source, change.name, m.partitions_from, declared[change.name].partitions,
+                                           freeze({g.group: tuple(sorted(g.committed.items())) for g in m.groups})))
         if change.action == Action.CREATE:
             add(CreateTopics, _args(change.name, p.create, p.sensitive, declared_value))
         elif change.action == Action.UPDATE:
@@ -245,6 +274,7 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
 
     batched(CreateTopics, lambda t, _: create_records(t.partitions, t.config),
             lambda topics, _: CreateTopics(tuple(topics.values()), tuple(topics)))
+    steps += list(items[MigrateTopic].values())  # one step each: a copy is journaled on its own
     batched(AlterTopicConfigs, lambda c, _: _records(c), AlterTopicConfigs)
     # the throttle is the rebalance's (the plan's --throttle), else the stack's cluster setting: one step per rate
     for rate in sorted({throttles[n] for n in items[ReassignReplicas]}, key=lambda r: r or 0):

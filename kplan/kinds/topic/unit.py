@@ -6,11 +6,11 @@ from kplan.kinds.unit import PRIMARY, KindIO, KindUnit, StackSection, lazy
 
 if TYPE_CHECKING:
     from kplan.kinds.topic import consumers, flows, handlers, importer, kind, live, policy, rebalance, section, steps
-    from kplan.kinds.topic.io import read, settle, validation, writes
+    from kplan.kinds.topic.io import migrate, read, settle, validation, writes
 else:
     consumers, flows, handlers, importer, kind, live, policy, rebalance, section, steps = lazy(
         __name__, "consumers flows handlers importer kind live policy rebalance section steps")
-    read, settle, validation, writes = lazy(__name__, "io.read io.settle io.validation io.writes")
+    migrate, read, settle, validation, writes = lazy(__name__, "io.migrate io.read io.settle io.validation io.writes")
 
 UNIT = KindUnit(
     StackSection("topics", "topic", lambda: section.entry_word, claimable=True, always_counted=True, overlaid=True,
@@ -27,6 +27,7 @@ UNIT = KindUnit(
     policy_ref=lambda: policy.POLICY,
     rebalance_ref=lambda: rebalance,
     consumer_guard_ref=lambda: consumers,
+    follow_up_ref=lambda: migrate.follow_up,
     io=KindIO(lambda: read.TopicRead, PRIMARY, validation_ref=lambda: validation.TopicValidation,
               validation_ahead=True, read_scope_ref=lambda: section.read_scope,
               describe_ref=lambda: read.describe_configs, settle_ref=lambda: settle.settled,

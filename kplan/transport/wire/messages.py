@@ -12,6 +12,7 @@ from kafka.protocol.admin import (
     AlterPartitionReassignmentsRequest,
     DescribeClientQuotasRequest,
     DescribeConfigsRequest,
+    DescribeLogDirsRequest,
     IncrementalAlterConfigsRequest,
     ListConfigResourcesRequest,
     ListGroupsRequest,

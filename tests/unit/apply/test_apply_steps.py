@@ -190,6 +190,20 @@ def election_plan():
     return stack, live, plan
 
 
+def migration_plan():
+    """A topic migration: orders.v2 from orders (12 -> 4 partitions), one group moved (kplan.kinds.topic.migration)."""
+    from kplan.kinds.topic.migration import GroupPosition, MigrationFacts, SourceFacts
+    from kplan.model.desired import freeze
+    from kplan.model.plan import ResourceType
+
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (replace(topic("orders.v2", 4),
+                                                                           migrate_from="orders"),)})
+    facts = MigrationFacts(freeze({"orders": SourceFacts(12, 600, 4096, (GroupPosition("billing",
+                                                                                        freeze({0: 5})),))}))
+    live = live_state("c", 1, {"orders": ltopic("orders", 12)}, {}).with_kind(ResourceType.TOPIC, facts=facts)
+    return stack, live, make_plan(stack, live)
+
+
 def groups_plan():
     """Consumer groups: one reset to earliest (pending), one delete request (pending)."""
     from kplan.kinds.group_request.live import LiveGroup
@@ -333,8 +347,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.ELECT_LEADERS,
-             Phase.CREATE_ACLS,
+    order = [Phase.CREATE_TOPICS, Phase.MIGRATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS,
+             Phase.ELECT_LEADERS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
              Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.ALTER_GROUP_CONFIGS, Phase.REGISTER_SUBJECTS,
              Phase.ALTER_GROUP_OFFSETS, Phase.ALTER_SHARE_GROUP_OFFSETS,
@@ -368,8 +382,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     streams = tuple(s for t in streams_plans() for s in build(*_args(t)).steps)
     renamed = build(*_args(pg_rename())).steps
     elections = build(*_args(election_plan())).steps
+    migrations = build(*_args(migration_plan())).steps
     every = (built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed + group_configs
-             + elections)
+             + elections + migrations)
     assert {type(s) for s in every} == set(step_types().values())
     for step in every:
         doc = step.to_json()
@@ -402,7 +417,7 @@ def test_kinds_are_the_journal_words():
         "create-streams-internal-topics", "create-topics", "create-users", "delete-acls", "delete-connector",
         "delete-consumer-group", "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects",
         "delete-topics", "delete-users", "drop-cdc-database-objects", "elect-leaders", "increase-partitions",
-        "put-connector",
+        "migrate-topic", "put-connector",
         "put-subject", "reassign-replicas", "record-ownership", "replace-topics", "restart-connector",
         "snapshot-signal", "start-connector", "stop-connector"]
 

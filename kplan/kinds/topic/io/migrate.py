@@ -1,0 +1,331 @@
+"""A topic migration's I/O (kplan.kinds.topic.migration, docs/migrations.md): the follow-up read of the old topics a
+stack migrates from (made only when a stack declares a migration still to run), and apply's copy and offset moves.
+
+The copy is exactly once: a read_committed consumer of the old topic, under the copy's own group
+(`kplan-migrate-<new topic>`), and an idempotent transactional producer (transactional.id `kplan-migrate-<new
+topic>`) that commits the consumer's positions in the same transaction as the records it wrote
+(send_offsets_to_transaction). A killed copy resumes from those positions: what its open transaction wrote is
+aborted (init_transactions fences it), what was committed is never written again. Keys are partitioned as Java
+clients do (librdkafka's `murmur2_random`), so records of one key stay in one partition, in order.
+
+The copy's offset map is kept with its positions, in the same transaction: each old partition's committed offset
+carries (as its metadata) where, for each consumer group the migration moves, the first record at or after the
+group's committed offset on that partition went in each new partition. A group's position on a new partition is the
+least of those (the first record it had not read), or the partition's end when none went there.
+
+Facts (confluent-kafka 2.16.1, Kafka 4.3.1, checked on the local stack): an offset's metadata set through
+send_offsets_to_transaction is what list_consumer_group_offsets gives back (offset.metadata.max.bytes, 4096 by
+default, bounds it: a migration moving many groups into many partitions needs it raised); the offsets of a deleted
+topic are dropped from every group (so a rolled-back migration's new topic takes the moved offsets with it)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from kplan.errors import KplanError, WriteError
+from kplan.kinds.topic.migration import COPY_GROUP, GroupPosition, MigrationFacts, SourceFacts, wanted
+from kplan.model.desired import freeze
+from kplan.model.plan import ResourceType
+from kplan.transport.groups import committed_offsets
+from kplan.transport.kafka import client_config, describe_kafka_error
+from kplan.transport.sessions import SessionsIO
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import ClusterSpec, Stack
+    from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
+
+BATCH = 2000  # records per transaction
+DONE = "kplan.done"  # the end mark in the copy's offset metadata: the groups were moved
+
+
+def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
+    """The live state with what the cluster has of each old topic a declared migration copies (the topic slice's
+    facts); the same state on destroy, when no migration is to run, or for a live-state file's reader."""
+    moves = {} if destroy else wanted(stack, live)
+    admin = getattr(reader, "admin", None) if moves else None
+    if admin is None:
+        return live
+    topics = live.of(ResourceType.TOPIC).resources
+    timeout_s = reader.cluster.timeout_s
+    try:
+        moves = {new: old for new, old in moves.items()
+                 if new not in topics or _unfinished(admin, old, new, topics[old].partitions, topics[new].partitions,
+                                                     timeout_s)}
+        if not moves:
+            return live
+        olds = {old: topics[old].partitions for old in moves.values()}
+        starts, ends = (_offsets(admin, olds, spec, timeout_s) for spec in ("earliest", "latest"))
+        groups = _groups(admin, olds, timeout_s)
+        sizes = _sizes(reader.cluster, reader.secrets, olds)
+    except KplanError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line
+        raise KplanError(f"the topics to migrate from ({', '.join(sorted(olds))}) could not be read: "
+                         f"{describe_kafka_error(e)}") from None
+    facts = MigrationFacts(freeze({old: SourceFacts(
+        n, sum(ends[(old, p)] - starts[(old, p)] for p in range(n)),
+        sum(sizes[(old, p)] for p in range(n)) if all((old, p) in sizes for p in range(n)) else None,
+        tuple(GroupPosition(g, freeze({p: o for (t, p), o in sorted(c.items()) if t == old}))
+              for g, c in sorted(groups.items()) if any(t == old for t, _ in c)))
+        for old, n in olds.items()}))
+    return live.with_kind(ResourceType.TOPIC, facts=facts)
+
+
+def _unfinished(admin: Any, old: str, new: str, partitions: int, new_partitions: int, timeout_s: float) -> bool:
+    """Whether the migration of `old` into the existing `new` is still to finish: its copy committed positions but
+    not its end mark (`DONE`), or it has none and `new` is empty (a run killed after creating it)."""
+    done = _progress(admin, old, new, partitions, timeout_s)
+    if done:
+        return not all(part.get(DONE) for _, part in done.values())
+    return not any(_offsets(admin, {new: new_partitions}, "latest", timeout_s).values())
+
+
+def _progress(admin: Any, old: str, new: str, partitions: int, timeout_s: float
+              ) -> dict[int, tuple[int, dict[str, Any]]]:
+    """The copy's committed progress: old partition -> (its next offset, its part of the offset map)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    name = COPY_GROUP.format(new=new)
+    future = admin.list_consumer_group_offsets(
+        [ConsumerGroupTopicPartitions(name, [TopicPartition(old, p) for p in range(partitions)])],
+        request_timeout=timeout_s)[name]
+    return {tp.partition: (tp.offset, json.loads(tp.metadata) if tp.metadata else {})
+            for tp in future.result(timeout=timeout_s + 2).topic_partitions or () if tp.offset >= 0}
+
+
+def _offsets(admin: Any, topics: Mapping[str, int], spec: str, timeout_s: float, committed: bool = False
+             ) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> its log start (`earliest`) or end (`latest`) offset; `committed`: the end a
+    read_committed consumer sees (the last stable offset)."""
+    from confluent_kafka import IsolationLevel, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    ask = {TopicPartition(t, p): OffsetSpec.earliest() if spec == "earliest" else OffsetSpec.latest()
+           for t, n in topics.items() for p in range(n)}
+    level = IsolationLevel.READ_COMMITTED if committed else IsolationLevel.READ_UNCOMMITTED
+    return {(tp.topic, tp.partition): int(f.result(timeout=timeout_s + 2).offset)
+            for tp, f in admin.list_offsets(ask, isolation_level=level, request_timeout=timeout_s).items()}
+
+
+def _groups(admin: Any, topics: Mapping[str, int], timeout_s: float) -> dict[str, dict[tuple[str, int], int]]:
+    """group -> its committed offsets on `topics` (the groups with none there are left out; kplan's own copy groups
+    too)."""
+    listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
+    out = {}
+    for g in sorted(x.group_id for x in listing.valid):
+        if g.startswith(COPY_GROUP.format(new="")):
+            continue
+        mine = {k: o for k, o in committed_offsets(admin, g, timeout_s).items() if k[0] in topics}
+        if mine:
+            out[g] = mine
+    return out
+
+
+def _sizes(cluster: "ClusterSpec", secrets: "SecretValues", topics: Mapping[str, int]) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> the bytes of its largest replica (DescribeLogDirs, asked of every broker)."""
+    from kplan.transport.wire.client import open_client
+    from kplan.transport.wire.messages import DescribeLogDirsRequest
+
+    out: dict[tuple[str, int], int] = {}
+    with open_client(cluster, secrets) as client:
+        for broker in client.brokers():
+            answer = client.send(DescribeLogDirsRequest(topics=[(t, list(range(n))) for t, n in topics.items()]),
+                                 node=broker)
+            for result in answer.results:
+                for t in result.topics:
+                    for p in t.partitions:
+                        key = (t.name, p.partition_index)
+                        out[key] = max(out.get(key, 0), int(p.partition_size))
+    return out
+
+
+def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], timeout_s: float
+           ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """One batch of `old`'s records produced into `new` inside the open transaction, each (old partition, offset) with
+    the (new partition, offset) it was written at, in the order read; a partition at its end leaves `left`. A record
+    not acknowledged aborts the transaction (WriteError): nothing of the batch is kept."""
+    from confluent_kafka import KafkaError
+
+    seen: list[tuple[int, int]] = []
+    placed: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def delivered(key: tuple[int, int]) -> Callable[[Any, Any], None]:
+        def on(err: Any, msg: Any) -> None:
+            if err is None:
+                placed[key] = (int(msg.partition()), int(msg.offset()))
+        return on
+
+    for msg in consumer.consume(num_messages=BATCH, timeout=1.0):
+        err = msg.error()
+        if err is not None:
+            if err.code() == KafkaError._PARTITION_EOF:
+                left.discard(msg.partition())
+                continue
+            raise WriteError(f"copying {old} into {new}: {err.str()}")
+        key = (int(msg.partition()), int(msg.offset()))
+        seen.append(key)
+        _, ts = msg.timestamp()
+        producer.produce(new, value=msg.value(), key=msg.key(), headers=msg.headers(), timestamp=max(ts, 0),
+                         on_delivery=delivered(key))
+    if producer.flush(timeout_s) or len(placed) != len(seen):
+        producer.abort_transaction(timeout_s)
+        raise WriteError(f"copying {old} into {new}: {len(seen) - len(placed)} record(s) were not acknowledged in "
+                         "time; nothing of this batch is kept (kplan recover --resume copies it again)")
+    return [(k, placed[k]) for k in seen]
+
+
+class MigrationWrites(SessionsIO):
+    """Apply's side of a migration: the copy and the groups' offsets moved (kplan.kinds.topic.handlers)."""
+
+    def __init__(self, writers: Any):
+        super().__init__(writers)
+        self.cluster, self.secrets = writers.cluster, writers.secrets
+
+    @property
+    def admin(self) -> Any:
+        return self.kafka.admin
+
+    def copy(self, old: str, new: str, partitions: int, groups: Mapping[str, Mapping[int, int]],
+             progress: Callable[[int], None] | None = None) -> dict[tuple[str, int], int]:
+        """Every record of `old` (read committed) written once into `new`, resuming where a killed copy committed;
+        the old topic's end offsets it copied up to. `groups`: group -> its committed offset on each old partition
+        (the offset map is kept for them)."""
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+
+        conf = client_config(self.cluster, self.secrets)
+        name = COPY_GROUP.format(new=new)
+        timeout_s = self.cluster.timeout_s
+        ends = _offsets(self.admin, {old: partitions}, "latest", timeout_s, committed=True)
+        consumer = Consumer({**conf, "group.id": name, "isolation.level": "read_committed",
+                             "enable.auto.commit": False, "enable.partition.eof": True,
+                             "auto.offset.reset": "earliest"})
+        producer = Producer({**conf, "transactional.id": name, "enable.idempotence": True,
+                             "partitioner": "murmur2_random", "linger.ms": 5})
+        copied = 0
+        try:
+            producer.init_transactions(timeout_s)
+            start = consumer.committed([TopicPartition(old, p) for p in range(partitions)], timeout=timeout_s)
+            maps = {tp.partition: json.loads(tp.metadata) if tp.metadata else {} for tp in start}
+            at = {tp.partition: tp.offset if tp.offset >= 0 else 0 for tp in start}
+            consumer.assign([TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING)
+                             for p in range(partitions)])
+            left = {p for p in range(partitions) if at[p] < ends[(old, p)]}
+            while left:
+                producer.begin_transaction()
+                pairs = _batch(consumer, producer, old, new, left, timeout_s)
+                for (p, o), (q, n) in pairs:  # the offset map: the first record at or after each group's position
+                    for g, committed in groups.items():
+                        if o >= committed.get(p, 0):
+                            maps[p].setdefault(g, {}).setdefault(str(q), n)
+                positions = consumer.position([TopicPartition(old, p) for p in range(partitions)])
+                offsets = [TopicPartition(old, tp.partition, tp.offset, metadata=json.dumps(maps[tp.partition],
+                                                                                            sort_keys=True))
+                           for tp in positions if tp.offset >= 0]
+                if offsets:
+                    producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), timeout_s)
+                producer.commit_transaction(timeout_s)
+                copied += len(pairs)
+                if progress is not None:
+                    progress(copied)
+                left -= {tp.partition for tp in positions if tp.offset >= ends[(old, tp.partition)]}
+        except KplanError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line
+            raise WriteError(f"copying {old} into {new}: {describe_kafka_error(e)}") from None
+        finally:
+            consumer.close()
+        return ends
+
+    def _copied(self, old: str, new: str, partitions: int) -> dict[int, tuple[int, dict[str, Any]]]:
+        return _progress(self.admin, old, new, partitions, self.cluster.timeout_s)
+
+    def mark_done(self, old: str, new: str, partitions: int) -> None:
+        """The copy's positions committed again with the end mark (`DONE`) in each one's metadata, beside the
+        offset map: a later plan finds the migration finished (and a resume does not run it again)."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+        name = COPY_GROUP.format(new=new)
+        timeout_s = self.cluster.timeout_s
+        done = self._copied(old, new, partitions)
+        marked = [TopicPartition(old, p, o, metadata=json.dumps({**part, DONE: True}, sort_keys=True))
+                  for p, (o, part) in sorted({p: done.get(p, (0, {})) for p in range(partitions)}.items())]
+        try:
+            self.admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(name, marked)],
+                                                    request_timeout=timeout_s)[name].result(timeout=timeout_s + 2)
+        except Exception as e:  # noqa: BLE001
+            raise WriteError(f"could not mark the copy of {old} into {new} finished: "
+                             f"{describe_kafka_error(e)}") from None
+        if not all(part.get(DONE) for _, part in self._copied(old, new, partitions).values()):
+            raise WriteError(f"the copy of {old} into {new} is not shown finished after marking it")
+
+    def check_copied(self, old: str, new: str, partitions: int, ends: Mapping[tuple[str, int], int]) -> None:
+        """WriteError unless the copy's committed positions reach `ends` (the old topic's, as the copy saw them) within
+        cluster.timeout: a transaction's offsets show once its commit markers are written, after the commit's
+        answer."""
+        deadline = time.monotonic() + self.cluster.timeout_s
+        while True:
+            done = self._copied(old, new, partitions)
+            short = [p for p in range(partitions)
+                     if ends[(old, p)] > 0 and done.get(p, (-1, {}))[0] < ends[(old, p)]]
+            if not short:
+                return
+            if time.monotonic() > deadline:
+                raise WriteError(f"the copy of {old} into {new} is not complete: partitions {short} are behind")
+            time.sleep(0.1)
+
+    def targets(self, old: str, new: str, partitions: int, new_partitions: int, groups: Mapping[str, Any]
+                ) -> dict[str, dict[int, int]]:
+        """group -> new partition -> the offset it resumes at (by the copy's offset map)."""
+        done = self._copied(old, new, partitions)
+        ends = _offsets(self.admin, {new: new_partitions}, "latest", self.cluster.timeout_s, committed=True)
+        out = {}
+        for g in groups:
+            found: dict[int, int] = {}
+            for _, part in done.values():
+                mine = part.get(g)
+                for q, n in (mine if isinstance(mine, dict) else {}).items():
+                    found[int(q)] = min(found.get(int(q), n), n)
+            out[g] = {q: found.get(q, ends[(new, q)]) for q in range(new_partitions)}
+        return out
+
+    def move_groups(self, new: str, targets: Mapping[str, Mapping[int, int]]) -> None:
+        """Each group's committed offsets on `new` set to its targets (each group must have no members), then read
+        back: WriteError when the cluster does not show them."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+        timeout_s = self.cluster.timeout_s
+        for g, offsets in sorted(targets.items()):
+            wanted_ = [TopicPartition(new, q, o) for q, o in sorted(offsets.items())]
+            try:
+                result = self.admin.alter_consumer_group_offsets(
+                    [ConsumerGroupTopicPartitions(g, wanted_)], request_timeout=timeout_s)[g].result(
+                    timeout=timeout_s + 2)
+            except Exception as e:  # noqa: BLE001
+                raise WriteError(f"could not move consumer group {g} to {new}: {describe_kafka_error(e)} (a group "
+                                 "must have no members while its offsets move: stop its consumers)") from None
+            failed = [tp for tp in result.topic_partitions or () if tp.error is not None]
+            if failed:
+                raise WriteError(f"could not move consumer group {g} to {new}: {failed[0].error.str()} (a group must "
+                                 "have no members while its offsets move: stop its consumers)")
+            shown = {p: o for (t, p), o in committed_offsets(self.admin, g, timeout_s).items() if t == new}
+            if shown != dict(offsets):
+                raise WriteError(f"consumer group {g}'s offsets on {new} are {shown}, not {dict(offsets)}")
+
+    def forget_copy(self, new: str) -> None:
+        """The copy's own group deleted (its positions on the old topic): absent already is fine."""
+        name = COPY_GROUP.format(new=new)
+        timeout_s = self.cluster.timeout_s
+        try:
+            self.admin.delete_consumer_groups([name], request_timeout=timeout_s)[name].result(timeout=timeout_s + 2)
+        except Exception as e:  # noqa: BLE001
+            if "GROUP_ID_NOT_FOUND" not in describe_kafka_error(e):
+                raise WriteError(f"could not delete the copy's group {name}: {describe_kafka_error(e)}") from None
+        deadline = time.monotonic() + timeout_s
+        while any(x.group_id == name for x in self.admin.list_consumer_groups(request_timeout=timeout_s).result(
+                timeout=timeout_s + 2).valid):
+            if time.monotonic() > deadline:
+                raise WriteError(f"the copy's group {name} is still listed after its deletion")
+            time.sleep(0.2)

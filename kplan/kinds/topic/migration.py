@@ -1,0 +1,138 @@
+"""A topic migration, planned (docs/migrations.md): a declared topic naming the topic it replaces (`migrate_from:`)
+is created, the old topic's records are copied into it, its consumer groups' committed offsets are moved by the
+copy's offset map, and the old topic is kept until a later apply without the key. Pure: what the cluster has of the
+old topic (its records, bytes and groups) is read before planning, only when a stack declares a migration
+(`kinds/topic/io/migrate.py`'s follow-up read), and reaches the kind as its slice's facts (`MigrationFacts`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from kplan.model.desired import freeze
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error
+from kplan.words import plural
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.topic.model import TopicSpec
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+
+KEPT = "kept until a later apply after migrate_from is removed from {new!r}, which deletes it"
+COPY_GROUP = "kplan-migrate-{new}"  # the copy's own consumer group: its committed offsets are the copy's progress
+
+
+@dataclass(frozen=True)
+class GroupPosition:
+    """A consumer group's committed offsets on the old topic, by partition."""
+
+    group: str
+    committed: Mapping[int, int] = field(default_factory=lambda: freeze({}))
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What the cluster has of a migration's old topic: its partitions, its records (end less start offsets,
+    summed), the bytes of one replica of its partitions (None: not read), and the groups with committed offsets on
+    it."""
+
+    partitions: int
+    records: int | None = None
+    bytes: int | None = None
+    groups: tuple[GroupPosition, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigrationFacts:
+    """The old topics of the stack's migrations, by name (the topic slice's facts)."""
+
+    sources: Mapping[str, SourceFacts] = field(default_factory=lambda: freeze({}))
+
+
+@dataclass(frozen=True)
+class MigrationPlanned:
+    """A migration as the plan carries it (the plan schema's planned_migration)."""
+
+    source: str
+    partitions_from: int
+    records: int | None = None
+    bytes: int | None = None
+    groups: tuple[GroupPosition, ...] = ()
+    kept: str = ""
+
+
+def wanted(stack: "Stack", live: "LiveState") -> dict[str, str]:
+    """new topic -> old topic, for each declared migration whose old topic is on the cluster: still to run when the
+    new topic is not, else when its copy is unfinished (the follow-up read tells: kplan.kinds.topic.io.migrate)."""
+    topics = live.of(ResourceType.TOPIC).resources
+    return {t.name: t.migrate_from for t in stack.of("topics")
+            if t.migrate_from is not None and t.migrate_from in topics}
+
+
+def planned(spec: "TopicSpec", facts: Any) -> MigrationPlanned | None:
+    """The migration of `spec`, with what the read found of its old topic (`facts`: the topic slice's); None when
+    it declares none or its old topic was not read (not on the cluster: `problems` says so)."""
+    found = (facts.sources.get(spec.migrate_from) if isinstance(facts, MigrationFacts)
+             and spec.migrate_from is not None else None)
+    if found is None or spec.migrate_from is None:
+        return None
+    return MigrationPlanned(spec.migrate_from, found.partitions, found.records, found.bytes, found.groups,
+                            KEPT.format(new=spec.name))
+
+
+def summary(spec: "TopicSpec", m: MigrationPlanned) -> PlanDiagnostic:
+    """The migration in one line, as every renderer shows a note."""
+    size = ("records and bytes unknown (not read)" if m.records is None else
+            f"{plural(m.records, 'record')}" + (f", {m.bytes:,} bytes" if m.bytes is not None else "") + " to copy")
+    groups = ("; consumer groups whose positions move: " + ", ".join(
+        f"{g.group} (committed on {plural(len(g.committed), 'partition')})" for g in m.groups)) if m.groups else (
+        "; no consumer group has committed offsets on it")
+    return PlanDiagnostic(Severity.INFO, f"topic {spec.name!r} is migrated from {m.source!r} ({m.partitions_from} -> "
+                          f"{spec.partitions} partitions): {size}{groups}; {m.source!r} is {m.kept}",
+                          "topic-migration", address=address_of(ResourceType.TOPIC, spec.name), origin=spec.origin)
+
+
+def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
+    """What makes a declared migration impossible: its old topic absent while the new one is too, two topics
+    migrating from one, or the old topic still declared (then kplan would keep managing it)."""
+    topics = live.of(ResourceType.TOPIC).resources
+    declared = {t.name for t in stack.of("topics")}
+    seen: dict[str, str] = {}
+    out = []
+    for t in stack.of("topics"):
+        old = t.migrate_from
+        if old is None:
+            continue
+        addr = address_of(ResourceType.TOPIC, t.name)
+        if old in seen:
+            out.append(error(f"topics {seen[old]!r} and {t.name!r} both migrate from {old!r}: a topic is migrated "
+                             "into one topic", "migration-twice", address=addr, origin=t.origin))
+        seen[old] = t.name
+        if old in declared:
+            out.append(error(f"topic {t.name!r} migrates from {old!r}, which the stack still declares: remove "
+                             f"{old!r}'s entry (the migration keeps it until migrate_from is removed)",
+                             "migration-source-declared", address=addr, origin=t.origin))
+        elif t.name not in topics and old not in topics and live.topic_names() is not None:
+            out.append(error(f"topic {t.name!r} migrates from {old!r}, which is not on the cluster: remove "
+                             "migrate_from to create it empty, or name the topic it replaces",
+                             "migration-source-missing", address=addr, origin=t.origin))
+    return out
+
+
+def kept(name: str, stack: "Stack") -> PlanDiagnostic | None:
+    """The note for an undeclared topic a migration keeps: the old topic, while a declared topic names it."""
+    new = next((t for t in stack.of("topics") if t.migrate_from == name), None)
+    if new is None:
+        return None
+    return PlanDiagnostic(Severity.INFO, f"topic {name!r} is the topic {new.name!r} migrates from: "
+                          f"{KEPT.format(new=new.name)}", "migration-source-kept",
+                          address=address_of(ResourceType.TOPIC, name), origin=new.origin)
+
+
+def stanza(spec: "TopicSpec") -> str:
+    """What a user writes to make a change Kafka cannot make in place by a migration: a new topic naming this one."""
+    return (f"a migration can do it without losing a record: declare the topic under a new name with "
+            f"`migrate_from: {spec.name}` in place of this entry (`- name: {spec.name}.v2`, `partitions: "
+            f"{spec.partitions}`, `replication_factor: {spec.replication_factor}`, `migrate_from: {spec.name}`; "
+            "docs/migrations.md)")

@@ -1,0 +1,173 @@
+"""Topic migrations on the real stack (docs/migrations.md): a 12-partition topic of keyed records read by two consumer
+groups migrated to 4 partitions (`migrate_from:`). Checked without kplan, by consuming with confluent-kafka: every
+record of the old topic once in the new one (key, value, headers, timestamp), in per-key order; each group, consuming
+the new topic from the offsets kplan moved it to, reads every record it had not read and starts each partition at
+one. The old topic is kept until migrate_from is removed. A kill at each step's edges and in the middle of the copy,
+then `recover --resume` (exactly after: the checks above) or `--rollback` (exactly before: the new topic and the
+copy's group gone, the groups' offsets as they were)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+import pytest
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from kplan_helpers import ROOT, base_stack, killed_kplan, kplan, run_env, wait_for, write_stack
+
+OLD_PARTITIONS, NEW_PARTITIONS, KEYS = 12, 4, 40
+POSITIONS = {"early": lambda p: p % 3, "late": lambda p: 20 + p}  # each group's committed offset per old partition
+
+
+def _stack(stack, name: str, old: str, new: str | None, migrate: bool = True) -> dict:
+    doc = base_stack(name, stack)
+    doc["topics"] = ([{"name": new, "partitions": NEW_PARTITIONS, "replication_factor": 1,
+                       **({"migrate_from": old} if migrate else {})}] if new else
+                     [{"name": old, "partitions": OLD_PARTITIONS, "replication_factor": 1}])
+    return doc
+
+
+def _fill(stack, admin, prefix: str, tmp_path, records: int):
+    """The old topic (applied by kplan, owned by the stack) with `records` keyed records (headers, timestamps), and
+    two groups committed at POSITIONS; the stack file and the names."""
+    old, new = f"{prefix}.orders", f"{prefix}.orders.v2"
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, old, None))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random"})
+    now_ms = int(time.time() * 1000)  # recent: a record older than the broker's retention would be deleted under us
+    for i in range(records):
+        producer.produce(old, key=f"key-{i % KEYS}".encode(), value=f"v{i}".encode(), headers=[("n", str(i).encode())],
+                         timestamp=now_ms - records + i)
+        if i % 10_000 == 0:
+            producer.poll(0)
+    assert producer.flush(30) == 0
+    for label, at in POSITIONS.items():
+        c = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-{label}"})
+        c.commit(offsets=[TopicPartition(old, p, at(p)) for p in range(OLD_PARTITIONS)], asynchronous=False)
+        c.close()
+    write_stack(path, _stack(stack, prefix, old, new))
+    return path, old, new
+
+
+def _read(bootstrap: str, topic: str, partitions: int, start: dict[int, int] | None = None) -> list[tuple]:
+    """Every committed record of `topic` from `start` (partition -> offset; default the beginning), as (partition,
+    offset, key, value, headers, timestamp)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.partition.eof": True,
+                  "isolation.level": "read_committed", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, p, (start or {}).get(p, -2)) for p in range(partitions)])
+    out, ended, deadline = [], set(), time.monotonic() + 60
+    while len(ended) < partitions and time.monotonic() < deadline:
+        for m in c.consume(1000, 1):
+            if m.error():
+                ended.add(m.partition())
+            else:
+                out.append((m.partition(), m.offset(), m.key(), m.value(), tuple(m.headers() or ()), m.timestamp()[1]))
+    c.close()
+    assert len(ended) == partitions, "the topic was not read to its end within 60 s"
+    return sorted(out, key=lambda r: (r[0], r[1]))
+
+
+def _committed(admin, group: str) -> dict[tuple[str, int], int]:
+    answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout=30)
+    return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions or () if tp.offset >= 0}
+
+
+def _groups(admin) -> set[str]:
+    return {g.group_id for g in admin.list_consumer_groups().result(timeout=30).valid}
+
+
+def _migrated(stack, admin, prefix: str, old: str, new: str, records: int) -> None:
+    """Exactly after: every record once, per-key order, each group resumes at its first unread record."""
+    before = _read(stack.bootstrap_servers, old, OLD_PARTITIONS)
+    assert len(before) == records
+    # a read_committed reader sees a transaction's records once its commit marker is written (after the commit's
+    # answer): the copy's last records are waited for, then compared (a duplicate would show as more)
+    after = wait_for(lambda: (a := _read(stack.bootstrap_servers, new, NEW_PARTITIONS)) and len(a) >= records and a,
+                     timeout=90, what=f"the {records} records in {new}")
+    assert sorted(r[2:] for r in after) == sorted(r[2:] for r in before)  # once each: key, value, headers, time
+    by_key_old, by_key_new = defaultdict(list), defaultdict(list)
+    for r in before:
+        by_key_old[r[2]].append(r[3])
+    for r in after:
+        by_key_new[r[2]].append(r[3])
+    assert by_key_new == by_key_old  # per-key order
+    for label, at in POSITIONS.items():
+        group = f"{prefix}-{label}"
+        moved = {p: o for (t, p), o in _committed(admin, group).items() if t == new}
+        assert sorted(moved) == list(range(NEW_PARTITIONS))
+        unread = {r[3] for r in before if r[1] >= at(r[0])}
+        resumed = _read(stack.bootstrap_servers, new, NEW_PARTITIONS, moved)
+        assert unread <= {r[3] for r in resumed}, f"{group} would skip records it had not read"
+        firsts = {r[0]: r[3] for r in reversed(resumed)}
+        assert all(v in unread for v in firsts.values()), f"{group} does not start at a record it had not read"
+        assert {(t, p): o for (t, p), o in _committed(admin, group).items() if t == old} == {
+            (old, p): at(p) for p in range(OLD_PARTITIONS)}  # its offsets on the old topic untouched
+
+
+def _as_before(stack, admin, prefix: str, old: str, new: str, records: int) -> None:
+    """Exactly before: no new topic, no copy group, the groups' offsets as they were, the old topic whole."""
+    wait_for(lambda: new not in admin.list_topics(timeout=10).topics, what=f"{new} deleted")
+    assert f"kplan-migrate-{new}" not in _groups(admin)
+    for label, at in POSITIONS.items():
+        assert _committed(admin, f"{prefix}-{label}") == {(old, p): at(p) for p in range(OLD_PARTITIONS)}
+    assert len(_read(stack.bootstrap_servers, old, OLD_PARTITIONS)) == records
+
+
+def test_a_keyed_topic_with_two_groups_migrates_to_fewer_partitions_and_the_old_topic_is_kept(
+        stack, admin, prefix, tmp_path):
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 600)
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2, r.text
+    assert (f"topic '{new}' is migrated from '{old}' (12 -> 4 partitions): 600 records, " in r.out
+            and f"consumer groups whose positions move: {prefix}-early (committed on 12 partitions), {prefix}-late "
+            "(committed on 12 partitions)" in r.out), r.out
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _migrated(stack, admin, prefix, old, new, 600)
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0 and f"topic '{old}' is the topic '{new}' migrates from: kept until" in r.out, r.text
+    write_stack(path, _stack(stack, prefix, old, new, migrate=False))  # the later, separately reviewed apply
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2 and f"# topic.{old} will be destroyed" in r.out and "1 to destroy" in r.out, r.text
+
+
+@pytest.mark.parametrize("kill", ["after-step:1", "in-step:2", "after-step:2"])
+@pytest.mark.parametrize("recovery", ["resume", "rollback"])
+def test_a_migration_killed_at_a_step_edge_ends_exactly_before_or_after(stack, admin, prefix, tmp_path, kill,
+                                                                        recovery):
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 600)
+    run = killed_kplan("apply", str(path), "--auto-approve", kill_at=kill)
+    assert run.code == -9, run.text
+    r = kplan("recover", str(path), f"--{recovery}", "--force", "--auto-approve")
+    assert r.code == 0, r.text
+    if recovery == "resume":
+        _migrated(stack, admin, prefix, old, new, 600)
+        assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+    else:
+        _as_before(stack, admin, prefix, old, new, 600)
+
+
+@pytest.mark.parametrize("recovery", ["resume", "rollback"])
+def test_a_migration_killed_in_the_middle_of_its_copy_ends_exactly_before_or_after(stack, admin, prefix, tmp_path,
+                                                                                   recovery):
+    records = 60_000  # 30 transactions of 2,000: the kill lands between the first commit and the last
+    path, old, new = _fill(stack, admin, prefix, tmp_path, records)
+    apply = subprocess.Popen([sys.executable, "-m", "kplan", "apply", str(path), "--auto-approve"], cwd=ROOT,
+                             env=run_env(None), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        copied = wait_for(lambda: _committed(admin, f"kplan-migrate-{new}") or None, timeout=120,
+                          what="the copy's first transaction")
+        os.kill(apply.pid, signal.SIGKILL)
+    finally:
+        apply.wait(30)
+    assert apply.returncode == -9
+    assert sum(copied.values()) < records  # killed mid-copy
+    r = kplan("recover", str(path), f"--{recovery}", "--force", "--auto-approve")
+    assert r.code == 0, r.text
+    if recovery == "resume":
+        _migrated(stack, admin, prefix, old, new, records)
+    else:
+        _as_before(stack, admin, prefix, old, new, records)

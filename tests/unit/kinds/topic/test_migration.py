@@ -1,0 +1,76 @@
+"""A topic migration, planned (kplan.kinds.topic.migration): the key's reading, the plan's payload and notes, the old
+topic kept, the refusals; and the refusal of a partition decrease pointing at a migration with its stanza."""
+
+from __future__ import annotations
+
+from builders import live, ltopic, stack, topic
+
+from kplan.kinds.topic import section
+from kplan.kinds.topic.migration import GroupPosition, MigrationFacts, SourceFacts
+from kplan.model.desired import freeze
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.plan import Action, ResourceType
+from kplan.model.source import Loc, SourceMap
+from kplan.plan.planner import make_plan
+
+
+def _with_facts(state, **sources):
+    return state.with_kind(ResourceType.TOPIC, facts=MigrationFacts(freeze(sources)))
+
+
+def test_a_migration_is_a_create_carrying_what_moves_and_the_old_topic_is_kept():
+    facts = SourceFacts(12, 600, 4096, (GroupPosition("billing", freeze({0: 5})),))
+    plan = make_plan(stack([topic("orders.v2", partitions=4, rf=1, migrate_from="orders")]),
+                     _with_facts(live([ltopic("orders", partitions=12, rf=1)]), orders=facts))
+    new = plan.change("topic.orders.v2")
+    assert new.action == Action.CREATE
+    m = new.planned.migration
+    assert (m.source, m.partitions_from, m.records, m.bytes) == ("orders", 12, 600, 4096)
+    assert [g.group for g in m.groups] == ["billing"]
+    assert plan.change("topic.orders") is None  # owned, undeclared, but kept: not deleted
+    assert {d.code for d in plan.diagnostics} == {"topic-migration", "migration-source-kept"}
+    assert not plan.has_errors
+
+
+def test_once_the_new_topic_exists_no_migration_is_planned_and_the_old_one_is_still_kept():
+    plan = make_plan(stack([topic("orders.v2", partitions=4, rf=1, migrate_from="orders")]),
+                     live([ltopic("orders", partitions=12, rf=1), ltopic("orders.v2", partitions=4, rf=1)]))
+    assert plan.change("topic.orders.v2").action == Action.NOOP
+    assert plan.change("topic.orders") is None
+    assert [d.code for d in plan.diagnostics] == ["migration-source-kept"]
+
+
+def test_without_migrate_from_the_old_topic_is_deleted_by_a_later_apply():
+    plan = make_plan(stack([topic("orders.v2", partitions=4, rf=1)]),
+                     live([ltopic("orders", partitions=12, rf=1), ltopic("orders.v2", partitions=4, rf=1)]))
+    assert plan.change("topic.orders").action == Action.DELETE
+
+
+def test_refusals_a_missing_old_topic_two_into_one_and_the_old_topic_still_declared():
+    missing = make_plan(stack([topic("orders.v2", migrate_from="orders")]), live([]))
+    assert [d.code for d in missing.diagnostics if d.severity.value == "error"] == ["migration-source-missing"]
+    twice = make_plan(stack([topic("a", migrate_from="orders"), topic("b", migrate_from="orders")]),
+                      live([ltopic("orders")]))
+    assert "migration-twice" in [d.code for d in twice.diagnostics]
+    declared = make_plan(stack([topic("orders"), topic("orders.v2", migrate_from="orders")]),
+                         live([ltopic("orders")]))
+    assert "migration-source-declared" in [d.code for d in declared.diagnostics]
+
+
+def test_a_partition_decrease_says_a_migration_can_do_it_with_the_stanza():
+    plan = make_plan(stack([topic("orders", partitions=3)]), live([ltopic("orders", partitions=6)]))
+    (refusal,) = [d for d in plan.diagnostics if d.code == "partition-decrease"]
+    assert "a migration can do it without losing a record" in refusal.message
+    assert "`migrate_from: orders`" in refusal.message and "`partitions: 3`" in refusal.message
+
+
+def test_the_section_reads_migrate_from_and_refuses_a_topic_migrating_from_itself():
+    diags = Diagnostics()
+    where = Loc("stack.yaml", 3, 5)
+    spec = section.build_topic("orders.v2", {"partitions": 4, "replication_factor": 1, "migrate_from": "orders"},
+                               SourceMap(), diags, section.Aggregate(), where)
+    assert spec is not None and spec.migrate_from == "orders" and not diags.has_errors
+    section.build_topic("orders", {"partitions": 4, "replication_factor": 1, "migrate_from": "orders"},
+                        SourceMap(), diags, section.Aggregate(), where)
+    assert [e.message for e in diags.items] == [
+        "topic 'orders' cannot migrate from itself: name the topic it replaces in migrate_from"]
