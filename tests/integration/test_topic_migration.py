@@ -171,3 +171,18 @@ def test_a_migration_killed_in_the_middle_of_its_copy_ends_exactly_before_or_aft
         _migrated(stack, admin, prefix, old, new, records)
     else:
         _as_before(stack, admin, prefix, old, new, records)
+
+
+def test_a_group_with_live_members_refuses_the_migration_before_anything_is_done(stack, admin, prefix, tmp_path):
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 60)
+    member = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-early"})
+    member.subscribe([old])
+    try:
+        wait_for(lambda: member.poll(0.5) is not None or member.assignment(), what="a live member of the group")
+        r = kplan("apply", str(path), "--auto-approve")
+    finally:
+        member.close()
+    assert r.code == 1, r.text
+    assert (f"moves consumer groups that have live members: {prefix}-early (1 member); stop their consumers"
+            in r.err), r.text
+    assert new not in admin.list_topics(timeout=10).topics  # refused before its first step

@@ -145,6 +145,9 @@ class FakeWriter:
     def targets(self, old, new, partitions, new_partitions, groups):
         return {g: {q: 0 for q in range(new_partitions)} for g in groups}
 
+    def live_members(self, groups):
+        return {g: self.group_members_[g] for g in groups if self.group_members_.get(g)}
+
     def move_groups(self, new, targets):
         for g, offsets in targets.items():
             if self.group_members_.get(g):

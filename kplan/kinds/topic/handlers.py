@@ -22,6 +22,7 @@ from kplan.kinds.topic.steps import (
     ReassignReplicas,
     ReplaceTopics,
 )
+from kplan.words import plural
 
 # A create batch of at least this many partitions is pipelined: the next batch is sent before it is verified. A
 # broker lists such a batch seconds to minutes after the controller's answer (bench/README.md, Create at 10,000
@@ -49,9 +50,19 @@ class CreateTopicsHandler(CreatesTopics[CreateTopics]):
 @handles(MigrateTopic)
 class MigrateTopicHandler(StepHandler[MigrateTopic]):
     """The copy (resumed where a killed one committed), checked complete on the cluster, then each group's offsets
-    moved and read back (kplan.kinds.topic.io.migrate)."""
+    moved and read back (kplan.kinds.topic.io.migrate). A group with live members refuses the run before any step:
+    Kafka moves only an empty group's offsets, and a consumer still reading the old topic would commit behind the
+    copy."""
+
+    def preflight(self, step: MigrateTopic, ctx: StepContext) -> None:
+        live = ctx.io(MigrationWrites).live_members(sorted(step.groups))
+        if live:
+            who = ", ".join(f"{g} ({plural(n, 'member')})" for g, n in sorted(live.items()))
+            raise KplanError(f"the migration of {step.source} into {step.target} moves consumer groups that have live "
+                             f"members: {who}; stop their consumers, then apply again (docs/migrations.md)")
 
     def run(self, step: MigrateTopic, ctx: StepContext) -> None:
+        self.preflight(step, ctx)
         io = ctx.io(MigrationWrites)
         groups = {g: {int(p): int(o) for p, o in c} for g, c in step.groups.items()}
         ends = io.copy(step.source, step.target, step.partitions_from, groups)

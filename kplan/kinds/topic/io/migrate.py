@@ -28,7 +28,7 @@ from kplan.errors import KplanError, WriteError
 from kplan.kinds.topic.migration import COPY_GROUP, GroupPosition, MigrationFacts, SourceFacts, wanted
 from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
-from kplan.transport.groups import committed_offsets
+from kplan.transport.groups import committed_offsets, describe_groups
 from kplan.transport.kafka import client_config, describe_kafka_error
 from kplan.transport.sessions import SessionsIO
 
@@ -290,6 +290,10 @@ class MigrationWrites(SessionsIO):
                     found[int(q)] = min(found.get(int(q), n), n)
             out[g] = {q: found.get(q, ends[(new, q)]) for q in range(new_partitions)}
         return out
+
+    def live_members(self, groups: list[str]) -> dict[str, int]:
+        """group -> its live members, for the groups that have any (one DescribeGroups for all)."""
+        return {g: n for g, (_, n) in describe_groups(self.admin, groups, self.cluster.timeout_s).items() if n}
 
     def move_groups(self, new: str, targets: Mapping[str, Mapping[int, int]]) -> None:
         """Each group's committed offsets on `new` set to its targets (each group must have no members), then read
