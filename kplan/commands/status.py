@@ -55,6 +55,7 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
       4  --wait-for-cluster: the cluster was not ready in time
     """
     import json
+    from dataclasses import replace
 
     from kplan.commands._common import load_and_open_or_exit
     from kplan.plan.status import build_status
@@ -69,9 +70,11 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
     with sessions_of(stack, session, live_state=live_state, allowed=allowed) as sessions:
         planned, _ = plan_all(sessions, several=several, validate=False, one_cluster_each=live_state is None)
         reads = [_status_reads(s, live_state) for s in sessions]
+        restarts = [_restarts(s, live_state) for s in sessions]
     reports = []
-    for s, (live, plan), found_by in zip(sessions, planned, reads):
+    for s, (live, plan), found_by, notes in zip(sessions, planned, reads, restarts):
         report = build_status(s.stack, live, plan, secrets=s.secrets.plaintexts())
+        report = replace(report, warnings=report.warnings + notes) if notes else report  # notes: judge nothing
         for runs, found in found_by:  # what each kind read for status, in the report (its Runtime's `status_with`)
             report = runs.status_with(report, found)
         reports.append((s.stack.cluster_name, report))
@@ -105,3 +108,21 @@ def _status_reads(session, live_state: str | None) -> list:
     stack = session.stack
     return [(runs, runs.status_read(u.kind.declared(stack), session.secrets, session.reader, stack.cluster.timeout_s))
             for u in UNITS if (runs := u.runtime) is not None]
+
+
+def _restarts(session, live_state: str | None) -> tuple:
+    """What `kplan watch` did under the stack's restart policies (docs/auto-restart.md), as it keeps it on the
+    cluster (kplan.state.restarts), as each kind's healing part notes it (the report's notes: they judge nothing, a
+    FAILED resource is judged by its state); read only when the stack declares such a policy."""
+    from kplan.commands.watch_heal import healing_parts
+
+    parts = [p for p in healing_parts() if p.declares(session.stack)] if live_state is None else []
+    if not parts:
+        return ()
+    from kplan.state.restarts import read_restarts
+    from kplan.transport.kafka import client_config
+
+    stack = session.stack
+    found = read_restarts(client_config(stack.cluster, session.secrets), stack.name, session.reader.admin,
+                          stack.cluster.timeout_s)
+    return tuple(d for p in parts for d in p.notes(stack, found))

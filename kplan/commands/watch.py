@@ -2,8 +2,10 @@
 ±10 % jitter), finds the stacks (the PATHs, every stack under each `--tree`: new and changed files are read
 anew each round), plans them as `kplan plan --tree` does — one read per cluster, shared by the stacks that target
 it (kplan.session.many) — and exports each stack's state as Prometheus metrics (kplan.render.metrics,
-kplan.transport.metrics_server). It never applies anything. SIGTERM stops it at once with exit 0, also in the
-middle of a read: a watcher holds no lock and writes nothing, so nothing is left half-done."""
+kplan.transport.metrics_server). It never applies anything; it only restarts the FAILED instances of the connectors
+whose stack asks for it (`auto_restart`, kplan.commands.watch_heal). SIGTERM stops it at once with exit 0, also in
+the middle of a read: a watcher holds no lock and writes only those restarts and their records, so nothing is left
+half-done."""
 
 from __future__ import annotations
 
@@ -115,6 +117,7 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
             # read rights only: no plan-time validation (a validate-only create asks for the right to create)
             results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs, validate=False)
             extra = _kinds_samples(results)
+            state.healer.round(results)
             state.record(results, time.monotonic() - started, time.time(), extra)
             stop.wait(interval_s * random.uniform(0.9, 1.1))
     except Exception as e:  # noqa: BLE001 - told by the command's thread, as one line
@@ -182,7 +185,10 @@ class WatchState:
     """The last round's samples, as a Prometheus collector (prometheus-client's custom collector protocol)."""
 
     def __init__(self, audit_topic: str | None = None) -> None:
+        from kplan.commands.watch_heal import Healer
+
         self.audit_topic = audit_topic
+        self.healer = Healer(audit_topic)
         self.lock = threading.Lock()
         self.samples: dict = {}  # stack -> kplan.render.metrics.StackSample
         self.last_success: dict[str, float] = {}
@@ -271,7 +277,23 @@ class WatchState:
                         family = kinds[metric] = GaugeMetricFamily(metric, help_text,
                                                                    labels=["stack", *sorted(labels)])
                     family.add_metric([name, *(labels[k] for k in sorted(labels))], value)
+            restarts = CounterMetricFamily("kplan_connector_restarts", "Restarts of the connector's failed instances "
+                                           "kplan watch made (auto_restart)", labels=["stack", "connector"])
+            attempts = GaugeMetricFamily("kplan_connector_auto_restart_attempts", "auto_restart's restarts of the "
+                                         "connector since its attempts were last given back", labels=["stack",
+                                                                                                      "connector"])
+            most = GaugeMetricFamily("kplan_connector_auto_restart_max_attempts", "auto_restart's max_restarts",
+                                     labels=["stack", "connector"])
+            exhausted = GaugeMetricFamily("kplan_connector_auto_restart_exhausted", "1 when the connector failed again "
+                                          "with auto_restart's attempts spent (it stays FAILED), else 0",
+                                          labels=["stack", "connector"])
+            for name, key, made, tried, limit, spent in self.healer.samples():
+                restarts.add_metric([name, key], float(made))
+                attempts.add_metric([name, key], float(tried))
+                most.add_metric([name, key], float(limit))
+                exhausted.add_metric([name, key], 1.0 if spent else 0.0)
             rounds = CounterMetricFamily("kplan_watch_rounds", "Rounds finished", value=float(self.rounds))
             seconds = GaugeMetricFamily("kplan_watch_round_duration_seconds", "How long the last round took (all "
                                         "stacks, reads included)", value=self.round_seconds)
-        yield from (up, resources, success, errors, rounds, seconds, *kinds.values())
+        yield from (up, resources, success, errors, rounds, seconds, restarts, attempts, most, exhausted,
+                    *kinds.values())

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import ClusterSpec, Stack
     from kplan.model.diagnostics import Diagnostics
     from kplan.model.live import KindState, LiveState
-    from kplan.model.plan import Plan, ResourceChange
+    from kplan.model.plan import Plan, PlanDiagnostic, ResourceChange
     from kplan.model.rebalance import Rebalancing
     from kplan.model.source import Loc, Origin, SourceMap
     from kplan.model.status import StateTally, StatusReport
@@ -300,6 +300,9 @@ class KindUnit:
     # its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts
     # of the stack and plan schemas are derived (`make schemas`); None: its parts are files (`*.part.json`)
     shape_ref: Callable[[], Shape] | None = None
+    # what `kplan watch` does on its resources' own policy (a `kplan.kinds.unit.Healing`: a connector's
+    # auto_restart), and the notes `kplan status` shows of it; kplan.commands.watch_heal names no kind
+    healing_ref: Callable[[], "Healing"] | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     @property
@@ -331,6 +334,31 @@ class KindUnit:
     rebalance: ClassVar[_Ref[Rebalancing]] = _Ref()
     consumer_guard: ClassVar[_Ref[ConsumerGuard]] = _Ref()
     shape: ClassVar[_Ref[Shape]] = _Ref()
+    healing: ClassVar[_Ref["Healing"]] = _Ref()
+
+
+class Healing(Protocol):
+    """A kind whose resources `kplan watch` acts on by their own policy (`KindUnit.healing_ref`): each round it steps
+    each one's track (by its key, the watcher keeps them) against the live state the round read, and acts on what is
+    due; `kplan status` shows the watcher's record (each key's `as_json` track) as notes."""
+
+    def declares(self, stack: "Stack") -> bool:
+        """Whether the stack has a resource with a policy (otherwise nothing is read or done for it)."""
+        ...
+
+    def round(self, stack: "Stack", live: "LiveState", tracks: Mapping[str, Any], now: float) -> list[Any]:
+        """Each resource with a policy, stepped: items with `key`, `address`, `track` (with `as_json()`,
+        `attempts`, `restarts`, `exhausted`), `decided` ("restart", "exhausted", "reset" or "nothing") and
+        `max_restarts`."""
+        ...
+
+    def restart(self, stack: "Stack", secrets: Any, key: str) -> None:
+        """Ask the system to restart the resource's failed instances (raises KplanError when it does not)."""
+        ...
+
+    def notes(self, stack: "Stack", records: Mapping[str, Any]) -> tuple["PlanDiagnostic", ...]:
+        """`kplan status`'s notes of what the watcher did (`records`: key -> its track as kept)."""
+        ...
 
 
 class Runtime(Protocol):

@@ -43,9 +43,11 @@ def principal_of(client: Mapping[str, Any]) -> str:
 
 def event(command: str, stack: Any, cluster_id: str, plan: Any, outcome: str, *, started: datetime,
           ended: datetime, run_id: str = "", error: str = "",
-          drift: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
+          drift: frozenset[tuple[str, str]] = frozenset(), restart: Mapping[str, Any] | None = None
+          ) -> dict[str, Any]:
     """One audit event (pure). `outcome`: applied, rolled-back, rollback-incomplete, nothing-to-do, cancelled or
-    error; `drift` for `kplan watch`'s (outcome "drift"): the resources newly found not in sync, (address, state)."""
+    error; `drift` for `kplan watch`'s (outcome "drift"): the resources newly found not in sync, (address, state);
+    `restart` for its auto_restart's (outcomes "restarted", "restarts-exhausted"): the connector, the attempt."""
     changes = [{"address": c.address, "action": c.action.value} for c in (plan.changes if plan is not None else ())
                if c.action != Action.NOOP]
     digest = ""
@@ -65,6 +67,8 @@ def event(command: str, stack: Any, cluster_id: str, plan: Any, outcome: str, *,
         out["error"] = error
     if drift:
         out["drift"] = [{"address": a, "state": st} for a, st in sorted(drift)]
+    if restart is not None:
+        out["restart"] = dict(restart)
     return out
 
 

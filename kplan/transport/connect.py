@@ -85,6 +85,25 @@ class ConnectClients:
             client.close()
 
 
+def request_restart_failed(cluster: ClusterSpec, secrets: SecretValues, key: str) -> None:
+    """`kplan watch`'s restart under a connector's `auto_restart` (kplan.commands.watch_heal): one `POST
+    .../restart?includeTasks=true&onlyFailed=true` on the Connect cluster the key names, not awaited (the watcher's
+    next round sees what came of it), not retried (its next round is the retry); WriteError when it is not taken."""
+    clients = ConnectClients(cluster, secrets)
+    try:
+        connect, name = split_key(key, clients.clients)
+        client = clients.clients.get(connect)
+        if client is None:
+            raise WriteError(f"connector {key}: the stack names no Connect worker for it")
+        r = client.request("POST", rest_path("connectors", name, "restart",
+                                             query={"includeTasks": "true", "onlyFailed": "true"}))
+        if r.status_code not in (200, 202, 204):
+            raise WriteError(f"restarting connector {name}'s failed instances: Kafka Connect answered "
+                             f"{r.status_code}: {error_message(r)}")
+    finally:
+        clients.close()
+
+
 def connect_offsets(clients: Mapping[str, Any], keys: Iterable[str]) -> dict[str, list[dict]]:
     """The offsets of the connectors `keys` names, each from its own Connect cluster (`clients`: by name)."""
     by_connect: dict[str, dict[str, str]] = {}

@@ -66,11 +66,29 @@ RESTART_ON_CHANGE = Attr("restart_on_change", FLAG, "Restart the connector and i
                          "config (otherwise Connect applies the new config as it does on its own).", default=False)
 RESTART_FAILED = Attr("restart_failed", FLAG, "Plan a restart of the connector's FAILED connector and tasks (apply "
                       "restarts only those and waits for RUNNING).", change=Change.STEP)
+DURATION = named("restartDelay", either(whole(0), text(1)), "A duration: 30s, 5m, 1h, 500ms, or whole milliseconds.",
+                 ("30s",))
+AUTO_RESTART = Attr("auto_restart", either(BOOLEAN, record((
+    Attr("enabled", FLAG, "false turns a policy off (e.g. in one environment); default true.", (False,)),
+    Attr("max_restarts", whole(1, 1000), "Restarts before kplan watch gives up and calls the connector exhausted "
+         "(Strimzi's autoRestart.maxRestarts). Default 7.", (5,)),
+    Attr("backoff", either(record((
+        Attr("initial", DURATION, "The wait before the first restart (default 30s), doubled before each next one."),
+        Attr("max", DURATION, "The longest wait (default 10m).", ("10m",)))), list_of(DURATION, min_items=1)),
+        "The wait before each restart, counted from when the failure was first seen (the first) or from the previous "
+        "restart: initial doubled up to max, or a list of waits (the last repeats).",
+        ({"initial": "30s", "max": "10m"}, ["10s", "1m", "5m"])),
+    Attr("reset_after", DURATION, "How long the connector and its tasks must run healthy after a restart before "
+         "the attempts are given back (default 10m).")))),
+    "Let `kplan watch` restart the connector's FAILED connector and tasks (Connect's restart of the failed "
+    "instances) on a backoff, at most max_restarts times (true: the defaults). Never a connector declared paused or "
+    "stopped. See docs/auto-restart.md.", (True, {"max_restarts": 5, "backoff": {"initial": "30s", "max": "10m"},
+                                                  "reset_after": "15m"}))
 # The keys a connector's entry, defaults.connector, a CDC source's `connector` and an overlay have alike.
 COMMON = (Attr("tasks_max", TASKS_MAX), Attr("state", STATE, plan="Lower-case; live states may also be failed, "
                                              "unassigned, restarting; null when Connect did not report it.",
                                              plan_type=nullable(text()), plan_required=True),
-          RESTART_ON_CHANGE, RESTART_FAILED, Attr("protect", FLAG, "Never delete this connector."),
+          RESTART_ON_CHANGE, RESTART_FAILED, AUTO_RESTART, Attr("protect", FLAG, "Never delete this connector."),
           Attr("ignore_changes", ref("ignoreChanges")))
 OFFSETS = Attr("offsets", ref("offsets"), change=Change.STEP)
 SETTINGS = named("connectorSettings", record((*COMMON, Attr(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from kplan.kinds.connector.auto_restart import AutoRestart
 from kplan.model.cdc_cleanup import DbCleanup
 from kplan.model.cdc_preflight import CdcPreflight
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorState, MirrorSpec, connect_and_name, freeze
@@ -40,6 +41,8 @@ class ConnectorSpec:
     prune_tables: bool = False
     # Plan a restart of the connector's FAILED instances (`restart_failed`; kplan.kinds.connector.restart).
     restart_failed: bool = False
+    # `auto_restart`: the policy `kplan watch` restarts its FAILED instances by (kplan.kinds.connector.auto_restart)
+    auto_restart: AutoRestart | None = None
     # CDC PostgreSQL: drop the replication slot / publication when the connector is destroyed (kplan.model.cdc_cleanup)
     on_destroy: DbCleanup | None = None
     # CDC: what plan checks at the source database before creating or changing it (kplan.model.cdc_preflight)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypedDict, Unpack
 
 from kplan.kinds.config_map import warn_plaintext_secrets
+from kplan.kinds.connector.auto_restart import policy_of
 from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.offsets.section import build_offsets
 from kplan.kinds.shape import defaulted
@@ -64,6 +65,11 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
                     f'ignore_changes pattern "{pattern}" would ignore {key}, which kplan must set for connector '
                     f'"{name}"; narrow the pattern')
         ok = False
+    try:
+        auto_restart = policy_of(plain["auto_restart"])
+    except ValueError as e:
+        diags.error(smap.value_loc(settings, "auto_restart") or origin_loc, str(e))
+        ok = False
     moved_from = settings.get("moved_from")
     if isinstance(moved_from, str) and moved_from == name:
         diags.error(smap.value_loc(settings, "moved_from") or origin_loc,
@@ -82,6 +88,7 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
         state=state,
         restart_on_change=bool(plain["restart_on_change"]),
         restart_failed=plain["restart_failed"] is True,
+        auto_restart=auto_restart,
         protect=bool(plain["protect"]),
         sensitive_keys=sensitive,
         ignore_changes=ignore,
@@ -159,6 +166,8 @@ def rendered(c: ConnectorSpec) -> dict[str, Any]:
         **({"connect": c.connect} if c.connect != DEFAULT_CONNECT else {}),
         "state": c.state.value,
         "restart_on_change": c.restart_on_change,
+        **({"auto_restart": {"max_restarts": c.auto_restart.max_restarts, "backoff_s": list(c.auto_restart.delays),
+                             "reset_after_s": c.auto_restart.reset_after}} if c.auto_restart else {}),
         "protect": c.protect,
         "config": {k: display_value(k, c.config[k], c.sensitive_keys) for k in sorted(c.config)},
         "sensitive_keys": sorted(c.sensitive_keys),

@@ -25,6 +25,9 @@ EXPORTED = {"kplan_stack_up", "kplan_resources", "kplan_stack_last_success_times
             "kplan_cdc_confirmed_flush_lag_bytes", "kplan_cdc_binlog_lag_bytes",
             # the connector kind's states, from the live state the plan was made on
             "kplan_connector_state", "kplan_connector_tasks",
+            # auto_restart's, what the watcher itself did (kplan.commands.watch_heal)
+            "kplan_connector_restarts_total", "kplan_connector_auto_restart_attempts",
+            "kplan_connector_auto_restart_max_attempts", "kplan_connector_auto_restart_exhausted",
             # the consumer-group kind's, read each round
             "kplan_consumer_group_lag"}
 
@@ -42,7 +45,7 @@ def promtool() -> Path:
 def test_the_alert_rules_pass_promtool_and_their_unit_tests(promtool):
     check = subprocess.run([str(promtool), "check", "rules", str(DEPLOY / "prometheus" / "kplan-alerts.yaml")],
                            capture_output=True, text=True, timeout=120)
-    assert check.returncode == 0 and "SUCCESS: 5 rules found" in check.stdout, check.stdout + check.stderr
+    assert check.returncode == 0 and "SUCCESS: 6 rules found" in check.stdout, check.stdout + check.stderr
     tested = subprocess.run([str(promtool), "test", "rules", "kplan-alerts.test.yaml"], capture_output=True,
                             text=True, timeout=120, cwd=DEPLOY / "prometheus")
     assert tested.returncode == 0 and "SUCCESS" in tested.stdout, tested.stdout + tested.stderr

@@ -48,25 +48,25 @@ def test_the_plain_keys_are_read_by_their_rows():
 
 
 def test_a_new_connector_key_is_one_row_of_its_table():
-    """A plain key of a connector (say, an `auto_restart` switch) added as one row of its table: its schema, the
+    """A plain key of a connector (say, a `pause_on_failure` switch) added as one row of its table: its schema, the
     reading of an entry with its default, the error for a misspelt key and the import entry follow. What it does
     would be its write: a field of ConnectorSpec and the kind's step."""
-    auto = Attr("auto_restart", FLAG, "Restart the connector's failed tasks on every apply.", default=False)
+    auto = Attr("pause_on_failure", FLAG, "Pause the connector when a task fails.", default=False)
     rows = (*CONNECTOR_ROWS, auto)
     part = stack_part(connectors(rows))
-    assert part["$defs"]["connector"]["properties"]["auto_restart"] == {
-        "$ref": "#/$defs/flag", "description": "Restart the connector's failed tasks on every apply.",
+    assert part["$defs"]["connector"]["properties"]["pause_on_failure"] == {
+        "$ref": "#/$defs/flag", "description": "Pause the connector when a task fails.",
         "default": False}
     entry = {"name": "orders-archive", "class": "FileStreamSink"}
-    assert defaulted(rows, entry)["auto_restart"] is False
-    assert defaulted(rows, {**entry, "auto_restart": True})["auto_restart"] is True
-    assert "auto_restart" not in defaulted(CONNECTOR_ROWS, {**entry, "auto_restart": True})  # the row reads it
-    doc = {"connectors": [{**entry, "auto_restrat": True}]}
+    assert defaulted(rows, entry)["pause_on_failure"] is False
+    assert defaulted(rows, {**entry, "pause_on_failure": True})["pause_on_failure"] is True
+    assert "pause_on_failure" not in defaulted(CONNECTOR_ROWS, {**entry, "pause_on_failure": True})  # the row reads it
+    doc = {"connectors": [{**entry, "pause_on_failrue": True}]}
     diags = Diagnostics()
     report_errors(list(Draft202012Validator(_schema(part)).iter_errors(doc)), doc, SourceMap(), diags)
-    assert [d.message for d in diags.items] == ['unknown key "auto_restrat" (did you mean "auto_restart"?)']
-    assert said(rows, {**entry, "auto_restart": False}) == entry
-    assert said(rows, {**entry, "auto_restart": True}) == {**entry, "auto_restart": True}
+    assert [d.message for d in diags.items] == ['unknown key "pause_on_failrue" (did you mean "pause_on_failure"?)']
+    assert said(rows, {**entry, "pause_on_failure": False}) == entry
+    assert said(rows, {**entry, "pause_on_failure": True}) == {**entry, "pause_on_failure": True}
 
 
 def test_the_shipped_schema_is_the_tables():

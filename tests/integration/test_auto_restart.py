@@ -1,0 +1,117 @@
+"""A connector's `auto_restart` carried out by a running `kplan watch` on the real stack (docs/auto-restart.md): a
+FileStreamSink whose output directory is gone FAILS when its task starts; the watcher restarts it on the declared
+backoff (the restarts counted in its scraped /metrics, each one an event consumed from the audit topic), and once
+max_restarts are spent it leaves the connector FAILED, calls it exhausted (metric, audit event) and `kplan status`
+shows the restarts. A restart that finds the directory back heals the connector: the watcher's restart is real."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from datetime import datetime
+
+import requests
+from confluent_kafka import Consumer, TopicPartition
+from kplan_helpers import base_stack, kplan, wait_for, write_stack
+from test_watch import Watcher
+
+BACKOFF = (3.0, 6.0)  # seconds before the first restart (from the failure seen) and before each next one
+
+
+def _events(stack, topic: str, prefix: str) -> list[dict]:
+    consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-reader-{time.time_ns()}",
+                         "enable.auto.commit": False})
+    try:
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out = []
+        while (message := consumer.poll(2.0)) is not None:
+            if not message.error():
+                out.append(json.loads(message.value()))
+        return out
+    finally:
+        consumer.close()
+
+
+def _restarts(stack, topic: str, prefix: str, admin) -> list[dict]:
+    if topic not in admin.list_topics(timeout=20).topics:
+        return []
+    return [e for e in _events(stack, topic, prefix) if "restart" in e]
+
+
+def _task_state(stack, connector: str) -> str | None:
+    tasks = requests.get(f"{stack.connect_url}/connectors/{connector}/status", timeout=30).json().get("tasks") or []
+    return tasks[0]["state"] if tasks else None
+
+
+def _fail(stack, connector: str) -> None:
+    """Restart the task by hand while its directory is gone: it FAILS as it starts."""
+    requests.post(f"{stack.connect_url}/connectors/{connector}/tasks/0/restart", timeout=30).raise_for_status()
+    wait_for(lambda: _task_state(stack, connector) == "FAILED", 120, "Connect to show the task FAILED")
+
+
+def _at(event: dict) -> float:
+    return datetime.fromisoformat(event["ended"]).timestamp()
+
+
+def test_a_failed_sink_is_restarted_on_its_backoff_then_exhausted(stack, admin, prefix, tmp_path):
+    sink_dir, audit, connector = tmp_path / "sink", f"{prefix}-audit", f"{prefix}-sink"
+    sink_dir.mkdir()
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.orders", "partitions": 1, "replication_factor": 1}]
+    doc["connectors"] = [{"name": connector, "class": "FileStreamSink", "tasks_max": 1,
+                          "auto_restart": {"max_restarts": 2, "backoff": [f"{int(b)}s" for b in BACKOFF],
+                                           "reset_after": "1h"},
+                          "config": {"topics": f"{prefix}.orders", "file": str(sink_dir / "out.txt")}}]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    watcher = Watcher(str(path), "--interval", "1s", "--audit-topic", audit)
+    labels = {"connector": connector, "stack": prefix}
+    try:
+        wait_for(lambda: watcher.rounds() >= 1, 120, "a first round")
+        assert watcher.value("kplan_connector_restarts_total", **labels) == 0.0
+
+        # 1. the directory is gone when the task starts; back before the restart is due: the restart heals it
+        shutil.rmtree(sink_dir)
+        failed_at = time.time()
+        _fail(stack, connector)
+        sink_dir.mkdir()
+        wait_for(lambda: watcher.value("kplan_connector_restarts_total", **labels) == 1.0, 120, "the first restart")
+        wait_for(lambda: _task_state(stack, connector) == "RUNNING", 120, "the restarted task RUNNING")
+        first = wait_for(lambda: _restarts(stack, audit, prefix, admin), 60, "the restart's audit event")
+        assert [(e["command"], e["outcome"], e["restart"]) for e in first] == [
+            ("watch", "restarted", {"address": f"connector.{connector}", "attempt": 1, "max_restarts": 2})]
+        assert _at(first[0]) >= failed_at + BACKOFF[0], "restarted before the declared backoff"
+
+        # 2. gone for good: one more restart (its backoff counted from the first), then the attempts are spent
+        shutil.rmtree(sink_dir)
+        _fail(stack, connector)
+        wait_for(lambda: watcher.value("kplan_connector_auto_restart_exhausted", **labels) == 1.0, 180,
+                 "the connector called exhausted")
+        events = wait_for(lambda: (e := _restarts(stack, audit, prefix, admin)) and len(e) >= 3 and e, 60,
+                          "three restart events")
+        assert [(e["outcome"], e["restart"]["attempt"]) for e in events] == [
+            ("restarted", 1), ("restarted", 2), ("restarts-exhausted", 2)]
+        assert _at(events[1]) >= _at(events[0]) + BACKOFF[1], "the second restart came before its backoff"
+        samples = watcher.scrape()[1]
+        assert samples[("kplan_connector_restarts_total", tuple(sorted(labels.items())))] == 2.0
+        assert samples[("kplan_connector_auto_restart_attempts", tuple(sorted(labels.items())))] == 2.0
+        assert samples[("kplan_resources", (("kind", "connector"), ("stack", prefix), ("state", "unhealthy")))] == 1.0
+        start = watcher.rounds()
+        wait_for(lambda: watcher.rounds() >= start + 3, 120, "three more rounds")
+        assert watcher.value("kplan_connector_restarts_total", **labels) == 2.0  # no restart once exhausted
+        assert _task_state(stack, connector) == "FAILED"
+
+        status = kplan("status", str(path))
+        assert status.code == 2, status.text
+        assert (f"connector '{connector}': kplan watch restarted it 2 time(s) (auto_restart), the last at "
+                in status.out), status.text
+        assert "its 2 attempts are spent" in status.out, status.text
+    finally:
+        assert watcher.stop() == 0, watcher.told
+        kplan("destroy", str(path), "--auto-approve")
+        for f in admin.delete_topics([audit]).values():
+            try:
+                f.result(30)
+            except Exception:  # noqa: BLE001 - never created if the test failed early
+                pass
