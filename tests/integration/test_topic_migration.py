@@ -14,28 +14,29 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from types import SimpleNamespace
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from kplan_helpers import ROOT, base_stack, killed_kplan, kplan, run_env, wait_for, write_stack
+from kplan_helpers import ROOT, killed_kplan, kplan, run_env, wait_for, write_stack
 
 OLD_PARTITIONS, NEW_PARTITIONS, KEYS = 12, 4, 40
 POSITIONS = {"early": lambda p: p % 3, "late": lambda p: 20 + p}  # each group's committed offset per old partition
 
 
-def _stack(stack, name: str, old: str, new: str | None, migrate: bool = True) -> dict:
-    doc = base_stack(name, stack)
-    doc["topics"] = ([{"name": new, "partitions": NEW_PARTITIONS, "replication_factor": 1,
+def _stack(stack, name: str, old: str, new: str | None, migrate: bool = True, rf: int = 1) -> dict:
+    doc = {"stack": name, "cluster": {"bootstrap_servers": stack.bootstrap_servers, "timeout": "20s"}}
+    doc["topics"] = ([{"name": new, "partitions": NEW_PARTITIONS, "replication_factor": rf,
                        **({"migrate_from": old} if migrate else {})}] if new else
-                     [{"name": old, "partitions": OLD_PARTITIONS, "replication_factor": 1}])
+                     [{"name": old, "partitions": OLD_PARTITIONS, "replication_factor": rf}])
     return doc
 
 
-def _fill(stack, admin, prefix: str, tmp_path, records: int):
+def _fill(stack, admin, prefix: str, tmp_path, records: int, rf: int = 1):
     """The old topic (applied by kplan, owned by the stack) with `records` keyed records (headers, timestamps), and
     two groups committed at POSITIONS; the stack file and the names."""
     old, new = f"{prefix}.orders", f"{prefix}.orders.v2"
-    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, old, None))
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, old, None, rf=rf))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random"})
     now_ms = int(time.time() * 1000)  # recent: a record older than the broker's retention would be deleted under us
@@ -49,7 +50,7 @@ def _fill(stack, admin, prefix: str, tmp_path, records: int):
         c = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-{label}"})
         c.commit(offsets=[TopicPartition(old, p, at(p)) for p in range(OLD_PARTITIONS)], asynchronous=False)
         c.close()
-    write_stack(path, _stack(stack, prefix, old, new))
+    write_stack(path, _stack(stack, prefix, old, new, rf=rf))
     return path, old, new
 
 
@@ -119,7 +120,27 @@ def _as_before(stack, admin, prefix: str, old: str, new: str, records: int) -> N
 
 def test_a_keyed_topic_with_two_groups_migrates_to_fewer_partitions_and_the_old_topic_is_kept(
         stack, admin, prefix, tmp_path):
-    path, old, new = _fill(stack, admin, prefix, tmp_path, 600)
+    _migrates_and_keeps(stack, admin, prefix, tmp_path, rf=1)
+
+
+@pytest.mark.cluster3
+def test_on_the_3_broker_cluster_a_keyed_topic_migrates_with_its_groups(multibroker, unique, tmp_path):
+    """The same on the 3-broker cluster, replication factor 3: the copy's transactions and the moved offsets with
+    replicated partitions, the sizes asked of every broker."""
+    from confluent_kafka.admin import AdminClient
+
+    cluster = SimpleNamespace(bootstrap_servers=multibroker.BOOTSTRAP)
+    admin, prefix = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP}), unique("topic-migration")
+    try:
+        _migrates_and_keeps(cluster, admin, prefix, tmp_path, rf=3)
+    finally:
+        mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
+        for f in (admin.delete_topics(mine).values() if mine else ()):
+            f.result(30)
+
+
+def _migrates_and_keeps(stack, admin, prefix: str, tmp_path, rf: int) -> None:
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 600, rf=rf)
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 2, r.text
     assert (f"topic '{new}' is migrated from '{old}' (12 -> 4 partitions): 600 records, " in r.out
@@ -129,7 +150,7 @@ def test_a_keyed_topic_with_two_groups_migrates_to_fewer_partitions_and_the_old_
     _migrated(stack, admin, prefix, old, new, 600)
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 0 and f"topic '{old}' is the topic '{new}' migrates from: kept until" in r.out, r.text
-    write_stack(path, _stack(stack, prefix, old, new, migrate=False))  # the later, separately reviewed apply
+    write_stack(path, _stack(stack, prefix, old, new, migrate=False, rf=rf))  # the later, separately reviewed apply
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 2 and f"# topic.{old} will be destroyed" in r.out and "1 to destroy" in r.out, r.text
 
