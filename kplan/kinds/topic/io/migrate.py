@@ -21,10 +21,12 @@ topic are dropped from every group (so a rolled-back migration's new topic takes
 from __future__ import annotations
 
 import json
+import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
 
 from kplan.errors import KplanError, WriteError
+from kplan.kinds.topic.io.reassignments import EVERY_S, FIRST_AFTER_S
 from kplan.kinds.topic.migration import COPY_GROUP, GroupPosition, MigrationFacts, SourceFacts, wanted
 from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
@@ -142,6 +144,29 @@ def _sizes(cluster: "ClusterSpec", secrets: "SecretValues", topics: Mapping[str,
     return out
 
 
+class CopyProgress:
+    """A progress line for a long copy (records copied of those to copy, the rate, the time left), at most every
+    EVERY_S seconds once the copy has lasted FIRST_AFTER_S, as a reassignment's wait prints its own."""
+
+    def __init__(self, old: str, new: str, total: int, stream: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.what, self.total = f"copy {old} -> {new}", max(total, 0)
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock
+        self.started = clock()
+        self.next_at = self.started + FIRST_AFTER_S
+
+    def __call__(self, copied: int) -> None:
+        now = self.clock()
+        if now < self.next_at or not copied:  # nothing read yet: the consumer's first fetch
+            return
+        self.next_at = now + EVERY_S
+        rate = copied / max(now - self.started, 1e-9)
+        left = f", about {max(self.total - copied, 0) / rate:.0f} s left" if rate > 0 else ""
+        self.stream.write(f"{self.what}: {copied:,} of about {self.total:,} records, {rate:,.0f} records/s{left}\n")
+        self.stream.flush()
+
+
 def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], timeout_s: float
            ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """One batch of `old`'s records produced into `new` inside the open transaction, each (old partition, offset) with
@@ -213,6 +238,8 @@ class MigrationWrites(SessionsIO):
             consumer.assign([TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING)
                              for p in range(partitions)])
             left = {p for p in range(partitions) if at[p] < ends[(old, p)]}
+            if progress is None:
+                progress = CopyProgress(old, new, sum(ends[(old, p)] - at[p] for p in range(partitions)))
             while left:
                 producer.begin_transaction()
                 pairs = _batch(consumer, producer, old, new, left, timeout_s)

@@ -74,3 +74,20 @@ def test_the_section_reads_migrate_from_and_refuses_a_topic_migrating_from_itsel
                         SourceMap(), diags, section.Aggregate(), where)
     assert [e.message for e in diags.items] == [
         "topic 'orders' cannot migrate from itself: name the topic it replaces in migrate_from"]
+
+
+def test_a_long_copy_prints_records_rate_and_time_left_at_most_every_few_seconds():
+    import io
+
+    from kplan.kinds.topic.io.migrate import CopyProgress
+
+    now = [0.0]
+    out = io.StringIO()
+    progress = CopyProgress("orders", "orders.v2", 10_000, out, clock=lambda: now[0])
+    progress(2_000)  # within the first second: nothing
+    now[0] = 2.0
+    progress(4_000)
+    now[0] = 3.0
+    progress(6_000)  # within EVERY_S of the last line: nothing
+    assert out.getvalue() == ("copy orders -> orders.v2: 4,000 of about 10,000 records, 2,000 records/s, about 3 s "
+                              "left\n")
