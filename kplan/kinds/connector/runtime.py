@@ -1,52 +1,42 @@
-"""The connector kind's `Runtime` (`kplan.kinds.unit.Runtime`, its UNIT's `runtime_ref`): connectors run as tasks on
-Connect's workers, so status, watch and apply ask it of their state and what they leave, a run of the secrets they
-hold, and the topic kind of the topics a CDC source keeps. Each answer is its module's, imported when first asked:
-the status read is I/O (kplan.kinds.connector.io.health), which planning never imports."""
+"""The connector kind's `Runtime` (`kplan.kinds.unit.Runtime`; this module is it, its UNIT's `runtime_ref`): connectors
+run as tasks on Connect's workers, so status, watch and apply ask it of their state and what they leave, a run of the
+secrets they hold, and the topic kind of the topics a CDC source keeps. What only status and watch ask is imported
+when first asked: a plan imports neither their words nor the status read's I/O."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from kplan.kinds.unit import Samples, lazy
+from kplan.kinds.connector import cdc_cleanup, kind
+from kplan.kinds.connector import keepers as kept
 
 if TYPE_CHECKING:
-    from kplan.kinds.connector import cdc_cleanup, health, keepers, kind
-    from kplan.kinds.connector.io import health as io_health
-    from kplan.kinds.keepers import TopicKeepers
-    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
     from kplan.model.plan import Plan
-    from kplan.model.status import StateTally, StatusReport
-else:
-    cdc_cleanup, health, keepers, kind, io_health = lazy(__name__, "cdc_cleanup health keepers kind io.health")
+    from kplan.model.status import StatusReport
+
+tally, keepers, run_secrets, left_behind = kind.TALLY, kept.KEEPERS, kind.run_secrets, cdc_cleanup.left_behind
 
 
-class ConnectorRuntime:
-    @property
-    def tally(self) -> StateTally:
-        return kind.TALLY
+def status_read(declared: Sequence[Any], secrets: Any, reader: Any, timeout_s: float) -> Any:
+    from kplan.kinds.connector.io.health import status_read as read
 
-    @property
-    def keepers(self) -> TopicKeepers:
-        return keepers.KEEPERS
-
-    def run_secrets(self, stack: Stack, live: LiveState) -> Iterable[str]:
-        return kind.run_secrets(stack, live)
-
-    def left_behind(self, plan: Plan) -> list[str]:
-        return cdc_cleanup.left_behind(plan)
-
-    def status_read(self, declared: Sequence[Any], secrets: Any, reader: Any, timeout_s: float) -> Any:
-        return io_health.status_read(declared, secrets, reader, timeout_s)
-
-    def status_with(self, report: StatusReport, found: Any) -> StatusReport:
-        return health.with_cdc_health(report, found)
-
-    def metrics(self, found: Any) -> Samples:
-        return health.metrics(found)
-
-    def live_metrics(self, live: LiveState, plan: Plan) -> Samples:
-        return health.states(live, plan)
+    return read(declared, secrets, reader, timeout_s)
 
 
-RUNTIME = ConnectorRuntime()
+def status_with(report: StatusReport, found: Any) -> StatusReport:
+    from kplan.kinds.connector.health import with_cdc_health
+
+    return with_cdc_health(report, found)
+
+
+def metrics(found: Any) -> list[tuple[str, str, dict[str, str], float]]:
+    from kplan.kinds.connector.health import metrics as samples
+
+    return samples(found)
+
+
+def live_metrics(live: LiveState, plan: Plan) -> list[tuple[str, str, dict[str, str], float]]:
+    from kplan.kinds.connector.health import states
+
+    return states(live, plan)
