@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error
+from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error, warning
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -117,6 +117,23 @@ def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
             out.append(error(f"topic {t.name!r} migrates from {old!r}, which is not on the cluster: remove "
                              "migrate_from to create it empty, or name the topic it replaces",
                              "migration-source-missing", address=addr, origin=t.origin))
+        out += [warning(f"connector {c.name!r} of the stack still names {old!r}, which topic {t.name!r} migrates "
+                        f"from, in its {key}: kplan does not switch it; name {t.name!r} there in this change "
+                        "(docs/migrations.md)", "migration-connector-on-old-topic",
+                        address=address_of(ResourceType.CONNECTOR, c.name), origin=getattr(c, "origin", None))
+                for c, key in _naming(stack, old)]
+    return out
+
+
+def _naming(stack: "Stack", topic: str) -> list[tuple[Any, str]]:
+    """The stack's connectors whose `topics` or `topic` setting names `topic` (a sink's or a source's), with the key
+    (the connector's config, read by its keys as Connect stores it: this kind imports no other kind)."""
+    out = []
+    for c in stack.of("connectors"):
+        config = getattr(c, "config", None) or {}
+        for key in ("topics", "topic"):
+            if topic in (v.strip() for v in str(config.get(key, "")).split(",")):
+                out.append((c, key))
     return out
 
 

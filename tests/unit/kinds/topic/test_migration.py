@@ -91,3 +91,16 @@ def test_a_long_copy_prints_records_rate_and_time_left_at_most_every_few_seconds
     progress(6_000)  # within EVERY_S of the last line: nothing
     assert out.getvalue() == ("copy orders -> orders.v2: 4,000 of about 10,000 records, 2,000 records/s, about 3 s "
                               "left\n")
+
+
+def test_a_connector_of_the_stack_still_on_the_old_topic_is_named_with_what_to_do():
+    from builders import connector
+
+    sink = connector("archive", {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                                 "topics": "audit, orders", "file": "/tmp/out"})
+    plan = make_plan(stack([topic("orders.v2", partitions=4, rf=1, migrate_from="orders")], [sink]),
+                     live([ltopic("orders", partitions=12, rf=1)]))
+    (w,) = [d for d in plan.diagnostics if d.code == "migration-connector-on-old-topic"]
+    assert w.address == "connector.archive" and w.message == (
+        "connector 'archive' of the stack still names 'orders', which topic 'orders.v2' migrates from, in its topics: "
+        "kplan does not switch it; name 'orders.v2' there in this change (docs/migrations.md)")
