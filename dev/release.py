@@ -38,6 +38,7 @@ PINS: dict[str, str] = {
     "examples/gitlab/README.md": r"(?:@v|kplan-)(\d+\.\d+\.\d+)",
     "examples/gitea/README.md": r"@v(\d+\.\d+\.\d+)",
     "deploy/kubernetes/kplan-watch.yaml": r"image: kplan:(\d+\.\d+\.\d+)",
+    "deploy/kubernetes/kplan-operator.yaml": r"image: kplan:(\d+\.\d+\.\d+)",
 }
 # What the Dockerfile's build reads (.dockerignore lets nothing else in).
 IMAGE_CONTEXT = ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md", "kplan")

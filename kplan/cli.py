@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Plan every stack on an interval and export drift as Prometheus metrics (never applies)."),
     "plugins": ("kplan.commands.plugins:plugins_group",
                 "Install the connector plugins a stack declares by Maven coordinates into a worker's plugin path."),
+    "operator": ("kplan.commands.operator:operator_command",
+                 "Reconcile KafkaStack resources on Kubernetes: plan to status, apply what is approved."),
     "ci": ("kplan.commands.ci:ci_group",
            "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue."),
 }

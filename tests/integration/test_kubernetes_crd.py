@@ -6,40 +6,23 @@ breaks the schema where Kubernetes can say it, naming the field."""
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
+from kube_helpers import Api, install_crd
 
 ROOT = Path(__file__).resolve().parents[2]
-CRD = ROOT / "deploy" / "kubernetes" / "crds" / "kafkastacks.kplan.dev.yaml"
 EXAMPLES = sorted((ROOT / "stacks").glob("*.yaml"))
 PATH = "/apis/kplan.dev/v1alpha1/namespaces/default/kafkastacks"
 
 
 @pytest.fixture(scope="module")
 def api(kubernetes):
-    def call(method: str, path: str, **kw) -> requests.Response:
-        return requests.request(method, kubernetes.KUBE_URL + path, verify=str(kubernetes.ca_file()), timeout=60,
-                                headers={"Authorization": f"Bearer {kubernetes.admin_token()}"}, **kw)
-
-    doc = yaml.safe_load(CRD.read_text())
-    name = doc["metadata"]["name"]
-    base = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-    current = call("GET", f"{base}/{name}")
-    if current.status_code == 404:
-        made = call("POST", base, json=doc)
-    else:  # installed by an earlier session: this checkout's replaces it
-        made = call("PUT", f"{base}/{name}", json={**doc, "metadata": {
-            **doc["metadata"], "resourceVersion": current.json()["metadata"]["resourceVersion"]}})
-    assert made.status_code in (200, 201), made.text[:3000]
-    deadline = time.monotonic() + 60
-    while call("GET", PATH).status_code != 200:  # served once established
-        assert time.monotonic() < deadline, "the KafkaStack CRD was not served within 60 s"
-        time.sleep(0.5)
-    return call
+    admin = Api(kubernetes, kubernetes.admin_token())
+    install_crd(admin)  # an earlier session's is replaced by this checkout's
+    return admin
 
 
 def kafkastack(name: str, spec: dict) -> dict:

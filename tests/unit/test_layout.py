@@ -12,10 +12,11 @@ import pytest
 KPLAN = Path(__file__).resolve().parents[2] / "kplan"
 
 PURE = ("model", "rules", "kinds", "plan", "render", "importer", "policy")
-PURE_MODULES = ("secrets.py", "errors.py", "words.py", "ci/comment.py", "ci/context.py", "kinds/subject/attach.py")
+PURE_MODULES = ("secrets.py", "errors.py", "words.py", "ci/comment.py", "ci/context.py", "kinds/subject/attach.py",
+                "operator/decide.py")
 # the I/O rooms: the systems' packages (cluster, state) over their shared transport, and those above them
 IO_PACKAGES = ("kplan.cluster", "kplan.state", "kplan.transport", "kplan.commands", "kplan.session", "kplan.apply",
-               "kplan.stackfile")
+               "kplan.stackfile", "kplan.operator")
 IO_LIBRARIES = ("confluent_kafka", "requests", "socket", "subprocess", "tempfile", "shutil", "os", "urllib", "http")
 IO_CALLS = ("open",)
 
@@ -65,8 +66,8 @@ def test_pure_rooms_do_no_io(path):
 
 def test_the_top_level_shows_the_pipeline():
     rooms = sorted(p.name for p in KPLAN.iterdir() if p.is_dir() and (p / "__init__.py").exists())
-    assert rooms == ["apply", "ci", "cluster", "commands", "importer", "kinds", "model", "plan", "policy",
-                     "render", "rules", "session", "stackfile", "state", "transport"]
+    assert rooms == ["apply", "ci", "cluster", "commands", "importer", "kinds", "model", "operator", "plan",
+                     "policy", "render", "rules", "session", "stackfile", "state", "transport"]
     modules = sorted(p.name for p in KPLAN.glob("*.py"))
     assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "exiting.py", "secrets.py", "start.py",
                        "words.py"]

@@ -108,3 +108,29 @@ def test_the_kubernetes_manifest_is_valid_and_runs_the_watcher_safely():
     assert kplan["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert kplan["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert all("value" not in e or "TOKEN" not in e["name"] for e in kplan.get("env", ()))  # secrets by reference
+
+
+def test_the_operator_manifest_is_valid_and_runs_the_cli_image_with_least_rights():
+    import kubernetes_validate
+
+    docs = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "kplan-operator.yaml").read_text()))
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.32", strict=True)
+    watcher = next(d for d in yaml.safe_load_all((DEPLOY / "kubernetes" / "kplan-watch.yaml").read_text())
+                   if d["kind"] == "Deployment")
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (kplan,) = pod["containers"]
+    assert kplan["image"] == watcher["spec"]["template"]["spec"]["containers"][0]["image"]  # the CLI's image
+    assert kplan["args"][0] == "operator" and pod["securityContext"]["runAsNonRoot"]
+    assert kplan["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert kplan["securityContext"]["readOnlyRootFilesystem"]
+    rules = {(d["metadata"]["name"], r["apiGroups"][0], res, verb) for d in docs if d["kind"] in ("ClusterRole", "Role")
+             for r in d["rules"] for res in r["resources"] for verb in r["verbs"]}
+    # nothing that changes a KafkaStack's spec, nor deletes anything; Secrets only where a RoleBinding grants them
+    assert not {v for *_, v in rules} & {"delete", "deletecollection", "*"}
+    assert {(n, res, v) for n, _, res, v in rules if res.startswith("kafkastacks")} == {
+        ("kplan-operator", "kafkastacks", v) for v in ("get", "list", "watch", "patch")} | {
+        ("kplan-operator", "kafkastacks/status", v) for v in ("get", "patch")}
+    bindings = [d for d in docs if d["kind"] == "ClusterRoleBinding"]
+    assert [b["roleRef"]["name"] for b in bindings] == ["kplan-operator"]

@@ -94,8 +94,10 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         "kplan/kinds/connector/handlers.py": (r'ctx\.record\(\{"offsets": ',
                                               r'\.get\("offsets"\)  # None: never read'),
     },
-    # The user kind's section key is also a database table's name: a CDC source's `tables` example.
-    "user": {"kplan/kinds/connector/keys.py": (r'\(\["users", \{"name": "orders"',)},
+    # The user kind's section key is also a database table's name: a CDC source's `tables` example; and a kubeconfig's
+    # list of users (the operator's credentials).
+    "user": {"kplan/kinds/connector/keys.py": (r'\(\["users", \{"name": "orders"',),
+             "kplan/operator/kube.py": (r'for u in doc\["users"\]',)},
     # The topic kind's section key is also Kafka's and Connect's word, and other kinds' fields of the topics they
     # name: these spans are those, not a reference to the topic kind.
     "topic": {

@@ -1,0 +1,136 @@
+"""The operator's loop: KafkaStacks listed, then watched from the list's resourceVersion (listed again when the
+watch's version is gone, 410), each reconciled when what it asks changes (kplan.operator.decide.key_of: its
+generation, its annotations, its deletion) and all of them again every `resync_s` (drift, and what failed). Only the
+lease's holder reconciles; at each new leadership it first runs the journal's recovery of every stack (a run the
+previous leader left unfinished is rolled back). A reconcile that failed (a Secret, a cluster that could not be read,
+an apply that failed) is tried again after RETRY_S, doubling each time up to the resync."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from kplan.operator.decide import key_of
+from kplan.operator.kube import Kube, KubeError, stacks_path
+from kplan.operator.lease import Elector
+from kplan.operator.reconcile import Reconciler
+from kplan.secrets import scrub
+
+RETRY_S = 5.0
+WATCH_S = 240  # one watch request's length (the server ends it; it is made again from the last version seen)
+
+
+def _key(resource: dict) -> tuple[str, str]:
+    return resource["metadata"]["namespace"], resource["metadata"]["name"]
+
+
+class Controller:
+    def __init__(self, kube: Kube, namespace: str | None, reconciler: Reconciler, elector: Elector,
+                 resync_s: float, log: Callable[[str], None]) -> None:
+        self.kube, self.namespace, self.reconciler, self.elector = kube, namespace, reconciler, elector
+        self.resync_s, self.log = resync_s, log
+        self.known: dict[tuple[str, str], dict] = {}
+        self.done: dict[tuple[str, str], tuple] = {}  # key_of each resource as last reconciled
+        self.dirty: set[tuple[str, str]] = set()
+        self.retry: dict[tuple[str, str], tuple[float, int]] = {}  # failed: (when to try again, failures so far)
+        self.changed = threading.Condition()
+        self.listed = threading.Event()
+        self.reconciles = 0
+
+    def _seen(self, resource: dict, kind: str) -> None:
+        key = _key(resource)
+        with self.changed:
+            if kind == "DELETED":
+                self.known.pop(key, None)
+                self.done.pop(key, None)
+                self.dirty.discard(key)
+            else:
+                self.known[key] = resource
+                if self.done.get(key) != key_of(resource):
+                    self.dirty.add(key)
+            self.changed.notify_all()
+
+    def watch(self, stop: threading.Event) -> None:
+        path = stacks_path(self.namespace)
+        while not stop.is_set():
+            try:
+                listing = self.kube.call("GET", path)
+                with self.changed:
+                    gone = set(self.known) - {_key(r) for r in listing["items"]}
+                for key in gone:
+                    self._seen({"metadata": {"namespace": key[0], "name": key[1]}}, "DELETED")
+                for item in listing["items"]:
+                    self._seen(item, "ADDED")
+                self.listed.set()
+                version = listing["metadata"]["resourceVersion"]
+                while not stop.is_set():
+                    for event in self.kube.watch(path, version, WATCH_S):
+                        obj = event.get("object") or {}
+                        if event.get("type") == "ERROR":
+                            raise KubeError(int(obj.get("code") or 0), obj.get("message", "watch error"))
+                        version = obj.get("metadata", {}).get("resourceVersion", version)
+                        if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
+                            self._seen(obj, event["type"])
+                        if stop.is_set():
+                            return
+            except KubeError as e:
+                if e.status != 410:  # 410: the version is too old: list again
+                    self.log(f"watching KafkaStacks: {e}")
+                    stop.wait(2.0)
+
+    def run(self, stop: threading.Event) -> None:
+        """Reconcile while leader, until stopped."""
+        threading.Thread(target=self.watch, args=(stop,), name="kplan-operator-watch", daemon=True).start()
+        threading.Thread(target=self.elector.run, args=(stop,), name="kplan-operator-lease", daemon=True).start()
+        term, next_resync = 0, time.monotonic() + self.resync_s
+        while not stop.is_set():
+            if not self.elector.is_leader() or not self.listed.is_set():
+                stop.wait(0.2)
+                continue
+            if self.elector.terms != term:  # a new leadership: what a dead leader left, first
+                term = self.elector.terms
+                self.log(f"leading{' after ' + self.elector.took_over_from if self.elector.took_over_from else ''}: "
+                         "recovering what a previous leader left unfinished, then reconciling every stack")
+                for resource in list(self.known.values()):
+                    self.reconciler.recover(resource, self.elector.took_over_from)
+                with self.changed:
+                    self.dirty |= set(self.known)
+            if time.monotonic() >= next_resync:
+                next_resync = time.monotonic() + self.resync_s
+                with self.changed:
+                    self.dirty |= set(self.known)
+            with self.changed:
+                due = {k for k, (at, _) in self.retry.items() if at <= time.monotonic() and k in self.known}
+                self.dirty |= due
+                if not self.dirty:
+                    self.changed.wait(0.5)
+                    continue
+                key = min(self.dirty)
+                self.dirty.discard(key)
+            self._one(key)
+
+    def _one(self, key: tuple[str, str]) -> None:
+        try:
+            resource = self.kube.call("GET", stacks_path(*key), ok_missing=True)
+        except KubeError as e:
+            self.log(f"{key[0]}/{key[1]}: {e}")
+            return
+        if resource is None or not self.elector.is_leader():
+            return
+        try:
+            ok = self.reconciler.reconcile(resource)
+            with self.changed:
+                self.done[key] = key_of(resource)
+                failures = 0 if ok else self.retry.get(key, (0.0, 0))[1] + 1
+                self.retry.pop(key, None)
+                if failures:
+                    self.retry[key] = (time.monotonic() + min(RETRY_S * 2 ** (failures - 1), self.resync_s), failures)
+        except KubeError as e:
+            self.log(f"{key[0]}/{key[1]}: {e}")
+            if e.status == 409:  # written meanwhile: again, from what it is now
+                with self.changed:
+                    self.dirty.add(key)
+        except Exception as e:  # noqa: BLE001 - one stack's failure is said; the others go on (retried at resync)
+            self.log(scrub(f"{key[0]}/{key[1]}: reconcile failed: {type(e).__name__}: {e}"))
+        self.reconciles += 1

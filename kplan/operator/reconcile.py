@@ -1,0 +1,315 @@
+"""One KafkaStack reconciled: its spec written out as a stack file and loaded as `kplan validate` loads one, planned
+as `kplan plan` plans, its plan written to the resource's status, applied as `kplan apply` applies (its lock, its
+journal, its rollback) only when the resource approves that plan (kplan.operator.decide), and on deletion destroyed
+with the stack's own destroy rules before the finalizer is removed. The secrets the stack references come from
+Kubernetes Secrets it names; nothing of them reaches the status, the events or the log (kplan.secrets.scrub)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from kplan.errors import KplanError
+from kplan.operator.decide import (
+    FINALIZER,
+    Wishes,
+    condition,
+    plan_fingerprint,
+    protected_removed,
+    should_apply,
+    summary_line,
+    waiting_reason,
+)
+from kplan.operator.kube import Kube, KubeError, stacks_path
+from kplan.secrets import remember, scrub
+
+MARKDOWN_LIMIT = 30_000  # of the status (an object is at most ~1.5 MB in etcd; a plan's page is cut, saying so)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Failed(KplanError):
+    """A reconcile that cannot go on: `reason` names why, for the status and the event."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Reconciler:
+    def __init__(self, kube: Kube, workdir: Path, identity: str, environ: Mapping[str, str],
+                 log: Callable[[str], None]) -> None:
+        self.kube, self.workdir, self.identity, self.environ, self.log = kube, workdir, identity, environ, log
+
+    # -- the resource -----------------------------------------------------------------------------------------------
+    def reconcile(self, resource: dict) -> bool:
+        """Whether it went as it should (a False is tried again soon: a Secret or a cluster that was missing)."""
+        meta = resource["metadata"]
+        if meta.get("deletionTimestamp"):
+            return self._deleted(resource) if FINALIZER in (meta.get("finalizers") or ()) else True
+        if FINALIZER not in (meta.get("finalizers") or ()):
+            resource = self.kube.merge_patch(self._path(resource), {"metadata": {
+                "finalizers": [*(meta.get("finalizers") or ()), FINALIZER],
+                "resourceVersion": meta["resourceVersion"]}})
+        wishes = Wishes.of(resource)
+        try:
+            stack, environ = self._load(resource, resource["spec"], wishes)
+            doc, plan, markdown = self._plan(stack, environ)
+        except Failed as e:
+            self._failed(resource, "Planned", e)
+            return False
+        fingerprint = plan_fingerprint(doc)
+        applied = None
+        if should_apply(wishes, fingerprint, plan.has_changes, plan.has_errors):
+            applied = self._apply(resource, stack, environ, fingerprint, wishes.auto_apply)
+            if applied["result"] == "applied":  # what the cluster is now, planned again
+                try:
+                    doc, plan, markdown = self._plan(stack, environ)
+                except Failed as e:
+                    self._failed(resource, "Planned", e)
+                    return False
+                fingerprint = plan_fingerprint(doc)
+        self._planned(resource, wishes, doc, plan, markdown, fingerprint, applied)
+        return applied is None or applied["result"] == "applied"
+
+    def _path(self, resource: Mapping[str, Any], status: bool = False) -> str:
+        meta = resource["metadata"]
+        return stacks_path(meta["namespace"], meta["name"]) + ("/status" if status else "")
+
+    # -- loading and planning ---------------------------------------------------------------------------------------
+    def _environ(self, namespace: str, names: tuple[str, ...]) -> dict[str, str]:
+        """The process's environment with the named Secrets' keys over it (their values remembered as secrets)."""
+        out = dict(self.environ)
+        for name in names:
+            try:
+                secret = self.kube.call("GET", f"/api/v1/namespaces/{namespace}/secrets/{name}")
+            except KubeError as e:
+                raise Failed("SecretUnreadable", f"the Secret {name!r} named by kplan.dev/secrets cannot be read "
+                                                 f"({e.status}): create it, or grant the operator get on it") from None
+            for key, value in (secret.get("data") or {}).items():
+                if not _ENV_NAME.match(key):
+                    raise Failed("SecretUnreadable", f"the Secret {name!r} has a key {key!r} that is not an "
+                                                     "environment variable's name ([A-Za-z_][A-Za-z0-9_]*)")
+                out[key] = base64.b64decode(value).decode("utf-8")
+                remember([out[key]])
+        return out
+
+    def stack_file(self, resource: Mapping[str, Any], spec: Mapping[str, Any], suffix: str = "") -> Path:
+        meta = resource["metadata"]
+        path = self.workdir / meta["namespace"] / meta["name"] / f"stack{suffix}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(spec, indent=1) + "\n")  # JSON is YAML: lines kplan's errors can name
+        return path
+
+    def _load(self, resource: Mapping[str, Any], spec: Mapping[str, Any], wishes: Wishes, suffix: str = ""):
+        from kplan.stackfile import StackError, load_stack
+
+        environ = self._environ(resource["metadata"]["namespace"], wishes.secrets)
+        path = self.stack_file(resource, spec, suffix)
+        try:
+            stack = load_stack(str(path), environment=wishes.environment, environ=environ)
+        except StackError as e:
+            raise Failed("InvalidStack", scrub("; ".join(e.lines()))) from None
+        if stack.multi_cluster:
+            raise Failed("InvalidStack", "a stack of several clusters (clusters:) is not reconciled by the operator "
+                                         "yet: declare one KafkaStack per cluster")
+        return stack, environ
+
+    def _plan(self, stack, environ: Mapping[str, str], destroy: bool = False):
+        from kplan.plan.serialize import plan_to_dict
+        from kplan.render.markdown import render_markdown
+        from kplan.session.open import open_session
+        from kplan.session.plan import plan_stack
+
+        try:
+            session = open_session(stack, environ=environ)
+            try:
+                plan = plan_stack(session, destroy=destroy)[1]
+            finally:
+                session.close()
+        except KplanError as e:
+            raise Failed("ClusterUnreadable", scrub(str(e))) from None
+        return plan_to_dict(plan), plan, scrub(render_markdown(plan, limit=MARKDOWN_LIMIT))
+
+    # -- applying ---------------------------------------------------------------------------------------------------
+    def _run(self, stack, environ: Mapping[str, str], confirm, destroy: bool = False):
+        """`kplan apply` (or destroy) of `stack` under its lock: (result or None when nothing was run, its plan)."""
+        from kplan.session.cluster import Cluster
+        from kplan.session.run import RunOptions, run_apply
+
+        try:
+            cluster = Cluster.open(stack, environ)
+        except KplanError as e:
+            raise Failed("ClusterUnreadable", scrub(str(e))) from None
+        try:
+            return run_apply(cluster, RunOptions(destroy=destroy, confirm=confirm))
+        except KplanError as e:
+            raise Failed("ApplyRefused", scrub(str(e))) from None
+        finally:
+            cluster.close()
+
+    def _apply(self, resource: dict, stack, environ, fingerprint: str, auto: bool) -> dict[str, str]:
+        """The approved plan applied, if under the lock kplan still plans exactly it; what came of it."""
+        from kplan.plan.serialize import plan_to_dict
+
+        self.event(resource, "Applying", f"applying plan {fingerprint}" + (" (auto-apply)" if auto else ""))
+        try:
+            result, plan = self._run(stack, environ, lambda p: auto or plan_fingerprint(plan_to_dict(p)) == fingerprint)
+        except Failed as e:
+            self.event(resource, "ApplyFailed", str(e), warning=True)
+            return {"fingerprint": fingerprint, "result": "refused", "message": str(e), "time": now()}
+        if result is None:
+            message = "the plan changed between planning and the lock: nothing applied; the new plan needs approval"
+            return {"fingerprint": fingerprint, "result": "not-applied", "message": message, "time": now()}
+        if result.exit_code != 0:
+            message = scrub(f"apply failed: {result.error}; " + (
+                "rolled back" if str(result.status) == "rolled-back" else f"run status {result.status}"))
+            self.event(resource, "ApplyFailed", message, warning=True)
+            return {"fingerprint": fingerprint, "result": "failed", "message": message, "time": now()}
+        s = plan.summary
+        message = f"applied plan {fingerprint}: {s.add} added, {s.change} changed, {s.destroy} destroyed"
+        self.event(resource, "Applied", message)
+        self.log(f"{self._name(resource)}: {message}")
+        return {"fingerprint": fingerprint, "result": "applied", "message": message, "time": now()}
+
+    # -- deletion ---------------------------------------------------------------------------------------------------
+    def _deleted(self, resource: dict) -> bool:
+        """The stack destroyed with its own rules, its protected topics and connectors left on the cluster and no
+        longer owned (`forget:`), then the finalizer removed; a destroy that fails keeps the finalizer (retried at
+        the next round) and says why."""
+        from kplan.kinds import UNITS
+
+        wishes = Wishes.of(resource)
+        sections = {u.section.key: u.kind_ref().type.value for u in UNITS if u.section is not None}
+        spec, forgotten = protected_removed(resource["spec"], sections)
+        try:
+            stack, environ = self._load(resource, spec, wishes, ".destroy")
+            if forgotten:  # handed over to nobody first: a destroy refuses a stack that declares a protected one
+                self._checked(self._run(stack, environ, lambda p: True), "forgetting the protected resources")
+            self._checked(self._run(stack, environ, lambda p: True, destroy=True), "destroy")
+        except Failed as e:
+            self._failed(resource, "Destroyed", e)
+            return False
+        kept = f"; left on the cluster (protected): {', '.join(forgotten)}" if forgotten else ""
+        self.event(resource, "Destroyed", f"destroyed what the stack owned{kept}")
+        self.log(f"{self._name(resource)}: destroyed{kept}")
+        meta = resource["metadata"]
+        self.kube.merge_patch(self._path(resource), {"metadata": {
+            "finalizers": [f for f in meta.get("finalizers") or () if f != FINALIZER],
+            "resourceVersion": meta["resourceVersion"]}})
+        return True
+
+    @staticmethod
+    def _checked(outcome, what: str) -> None:
+        result, plan = outcome
+        if plan.has_errors:
+            raise Failed("DestroyRefused", scrub(f"{what}: " + "; ".join(d.message for d in plan.errors)))
+        if result is not None and result.exit_code != 0:
+            raise Failed("DestroyFailed", scrub(f"{what} failed: {result.error}"))
+
+    # -- status and events ------------------------------------------------------------------------------------------
+    def _planned(self, resource: dict, wishes: Wishes, doc: Mapping[str, Any], plan, markdown: str,
+                 fingerprint: str, applied: dict | None) -> None:
+        status = resource.get("status") or {}
+        generation = resource["metadata"].get("generation")
+        at, before = now(), status.get("conditions") or []
+        errors = "; ".join(d.message for d in plan.errors)
+        conditions = [condition("Planned", not plan.has_errors, "PlanErrors" if plan.has_errors else "Planned",
+                                scrub(errors) or summary_line(doc["summary"]), generation, at, before)]
+        if plan.has_changes and not plan.has_errors:
+            conditions.append(condition("Ready", False, "AwaitingApproval", waiting_reason(wishes, fingerprint),
+                                        generation, at, before))
+        else:
+            conditions.append(condition("Ready", not plan.has_errors, "InSync" if not plan.has_errors else "PlanErrors",
+                                        "the cluster is as the stack declares" if not plan.has_errors else
+                                        "the plan has errors: nothing can be applied", generation, at, before))
+        new = {"observedGeneration": generation, "reconciledBy": self.identity, "conditions": conditions,
+               "plan": {"fingerprint": fingerprint, "summary": summary_line(doc["summary"]),
+                        "hasChanges": plan.has_changes, "errors": len(plan.errors), "markdown": markdown}}
+        if applied is not None:
+            new["lastApply"] = applied
+        if (status.get("plan") or {}).get("fingerprint") != fingerprint:
+            self.event(resource, "Planned", f"plan {fingerprint}: {summary_line(doc['summary'])}"
+                       + (f"; {len(plan.errors)} error(s)" if plan.has_errors else ""), warning=plan.has_errors)
+        self._write_status(resource, new)
+
+    def _failed(self, resource: dict, kind: str, e: Failed) -> None:
+        generation = resource["metadata"].get("generation")
+        status = resource.get("status") or {}
+        before = status.get("conditions") or []
+        at = now()
+        message = scrub(str(e))
+        conditions = [condition(kind, False, e.reason, message, generation, at, before),
+                      condition("Ready", False, e.reason, message, generation, at, before)]
+        changed = next((c for c in before if c.get("type") == kind and c.get("message") == message), None) is None
+        self._write_status(resource, {"observedGeneration": generation, "reconciledBy": self.identity,
+                                      "conditions": conditions})
+        if changed:
+            self.event(resource, e.reason, message, warning=True)
+        self.log(f"{self._name(resource)}: {e.reason}: {message}")
+
+    def _write_status(self, resource: dict, status: dict) -> None:
+        self.kube.merge_patch(self._path(resource, status=True), {"status": status})
+
+    def event(self, resource: Mapping[str, Any], reason: str, message: str, warning: bool = False) -> None:
+        """A core/v1 Event on the resource (what `kubectl describe` shows); one that cannot be written is logged."""
+        meta, at = resource["metadata"], now()
+        event = {"metadata": {"generateName": f"{meta['name']}."},
+                 "involvedObject": {"apiVersion": resource.get("apiVersion", "kplan.dev/v1alpha1"),
+                                    "kind": "KafkaStack", "name": meta["name"], "namespace": meta["namespace"],
+                                    "uid": meta.get("uid")},
+                 "reason": reason, "message": scrub(message)[:1000], "type": "Warning" if warning else "Normal",
+                 "firstTimestamp": at, "lastTimestamp": at, "count": 1,
+                 "source": {"component": "kplan-operator", "host": self.identity}}
+        try:
+            self.kube.call("POST", f"/api/v1/namespaces/{meta['namespace']}/events", body=event)
+        except KubeError as e:
+            self.log(f"{self._name(resource)}: the event {reason} was not written: {e}")
+
+    @staticmethod
+    def _name(resource: Mapping[str, Any]) -> str:
+        return f"{resource['metadata']['namespace']}/{resource['metadata']['name']}"
+
+    # -- recovery ---------------------------------------------------------------------------------------------------
+    def recover(self, resource: dict, dead_leader: str | None) -> None:
+        """The journal's recovery of a run the previous leader left unfinished: rolled back (`kplan recover
+        --rollback`), so that the cluster is as before it; the reconcile that follows plans again, and applies
+        again when the approval still names that plan. The lock of a run on the dead leader's host is taken over."""
+        from kplan.session.cluster import Cluster
+        from kplan.session.run import RunOptions, recover
+
+        try:
+            stack, environ = self._load(resource, resource["spec"], Wishes.of(resource))
+            cluster = Cluster.open(stack, environ)
+        except (Failed, KplanError):
+            return  # its reconcile says what is wrong
+        try:
+            store = cluster.journal_store()
+            try:
+                journal = store.read()
+            finally:
+                store.close()
+            holder = cluster.lock().holder()
+            if (journal is None or not journal.unfinished) and holder is None:
+                return
+            force = holder is not None and dead_leader is not None and holder.host == dead_leader
+            result, message = recover(cluster, "rollback", force=force, opts=RunOptions())
+            self.event(resource, "Recovered", message, warning=result is not None and result.exit_code != 0)
+            self.log(f"{self._name(resource)}: {scrub(message)}")
+        except KplanError as e:
+            self.event(resource, "RecoveryFailed", str(e), warning=True)
+            self.log(f"{self._name(resource)}: recovery failed: {scrub(str(e))}")
+        finally:
+            cluster.close()
+
+
+def workdir_default() -> Path:
+    return Path(os.environ.get("TMPDIR", "/tmp")) / "kplan-operator"

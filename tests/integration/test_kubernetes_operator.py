@@ -1,0 +1,282 @@
+"""`kplan operator` against the local stack's real Kubernetes API server and its real Kafka: a KafkaStack gets its
+plan in its status and changes nothing until that plan's fingerprint is approved; a changed spec is planned again
+and the old approval applies nothing; deleting the resource destroys what the stack owns but its protected topic;
+of two replicas only the Lease's holder reconciles, and the other takes over when it is killed. The operator runs
+with its service account's token and the rights deploy/kubernetes/kplan-operator.yaml gives it (and no more).
+The cluster is checked with confluent-kafka, not kplan."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from kplan_helpers import kill_command
+from kube_helpers import STACKS, Api, install_crd, metric, operator_account, start_operator, stop
+
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/kplan-operator"
+
+
+@pytest.fixture
+def admin_api(kubernetes):
+    api = Api(kubernetes, kubernetes.admin_token())
+    install_crd(api)
+    return api
+
+
+@pytest.fixture
+def namespace(admin_api, unique):
+    name = unique("op").lower()[:63]
+    assert admin_api("POST", "/api/v1/namespaces", json={"metadata": {"name": name}}).status_code == 201
+    yield name
+    for item in admin_api("GET", STACKS.format(ns=name)).json().get("items", []):  # what a failed test left
+        admin_api("PATCH", f"{STACKS.format(ns=name)}/{item['metadata']['name']}",
+                  json={"metadata": {"finalizers": None}})
+    admin_api("DELETE", f"/api/v1/namespaces/{name}")
+
+
+def wait(what: str, probe, timeout: float = 240):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+def topics(admin, prefix: str) -> dict[str, int]:
+    return {name: len(t.partitions) for name, t in admin.list_topics(timeout=20).topics.items()
+            if name.startswith(prefix)}
+
+
+def kafkastack(name: str, stack, stack_name: str, topic_list: list[dict], annotations: dict | None = None) -> dict:
+    return {"apiVersion": "kplan.dev/v1alpha1", "kind": "KafkaStack",
+            "metadata": {"name": name, "annotations": annotations or {}},
+            "spec": {"stack": stack_name, "cluster": {"bootstrap_servers": stack.bootstrap_servers},
+                     "defaults": {"topic": {"partitions": 1, "replication_factor": 1}}, "topics": topic_list}}
+
+
+def status_of(api: Api, ns: str, name: str) -> dict:
+    got = api("GET", f"{STACKS.format(ns=ns)}/{name}")
+    return got.json().get("status") or {} if got.status_code == 200 else {}
+
+
+def planned(api: Api, ns: str, name: str, generation: int):
+    """The status once it has a plan of that generation."""
+    s = status_of(api, ns, name)
+    return s if s.get("observedGeneration") == generation and s.get("plan") else None
+
+
+def ready(status: dict) -> dict:
+    return next(c for c in status["conditions"] if c["type"] == "Ready")
+
+
+def test_a_kafkastack_is_planned_applied_when_approved_and_destroyed_but_what_is_protected(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    sa = operator_account(admin_api, kubernetes, namespace)
+    prefix = unique("op")
+    plain, kept = f"{prefix}.plain", f"{prefix}.kept"
+    op = start_operator(sa.kubeconfig(tmp_path / "kubeconfig"), namespace, "only", tmp_path / "work",
+                        tmp_path / "operator.log")
+    path = STACKS.format(ns=namespace)
+    try:
+        made = admin_api("POST", path, json=kafkastack("s", stack, prefix, [
+            {"name": plain}, {"name": kept, "protect": True}]))
+        assert made.status_code == 201, made.text
+        first = wait("the first plan in the status", lambda: planned(admin_api, namespace, "s", 1))
+        assert first["plan"]["summary"] == "2 to add, 0 to change, 0 to destroy"
+        assert f"topic.{plain}" in first["plan"]["markdown"] and first["plan"]["hasChanges"] is True
+        assert ready(first)["reason"] == "AwaitingApproval"
+        assert first["plan"]["fingerprint"] in ready(first)["message"]
+        assert first["reconciledBy"] == "only"
+        events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
+        assert any(e["reason"] == "Planned" and first["plan"]["fingerprint"] in e["message"] for e in events)
+        assert topics(admin, prefix) == {}  # nothing applied without approval
+
+        # a changed spec is planned again; the first plan's approval applies nothing
+        changed = admin_api("PATCH", f"{path}/s", json={"spec": {"topics": [
+            {"name": plain, "partitions": 2}, {"name": kept, "protect": True}]}})
+        assert changed.status_code == 200, changed.text
+        second = wait("the changed spec's plan", lambda: planned(admin_api, namespace, "s", 2))
+        assert second["plan"]["fingerprint"] != first["plan"]["fingerprint"]
+        assert admin_api("PATCH", f"{path}/s", json={"metadata": {"annotations": {
+            "kplan.dev/approve": first["plan"]["fingerprint"]}}}).status_code == 200
+        stale = wait("the stale approval refused", lambda: (lambda s: s if s and "approval names" in
+                                                             ready(s)["message"] else None)(status_of(admin_api,
+                                                                                                      namespace, "s")))
+        assert ready(stale)["reason"] == "AwaitingApproval" and "lastApply" not in stale
+        assert topics(admin, prefix) == {}
+
+        # approving the plan shown applies it
+        assert admin_api("PATCH", f"{path}/s", json={"metadata": {"annotations": {
+            "kplan.dev/approve": second["plan"]["fingerprint"]}}}).status_code == 200
+        done = wait("the approved plan applied", lambda: (lambda s: s if (s.get("lastApply") or {}).get("result")
+                                                          else None)(status_of(admin_api, namespace, "s")))
+        assert done["lastApply"]["result"] == "applied", done["lastApply"]
+        assert done["lastApply"]["fingerprint"] == second["plan"]["fingerprint"]
+        assert topics(admin, prefix) == {plain: 2, kept: 1}
+        assert done["plan"]["hasChanges"] is False and ready(done)["reason"] == "InSync"
+
+        # deleted: what the stack owns is destroyed, its protected topic stays
+        assert admin_api("DELETE", f"{path}/s").status_code == 200
+        wait("the resource gone (finalizer removed)", lambda: admin_api("GET", f"{path}/s").status_code == 404)
+        assert topics(admin, prefix) == {kept: 1}
+    finally:
+        stop(op)
+        for f in admin.delete_topics([plain, kept]).values():
+            try:
+                f.result(30)
+            except Exception:  # noqa: BLE001 - not created, or deleted by the test
+                pass
+    assert "Traceback" not in (tmp_path / "operator.log").read_text()
+
+
+def test_the_operators_account_has_its_rights_and_no_more(admin_api, kubernetes, namespace):
+    sa = operator_account(admin_api, kubernetes, namespace)
+    path = STACKS.format(ns=namespace)
+    assert sa("GET", path).status_code == 200
+    assert sa("GET", f"/api/v1/namespaces/{namespace}/secrets/none").status_code == 404  # allowed, absent
+    refused = [("POST", path, {"metadata": {"name": "x"}}), ("DELETE", f"{path}/x", None),
+               ("GET", f"/api/v1/namespaces/{namespace}/configmaps", None),
+               ("GET", "/api/v1/namespaces/default/secrets", None),
+               ("GET", "/api/v1/namespaces/default/secrets/x", None),
+               ("GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/another", None),
+               ("GET", "/apis/kplan.dev/v1alpha1/kafkastacks", None),  # other namespaces: not bound there
+               ("POST", f"/api/v1/namespaces/{namespace}/pods", {"metadata": {"name": "x"}})]
+    for method, where, body in refused:
+        assert sa(method, where, **({"json": body} if body else {})).status_code == 403, (method, where)
+
+
+def test_only_the_lease_holder_reconciles_and_a_killed_leaders_successor_takes_over(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    sa = operator_account(admin_api, kubernetes, namespace)
+    kubeconfig = sa.kubeconfig(tmp_path / "kubeconfig")
+    prefix = unique("lead")
+    ops = {n: start_operator(kubeconfig, namespace, n, tmp_path / n, tmp_path / f"{n}.log") for n in ("a", "b")}
+    path = STACKS.format(ns=namespace)
+    try:
+        lease = LEASES.format(ns=namespace)
+        leader = wait("a leader", lambda: (admin_api("GET", lease).json().get("spec") or {}).get("holderIdentity")
+                      if admin_api("GET", lease).status_code == 200 else None)
+        other = "b" if leader == "a" else "a"
+        assert wait("the leader's metrics", lambda: metric(tmp_path / f"{leader}.log", "kplan_operator_leader")) == 1
+        assert wait("the standby's metrics", lambda: metric(tmp_path / f"{other}.log", "kplan_operator_leader")
+                    is not None) and metric(tmp_path / f"{other}.log", "kplan_operator_leader") == 0
+        made = admin_api("POST", path, json=kafkastack("s", stack, prefix, [{"name": f"{prefix}.one"}],
+                                                      {"kplan.dev/auto-apply": "true"}))
+        assert made.status_code == 201, made.text
+        done = wait("the auto-applied plan", lambda: (lambda s: s if (s.get("lastApply") or {}).get("result")
+                                                      else None)(status_of(admin_api, namespace, "s")))
+        assert done["lastApply"]["result"] == "applied" and done["reconciledBy"] == leader
+        assert topics(admin, prefix) == {f"{prefix}.one": 1}
+        assert "applied plan" in (tmp_path / f"{leader}.log").read_text()
+        assert "applied plan" not in (tmp_path / f"{other}.log").read_text()
+        assert "holds the lease" not in (tmp_path / f"{other}.log").read_text()
+
+        ops[leader].send_signal(signal.SIGKILL)
+        ops[leader].wait(30)
+        wait("the other replica holding the lease",
+             lambda: (admin_api("GET", lease).json().get("spec") or {}).get("holderIdentity") == other, timeout=120)
+        assert admin_api("PATCH", f"{path}/s", json={"spec": {"topics": [
+            {"name": f"{prefix}.one"}, {"name": f"{prefix}.two"}]}}).status_code == 200
+        wait("the successor's apply", lambda: (lambda s: s if s.get("observedGeneration") == 2 and
+                                               (s.get("lastApply") or {}).get("fingerprint") != done["lastApply"][
+                                                   "fingerprint"] and s.get("lastApply") else None)(
+            status_of(admin_api, namespace, "s")))
+        after = status_of(admin_api, namespace, "s")
+        assert after["reconciledBy"] == other and after["lastApply"]["result"] == "applied"
+        assert topics(admin, prefix) == {f"{prefix}.one": 1, f"{prefix}.two": 1}
+        assert admin_api("DELETE", f"{path}/s").status_code == 200
+        wait("the resource gone", lambda: admin_api("GET", f"{path}/s").status_code == 404)
+        assert topics(admin, prefix) == {}
+    finally:
+        for p in ops.values():
+            stop(p)
+        names = list(topics(admin, prefix))
+        for f in (admin.delete_topics(names).values() if names else ()):
+            try:
+                f.result(30)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def test_a_leader_killed_mid_apply_leaves_its_successor_to_roll_back_and_apply_again(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    sa = operator_account(admin_api, kubernetes, namespace)
+    kubeconfig = sa.kubeconfig(tmp_path / "kubeconfig")
+    prefix = unique("kill")
+    names = {f"{prefix}.a": 1, f"{prefix}.b": 1}
+    lease, path = LEASES.format(ns=namespace), STACKS.format(ns=namespace)
+    # the first replica SIGKILLs itself once its first apply's first step has written (the journal still says
+    # "started"): tests/integration/faulty_kplan.py
+    dying = start_operator(kubeconfig, namespace, "dying", tmp_path / "dying", tmp_path / "dying.log",
+                           command=kill_command(kill_at="in-step:1"))
+    ops = [dying]
+    try:
+        wait("the first replica leading",
+             lambda: (admin_api("GET", lease).json().get("spec") or {}).get("holderIdentity") == "dying")
+        ops.append(start_operator(kubeconfig, namespace, "heir", tmp_path / "heir", tmp_path / "heir.log"))
+        made = admin_api("POST", path, json=kafkastack("s", stack, prefix, [{"name": n} for n in names],
+                                                      {"kplan.dev/auto-apply": "true"}))
+        assert made.status_code == 201, made.text
+        assert dying.wait(300) == -9  # killed in the middle of its apply
+        done = wait("the successor's apply", lambda: (lambda s: s if (s.get("lastApply") or {}).get("result")
+                                                      else None)(status_of(admin_api, namespace, "s")))
+        assert done["reconciledBy"] == "heir" and done["lastApply"]["result"] == "applied", done
+        assert topics(admin, prefix) == names
+        events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
+        recovered = [e["message"] for e in events if e["reason"] == "Recovered"]
+        assert len(recovered) == 1 and recovered[0].startswith("Rolled back run "), recovered
+        log = (tmp_path / "heir.log").read_text()
+        assert log.index("Rolled back run") < log.index("applied plan")  # recovered first, then applied
+    finally:
+        for p in ops:
+            stop(p)
+        gone = list(topics(admin, prefix))
+        for f in (admin.delete_topics(gone).values() if gone else ()):
+            try:
+                f.result(30)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def test_a_stacks_secrets_come_from_a_kubernetes_secret_and_are_never_shown(
+        admin_api, kubernetes, namespace, secured, sadmin, unique, tmp_path):
+    import base64
+
+    sa = operator_account(admin_api, kubernetes, namespace)
+    prefix = unique("sec")
+    path = STACKS.format(ns=namespace)
+    spec = {"stack": prefix, "defaults": {"topic": {"partitions": 1, "replication_factor": 1}},
+            "cluster": {"bootstrap_servers": secured.bootstrap_servers, "client": {
+                "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+                "sasl.username": secured.admin_user, "sasl.password": "${secret:env:KAFKA_PASSWORD}",
+                "ssl.ca.location": secured.ca_file}},
+            "topics": [{"name": f"{prefix}.t"}]}
+    resource = {"apiVersion": "kplan.dev/v1alpha1", "kind": "KafkaStack", "spec": spec, "metadata": {
+        "name": "s", "annotations": {"kplan.dev/secrets": "kafka", "kplan.dev/auto-apply": "true"}}}
+    op = start_operator(sa.kubeconfig(tmp_path / "kubeconfig"), namespace, "only", tmp_path / "work",
+                        tmp_path / "operator.log")
+    try:
+        assert admin_api("POST", path, json=resource).status_code == 201
+        missing = wait("the missing Secret said", lambda: (lambda s: s if s.get("conditions") else None)(
+            status_of(admin_api, namespace, "s")))
+        assert ready(missing)["reason"] == "SecretUnreadable" and "'kafka'" in ready(missing)["message"]
+        secret = {"metadata": {"name": "kafka"},
+                  "data": {"KAFKA_PASSWORD": base64.b64encode(secured.admin_password.encode()).decode()}}
+        assert admin_api("POST", f"/api/v1/namespaces/{namespace}/secrets", json=secret).status_code == 201
+        # tried again soon after a failure (no watch on Secrets): applied with the Secret's password
+        done = wait("the stack applied with the Secret's password", lambda: (lambda s: s if (
+            s.get("lastApply") or {}).get("result") else None)(status_of(admin_api, namespace, "s")))
+        assert done["lastApply"]["result"] == "applied", done
+        assert f"{prefix}.t" in sadmin.list_topics(timeout=20).topics
+        shown = [admin_api("GET", f"{path}/s").text, admin_api("GET", f"/api/v1/namespaces/{namespace}/events").text,
+                 (tmp_path / "operator.log").read_text()]
+        assert [secured.admin_password in text for text in shown] == [False, False, False]
+        assert admin_api("DELETE", f"{path}/s").status_code == 200
+        wait("the resource gone", lambda: admin_api("GET", f"{path}/s").status_code == 404)
+        assert f"{prefix}.t" not in sadmin.list_topics(timeout=20).topics
+    finally:
+        stop(op)
