@@ -89,6 +89,7 @@ def test_the_first_plan_right_after_share_version_is_enabled_succeeds(multibroke
         dispose(admin)
 
 
+@pytest.mark.serial
 @pytest.mark.cluster3
 def test_a_group_request_sent_to_a_broker_that_is_not_its_coordinator_finds_the_coordinator_again(multibroker,
                                                                                                    unique):
@@ -106,6 +107,7 @@ def test_a_group_request_sent_to_a_broker_that_is_not_its_coordinator_finds_the_
         assert client._coordinators[group] == coordinator and len(paused) == 1
 
 
+@pytest.mark.serial
 @pytest.mark.cluster3
 def test_a_broker_that_goes_on_answering_a_retriable_error_is_reported_past_the_budget(multibroker, unique):
     group = unique("notthere")
