@@ -17,6 +17,7 @@ from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.ignore import CONNECTOR_REQUIRED, ignore_patterns, required_ignored
 from kplan.rules.plugin_versions import CONNECTOR_PIN
+from kplan.rules.smt import undefined_predicates
 from kplan.secrets import display_value, secret_keys
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +46,9 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
     the entry's plugin_version and where it is written."""
     ok, config, locs = _config(name, settings, layers, smap, diags, origin_loc, pinned)
     warn_plaintext_secrets(config, locs, diags)
+    for key, problem in undefined_predicates(config):  # the worker would take it and fail at start (kplan.rules.smt)
+        diags.error(locs.get(key) or origin_loc, problem)
+        ok = False
     # Its plain keys by their rows, each its default where unsaid (the table is loaded by the first connector built:
     # a stack without one does not pay for it at start-up).
     from kplan.kinds.connector.keys import CONNECTOR_ROWS

@@ -23,6 +23,7 @@ from kplan.kinds.connector.model import ConnectorSpec
 from kplan.kinds.connector.steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
 from kplan.model.desired import Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error
+from kplan.rules.smt import declared_near
 from kplan.secrets import secret_keys
 from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path
 
@@ -145,7 +146,9 @@ class ConnectorValidation:
             value = item.get("value") or {}
             key = value.get("name")
             for msg in value.get("errors") or []:
-                origin = (spec.config_origins.get(key) if isinstance(key, str) else None) or spec.origin
+                # a missing alias setting (transforms.route.regex) at its alias's line (kplan.rules.smt)
+                near = declared_near(key, spec.config_origins) if isinstance(key, str) else None
+                origin = (spec.config_origins.get(near) if near else None) or spec.origin
                 out.append(error(scrub(str(msg)), "connector-config-invalid", address=addr,
                                  path=("config", str(key)), origin=origin))
         return out
