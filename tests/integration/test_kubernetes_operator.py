@@ -280,3 +280,24 @@ def test_a_stacks_secrets_come_from_a_kubernetes_secret_and_are_never_shown(
         assert f"{prefix}.t" not in sadmin.list_topics(timeout=20).topics
     finally:
         stop(op)
+
+
+def test_a_spec_the_crd_takes_but_kplan_refuses_is_said_in_the_status_and_an_event(
+        admin_api, kubernetes, namespace, stack, unique, tmp_path):
+    sa = operator_account(admin_api, kubernetes, namespace)
+    prefix = unique("bad")
+    path = STACKS.format(ns=namespace)
+    op = start_operator(sa.kubeconfig(tmp_path / "kubeconfig"), namespace, "only", tmp_path / "work",
+                        tmp_path / "operator.log")
+    try:  # one topic twice: the schema cannot say it, kplan's load does
+        made = admin_api("POST", path, json=kafkastack("s", stack, prefix, [{"name": f"{prefix}.t"}] * 2))
+        assert made.status_code == 201, made.text
+        said = wait("the refusal in the status", lambda: (lambda s: s if s.get("conditions") else None)(
+            status_of(admin_api, namespace, "s")))
+        assert ready(said)["reason"] == "InvalidStack" and "plan" not in said
+        assert f"{prefix}.t" in ready(said)["message"] and "stack.yaml:" in ready(said)["message"], said
+        events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
+        assert [e["type"] for e in events if e["reason"] == "InvalidStack"] == ["Warning"]
+        assert "Traceback" not in (tmp_path / "operator.log").read_text()
+    finally:
+        stop(op)
