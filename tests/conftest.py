@@ -71,12 +71,6 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("integration") and not item.nodeid.startswith("tests/integration/"):
             raise pytest.UsageError(f"{item.nodeid} uses the local stack, but the integration stages of `make test` "
                                     "collect tests/integration/ alone (Makefile): move it there")
-        if item.get_closest_marker("multibroker") and not (item.get_closest_marker("serial")
-                                                           and item.get_closest_marker("cluster3")):
-            # in the parallel stage a worker started the cluster again (three brokers) once the cluster3 stage had
-            # stopped it, and it ran, then stopped, at the stage's end (a clean clone's CI run, 2026-11-28)
-            raise pytest.UsageError(f"{item.nodeid} uses the 3-broker cluster: mark it serial and cluster3, so that "
-                                    "it runs with the others while the cluster is up (Makefile, `integration`)")
     integration = [item for item in items if _file_of(item.nodeid).startswith("tests/integration/")]
     try:
         known = json.loads(DURATIONS.read_text(encoding="utf-8"))

@@ -314,7 +314,11 @@ class _StackTests:
                 if "secured" in item.fixturenames:
                     self.secured_nodeids.add(item.nodeid)
                 if "multibroker" in item.fixturenames:
-                    item.add_marker(pytest.mark.multibroker)
+                    # serial and cluster3 too: `make integration` runs it with the others on the 3-broker cluster,
+                    # while the cluster is up (in its parallel stage a worker started the cluster again, three
+                    # brokers, which then ran to the stage's end: a clean clone's CI run, 2026-11-28)
+                    for mark in (pytest.mark.multibroker, pytest.mark.serial, pytest.mark.cluster3):
+                        item.add_marker(mark)
                 if "forge" in item.fixturenames:
                     item.add_marker(pytest.mark.forge)
 
@@ -367,6 +371,7 @@ def pytest_configure(config):
         "integration: uses the real local Kafka + Connect stack (the `stack` or `secured` fixture; set automatically)",
     )
     config.addinivalue_line(
-        "markers", "multibroker: uses the local 3-broker KRaft cluster (the `multibroker` fixture; set automatically)")
+        "markers", "multibroker: uses the local 3-broker KRaft cluster (the `multibroker` fixture; set automatically, "
+        "with serial and cluster3)")
     config.addinivalue_line("markers", "forge: uses the local forge, Gitea (the `forge` fixture; set automatically)")
     config.pluginmanager.register(_StackTests(config), "localstack-stack-tests")
