@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`make schemas`: writes kplan/schemas/stack.schema.json and plan.schema.json, assembled from the base
-(kplan/schemas/parts/) and each kind's parts (kplan/kinds/<kind>/*.part.json) by kplan.kinds.schema_parts.
+(kplan/schemas/parts/) and each kind's shape (kplan/kinds/shape.py) by kplan.kinds.schema_parts.
 `--check` writes nothing and exits 1 when a shipped file is out of date."""
 
 from __future__ import annotations

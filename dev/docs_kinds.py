@@ -202,8 +202,8 @@ def _shape(section: str) -> Any:
     from kplan.kinds import UNITS
 
     for unit in UNITS:
-        if unit.section is not None and unit.section.key == section and unit.shape_ref:
-            return unit.shape_ref()
+        if unit.section is not None and unit.section.key == section:
+            return unit.shape
     return None
 
 

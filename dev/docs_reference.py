@@ -183,7 +183,7 @@ class Schema:
             if text is None and self.require_descriptions:
                 self.undescribed.append(
                     f"{self.source}: the key {name} {where}has no description: write one where the key is defined "
-                    f"(kplan/schemas/parts/ or kplan/kinds/<kind>/*.part.json, then `make schemas`)")
+                    f"(kplan/schemas/parts/ or the kind's shape, kplan/kinds/shape.py; then `make schemas`)")
             text = text or ""
             yield name, sub if isinstance(sub, dict) else {}, key in required, text
             if isinstance(sub, dict):

@@ -267,6 +267,9 @@ class KindUnit:
     importer_ref: Callable[[], KindImporter] | None
     # A declared resource as `kplan render` shows it (kplan.stackfile.export); None: it renders none
     render_ref: Callable[[], Callable[[Any], dict[str, Any]]] | None
+    # Its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts of the stack and
+    # plan schemas are derived (`make schemas`)
+    shape_ref: Callable[[], Shape]
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up_ref: Callable[[], FollowUp] | None = None
@@ -297,9 +300,6 @@ class KindUnit:
     # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
     # kplan.kinds.consumer_guard asks it); None: no consumer group reads its resources
     consumer_guard_ref: Callable[[], ConsumerGuard] | None = None
-    # its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts
-    # of the stack and plan schemas are derived (`make schemas`); None: its parts are files (`*.part.json`)
-    shape_ref: Callable[[], Shape] | None = None
     # what `kplan watch` does on its resources' own policy (a `kplan.kinds.unit.Healing`: a connector's
     # auto_restart), and the notes `kplan status` shows of it; kplan.commands.watch_heal names no kind
     healing_ref: Callable[[], "Healing"] | None = None
@@ -312,6 +312,10 @@ class KindUnit:
     @property
     def builders(self) -> tuple[StepBuilder, ...]:
         return self.builders_ref()
+
+    @property
+    def shape(self) -> Shape:
+        return self.shape_ref()
 
     follow_up: ClassVar[_Ref[FollowUp]] = _Ref()
     live_from_json: ClassVar[_Ref[Callable[[Mapping[str, Any]], KindState]]] = _Ref("live_ref", "live_from_json")
@@ -333,7 +337,6 @@ class KindUnit:
     read_scope: ClassVar[_Ref[Callable[[Stack], Iterable[str]]]] = _Ref("io.read_scope_ref")
     rebalance: ClassVar[_Ref[Rebalancing]] = _Ref()
     consumer_guard: ClassVar[_Ref[ConsumerGuard]] = _Ref()
-    shape: ClassVar[_Ref[Shape]] = _Ref()
     healing: ClassVar[_Ref["Healing"]] = _Ref()
 
 

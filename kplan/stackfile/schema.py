@@ -2,7 +2,7 @@
 
 The schema is loaded from package data (`kplan/schemas/stack.schema.json`; the top-level `schemas/` is a symlink
 to `kplan/schemas/`), one complete file read as it is. That file is generated: `make schemas` assembles it from the
-base (`kplan/schemas/parts/stack.base.json`) and each kind's part (`kplan/kinds/<kind>/stack.part.json`) with
+base (`kplan/schemas/parts/stack.base.json`) and each kind's shape (`kplan/kinds/shape.py`) with
 `kplan.kinds.schema_parts`; edit those. jsonschema's messages are rewritten ("must be at least 1 (got 0)",
 "unknown key "parttions" (did you mean "partitions"?)") and placed at the offending node.
 

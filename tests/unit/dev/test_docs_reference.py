@@ -47,7 +47,7 @@ def test_a_key_without_a_description_fails_the_build_naming_the_key():
         docs_reference.stack_page(schema)
     assert str(e.value).splitlines() == [
         "kplan/schemas/stack.schema.json: the key protect of $defs/topic has no description: write one where the key "
-        "is defined (kplan/schemas/parts/ or kplan/kinds/<kind>/*.part.json, then `make schemas`)"]
+        "is defined (kplan/schemas/parts/ or the kind's shape, kplan/kinds/shape.py; then `make schemas`)"]
 
 
 def test_a_nested_key_and_a_top_level_key_without_descriptions_are_each_one_line():

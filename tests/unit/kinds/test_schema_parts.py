@@ -17,7 +17,6 @@ from kplan.kinds.schema_parts import (
     assemble_from,
     base_path,
     kind_part,
-    part_path,
     render,
     shipped_path,
 )
@@ -47,15 +46,13 @@ def test_the_shipped_schema_says_it_is_generated(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_parts_and_base_are_written_as_the_build_writes_them(name):
-    paths = [base_path(name)] + [part_path(name, kind) for kind in ORDER if read(part_path(name, kind))]
-    for relative in paths:
-        text = (KPLAN / relative).read_text(encoding="utf-8")
-        assert text == render(json.loads(text)), f"kplan/{relative} is not formatted as render() writes it"
+def test_the_base_is_written_as_the_build_writes_it(name):
+    text = (KPLAN / base_path(name)).read_text(encoding="utf-8")
+    assert text == render(json.loads(text)), f"kplan/{base_path(name)} is not formatted as render() writes it"
 
 
 def test_every_kind_has_its_parts_and_the_plan_types_follow_the_kinds_order():
-    assert all(kind_part("plan", kind, read) for kind in ORDER)
+    assert all(kind_part("plan", kind) for kind in ORDER)
     plan = assemble_from("plan", read)
     assert plan["$defs"]["resource_change"]["properties"]["type"]["enum"] == list(ORDER)
     assert set(ORDER) == {t.value for t in ResourceType}
@@ -67,23 +64,16 @@ def test_every_kind_has_its_parts_and_the_plan_types_follow_the_kinds_order():
 
 def test_a_section_lives_in_its_kinds_part_not_in_the_base():
     assert set(read(base_path("stack"))["properties"]).isdisjoint({"topics", "connectors", "quotas", "subjects"})
-    assert list(kind_part("stack", "quota", read)["properties"]) == ["quotas"]
-    assert set(kind_part("stack", "quota", read)["$defs"]) == {"quota", "quotaByteRate"}
+    assert list(kind_part("stack", "quota")["properties"]) == ["quotas"]
+    assert set(kind_part("stack", "quota")["$defs"]) == {"quota", "quotaByteRate"}
 
 
 BASE = {"$comment": "Base.", "properties": {"a": {}}, "$defs": {"shared": {"properties": {"x": {}}}}}
 
 
-def test_a_kind_with_a_shape_has_its_parts_from_it_and_no_file():
-    assert read(part_path("stack", "user")) is None
-    assert list(kind_part("stack", "user", read)["properties"]) == ["users"]
-    with pytest.raises(ValueError, match="kinds/user/stack.part.json: the user kind's part is derived from its shape"):
-        kind_part("stack", "user", lambda path: {} if path == part_path("stack", "user") else read(path))
-
-
 def test_a_definition_given_twice_is_refused():
     parts = {"one": {"$defs": {"d": {}}}, "two": {"$defs": {"d": {}}}}
-    with pytest.raises(ValueError, match="kinds/two/stack.part.json \\$defs: 'd' is defined twice"):
+    with pytest.raises(ValueError, match="the two kind's stack part \\$defs: 'd' is defined twice"):
         assemble("stack", BASE, parts)
     with pytest.raises(ValueError, match="'x' is defined twice"):
         assemble("stack", BASE, {"one": {"extend": {"shared": {"x": {}}}}})

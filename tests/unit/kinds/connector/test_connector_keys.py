@@ -24,8 +24,7 @@ KPLAN = Path(__file__).resolve().parents[4] / "kplan"
 
 def _schema(part: dict) -> dict:
     base = json.loads((KPLAN / base_path("stack")).read_text())
-    read = lambda p: json.loads((KPLAN / p).read_text()) if (KPLAN / p).is_file() else None  # noqa: E731
-    return assemble("stack", base, {**{k: kind_part("stack", k, read) for k in ORDER}, "connector": part})
+    return assemble("stack", base, {**{k: kind_part("stack", k) for k in ORDER}, "connector": part})
 
 
 def _built(settings: dict) -> object:
@@ -70,6 +69,5 @@ def test_a_new_connector_key_is_one_row_of_its_table():
 
 
 def test_the_shipped_schema_is_the_tables():
-    """The connector kind has no part files: its parts are its shape's."""
-    assert not list((KPLAN / "kinds" / "connector").glob("*.part.json"))
-    assert kind_part("stack", "connector", lambda p: None) == stack_part(connectors())
+    """The connector kind's parts are its shape's."""
+    assert kind_part("stack", "connector") == stack_part(connectors())
