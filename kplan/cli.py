@@ -50,8 +50,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-DOCS_PAGE = re.compile(r"\bdocs/([a-z0-9-]+)\.md\b")
-_KEPT = re.compile(r"\bdocs/([a-z0-9\u2011]+)\.md\b")  # a page's path as the wrapping keeps it whole
+# Patterns, compiled by `re` when help is first written (a command's run never writes it)
+DOCS_PAGE = r"\bdocs/([a-z0-9-]+)\.md\b"
+_KEPT = r"\bdocs/([a-z0-9\u2011]+)\.md\b"  # a page's path as the wrapping keeps it whole
 
 
 class HelpFormatter(click.HelpFormatter):
@@ -67,11 +68,11 @@ class HelpFormatter(click.HelpFormatter):
         super().write_dl([(term, _whole(text)) for term, text in rows], col_max, col_spacing)
 
     def write(self, string: str) -> None:
-        super().write(_KEPT.sub(lambda m: f"{DOCS_URL}{m.group(1).replace(chr(0x2011), '-')}/", string))
+        super().write(re.sub(_KEPT, lambda m: f"{DOCS_URL}{m.group(1).replace(chr(0x2011), '-')}/", string))
 
 
 def _whole(text: str) -> str:
-    return DOCS_PAGE.sub(lambda m: m.group(0).replace("-", "\u2011"), text)
+    return re.sub(DOCS_PAGE, lambda m: m.group(0).replace("-", "\u2011"), text)
 
 
 class Context(click.Context):
