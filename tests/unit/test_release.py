@@ -47,10 +47,23 @@ def test_an_empty_unreleased_section_is_refused():
         release.stamp_changelog(empty, "0.2.0", "2026-12-01")
 
 
-def test_the_changelog_has_an_unreleased_section_or_this_versions():
+def test_the_changelog_has_this_versions_section_and_an_unreleased_one_the_next_release_can_take():
+    """Between releases the Unreleased section gathers the next release's lines (each user-visible commit adds one),
+    while the code still says the last released version."""
     text = (ROOT / "CHANGELOG.md").read_text()
     assert "## Unreleased\n" in text
-    release.stamp_changelog(text, kplan.__version__, "2026-12-01")  # raises if neither can be made of it
+    assert release.notes_of(text, kplan.__version__).strip()
+    major, minor, _ = kplan.__version__.split(".")
+    unreleased = text.partition("## Unreleased\n")[2].partition("\n## ")[0]
+    if unreleased.strip():
+        nxt = f"{major}.{int(minor) + 1}.0"
+        assert f"## {nxt} (2026-12-01)" in release.stamp_changelog(text, nxt, "2026-12-01")
+
+
+def test_an_unreleased_line_beside_a_stamped_version_is_the_next_releases():
+    with pytest.raises(release.Refused, match="a 0.1.0 section and an Unreleased one"):
+        release.stamp_changelog(LOG, "0.1.0", "2026-12-01")  # `make release` of a version made already
+    assert "## 0.2.0 (2026-12-01)\n\n- **Plan**: a new thing." in release.stamp_changelog(LOG, "0.2.0", "2026-12-01")
 
 
 def test_every_pin_is_this_version():
