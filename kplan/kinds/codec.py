@@ -65,6 +65,9 @@ def converter() -> "Converter":
         (lists, lambda v: [list(r) for r in v], lambda v, _: tuple([tuple(map(int, r)) for r in v])),
         (Mapping[str, str], dict, lambda v, _: dict(v)),
         (Mapping[str, str | None], dict, lambda v, _: dict(v)),
+        # offsets by partition: JSON's keys are strings, so the payload says them as a saved plan does
+        (Mapping[int, int], lambda v: {str(k): o for k, o in v.items()},
+         lambda v, _: {int(k): int(o) for k, o in v.items()}),
         (int | None, identity, lambda v, _: None if v is None else int(v)),
         (str | None, identity, lambda v, _: None if v is None else str(v)),
     )

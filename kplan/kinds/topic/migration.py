@@ -117,23 +117,29 @@ def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
             out.append(error(f"topic {t.name!r} migrates from {old!r}, which is not on the cluster: remove "
                              "migrate_from to create it empty, or name the topic it replaces",
                              "migration-source-missing", address=addr, origin=t.origin))
-        out += [warning(f"connector {c.name!r} of the stack still names {old!r}, which topic {t.name!r} migrates "
-                        f"from, in its {key}: kplan does not switch it; name {t.name!r} there in this change "
-                        "(docs/migrations.md)", "migration-connector-on-old-topic",
-                        address=address_of(ResourceType.CONNECTOR, c.name), origin=getattr(c, "origin", None))
-                for c, key in _naming(stack, old)]
+        out += [warning(f"{rtype.value} {c.name!r} of the stack still names {old!r}, which topic {t.name!r} "
+                        f"migrates from, in its {key}: kplan does not switch it; name {t.name!r} there in this "
+                        "change (docs/migrations.md)", "migration-connector-on-old-topic",
+                        address=address_of(rtype, c.name), origin=getattr(c, "origin", None))
+                for rtype, c, key in _naming(stack, old)]
     return out
 
 
-def _naming(stack: "Stack", topic: str) -> list[tuple[Any, str]]:
-    """The stack's connectors whose `topics` or `topic` setting names `topic` (a sink's or a source's), with the key
-    (the connector's config, read by its keys as Connect stores it: this kind imports no other kind)."""
+def _naming(stack: "Stack", topic: str) -> list[tuple[ResourceType, Any, str]]:
+    """The stack's resources whose config's `topics` or `topic` setting names `topic` (a sink connector's or a
+    source's, as Connect stores it), with their type and the key. Any kind whose resources carry a config is asked:
+    this kind names no other kind."""
+    from kplan.kinds import KINDS
+
     out = []
-    for c in stack.of("connectors"):
-        config = getattr(c, "config", None) or {}
-        for key in ("topics", "topic"):
-            if topic in (v.strip() for v in str(config.get(key, "")).split(",")):
-                out.append((c, key))
+    for kind in KINDS:
+        for c in stack.of(kind.section):
+            config = getattr(c, "config", None)
+            if not isinstance(config, Mapping):
+                continue
+            for key in ("topics", "topic"):
+                if topic in (v.strip() for v in str(config.get(key, "")).split(",")):
+                    out.append((kind.type, c, key))
     return out
 
 

@@ -81,7 +81,7 @@ class FakeCluster:
 
 class FakeStack:
     name = "s"
-    kinds = {"topics": (SimpleNamespace(name="there"), SimpleNamespace(name="new"))}
+    kinds = {"topics": tuple(SimpleNamespace(name=n, migrate_from=None) for n in ("there", "new"))}
     references = ()  # what it needs of others' resources (the read describes referenced topics too)
 
     def of(self, section):
