@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import click
@@ -44,9 +45,12 @@ class Healer:
                 stack = planned.name or planned.path
                 tracks = {key: t for (s, key), t in self.tracks.items() if s == stack}
                 for part in mine:
-                    self._act(stack, member, part, part.round(member, live, tracks, self.clock()))
+                    at = self.clock()
+                    self._act(stack, member, part, part.round(member, live, tracks, at), at)
 
-    def _act(self, stack: str, member, part, steps: list) -> None:
+    def _act(self, stack: str, member, part, steps: list, at: float) -> None:
+        """Make the restarts due at `at` (the time the schedule decided them, which its backoffs count from: an
+        event says it as its start, and the time the restart was made as its end)."""
         for s in steps:
             if s.decided not in DONE:
                 self._keep_track(stack, s)
@@ -63,13 +67,13 @@ class Healer:
             return
         try:
             for s in due:
-                if s.decided == "restart" and not self._restart(stack, cluster, part, s):
+                if s.decided == "restart" and not self._restart(stack, cluster, part, s, at):
                     continue  # not made: not counted, tried again next round
                 if s.decided == "exhausted":
                     click.echo(scrub(f"Warning: stack {stack}: {s.address} FAILED again after {s.track.attempts} "
                                      "restart(s): its auto_restart's max_restarts is spent; it stays FAILED until "
                                      "it is fixed"), err=True)
-                    self._audit(cluster, s, "restarts-exhausted")
+                    self._audit(cluster, s, "restarts-exhausted", at)
                 self._keep_track(stack, s)
             self._keep(stack, cluster)
         finally:
@@ -79,7 +83,7 @@ class Healer:
         self.tracks[(stack, s.key)] = s.track
         self.limits[(stack, s.key)] = s.max_restarts
 
-    def _restart(self, stack: str, cluster, part, s) -> bool:
+    def _restart(self, stack: str, cluster, part, s, at: float) -> bool:
         try:
             part.restart(cluster.stack, cluster.secrets, s.key)
         except Exception as e:  # noqa: BLE001 - the watch goes on
@@ -87,18 +91,18 @@ class Healer:
             return False
         click.echo(f"kplan watch: stack {stack}: restarted {s.address}'s failed instances (auto_restart, attempt "
                    f"{s.track.attempts} of {s.max_restarts})", err=True)
-        self._audit(cluster, s, "restarted")
+        self._audit(cluster, s, "restarted", at)
         return True
 
-    def _audit(self, cluster, s, outcome: str) -> None:
+    def _audit(self, cluster, s, outcome: str, at: float) -> None:
         if not self.audit_topic:
             return
         from kplan.state.audit import event, now, write
 
         try:
-            when = now()
             write(cluster, self.audit_topic, event(
-                "watch", cluster.stack, cluster.cluster_id, None, outcome, started=when, ended=when,
+                "watch", cluster.stack, cluster.cluster_id, None, outcome,
+                started=datetime.fromtimestamp(at, timezone.utc), ended=now(),
                 restart={"address": s.address, "attempt": s.track.attempts, "max_restarts": s.max_restarts}))
         except Exception as e:  # noqa: BLE001 - the watch goes on; the metrics still say it
             click.echo(scrub(f"Warning: stack {cluster.stack.name}: the {outcome} event was not written to "

@@ -313,8 +313,11 @@ def test_partitions_added_by_hand_are_that_topic_s_drift_with_the_plan_s_reason(
         kplan("destroy", str(path), "--auto-approve")
     said = [line for line in watcher.told.splitlines() if "differs in a way apply cannot undo" in line]
     assert said == [f"Warning: stack {prefix}: topic.{prefix}.a differs in a way apply cannot undo: cannot decrease "
-                    f"partitions of topic '{prefix}.a' from 3 to 1: Kafka cannot remove partitions from a topic; set "
-                    "allow_replace: true to delete and re-create it (DATA LOSS)"], watcher.told
+                    f"partitions of topic '{prefix}.a' from 3 to 1: Kafka cannot remove partitions from a topic; a "
+                    "migration can do it without losing a record: declare the topic under a new name with "
+                    f"`migrate_from: {prefix}.a` in place of this entry (`- name: {prefix}.a.v2`, `partitions: 1`, "
+                    f"`replication_factor: 1`, `migrate_from: {prefix}.a`; docs/migrations.md); or set allow_replace: "
+                    "true to delete and re-create it (DATA LOSS)"], watcher.told
 
 
 def test_a_port_outside_0_to_65535_is_refused_in_one_line_as_a_bad_option_value(stack, prefix, tmp_path):
