@@ -34,8 +34,15 @@ from kplan.commands.watch import AddressType
                                                                   "(default: $TMPDIR/kplan-operator).")
 @click.option("--metrics-addr", type=AddressType(), default="127.0.0.1:9309", show_default=True, metavar="HOST:PORT",
               help="Where /metrics, /healthz and /readyz listen (port 0: any free port, printed).")
+@click.option("--webhook-addr", type=AddressType(), metavar="HOST:PORT",
+              help="Serve the KafkaStack admission webhook (HTTPS) there: a spec kplan refuses is refused by the API "
+                   "server with kplan's message (deploy/kubernetes/kplan-webhook.yaml). Default: not served.")
+@click.option("--webhook-cert", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="The webhook's certificate (PEM; the CA the webhook configuration's caBundle names signed it).")
+@click.option("--webhook-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="The webhook certificate's key (PEM).")
 def operator_command(kubeconfig, namespace, identity, lease_namespace, lease_name, lease_s, resync_s, workdir,
-                     metrics_addr):
+                     metrics_addr, webhook_addr, webhook_cert, webhook_key):
     """Reconcile KafkaStack resources: plan each into its status, apply only the approved plan, destroy on delete."""
     from kplan.errors import KplanError
     from kplan.operator.controller import Controller
@@ -49,6 +56,9 @@ def operator_command(kubeconfig, namespace, identity, lease_namespace, lease_nam
         raise click.UsageError("the Lease needs a namespace: --lease-namespace NS (or --namespace, or $POD_NAMESPACE)")
     if lease_s < 1:
         raise click.UsageError("--lease-duration: at least 1s")
+    if webhook_addr and not (webhook_cert and webhook_key):
+        raise click.UsageError("--webhook-addr needs --webhook-cert and --webhook-key (the API server calls it over "
+                               "HTTPS only)")
 
     def log(line: str) -> None:
         print(scrub(f"kplan operator: {line}"), file=sys.stderr, flush=True)
@@ -63,6 +73,12 @@ def operator_command(kubeconfig, namespace, identity, lease_namespace, lease_nam
     controller = Controller(kube, namespace, reconciler, elector, resync_s, log)
     server = _serve(controller, metrics_addr)
     log(f"metrics on http://{server.address}/metrics")
+    webhook = None
+    if webhook_addr:
+        from kplan.operator.webhook import PATH, serve
+
+        webhook = serve(webhook_addr, (webhook_cert, webhook_key), reconciler.check, log)
+        log(f"admission webhook on https://{webhook.address}{PATH}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     log(f"{identity}: watching KafkaStacks in {namespace or 'every namespace'}; lease {lease_namespace}/{lease_name}")
@@ -72,6 +88,8 @@ def operator_command(kubeconfig, namespace, identity, lease_namespace, lease_nam
         stop.set()
     elector.release()
     server.stop()
+    if webhook is not None:
+        webhook.stop()
     log("stopped")
 
 

@@ -82,11 +82,11 @@ class Diagnostic:
         parts.append(re.sub(r"\s*\n\s*", " ", self.message.strip()))
         return " ".join(parts)
 
-    def located(self) -> str:
+    def located(self, where: str | None = None) -> str:
         """`file:line:column: path: message` (warnings: `file:line:column: warning: path: message`, information:
         `note: message`); without a position (line 0) the location is just `file`; without a path, `path: ` is
-        left out."""
-        parts = [self._where()] if self.origin is not None else []
+        left out. `where`: another name of the place than file:line:column (a resource's field path)."""
+        parts = [where] if where else [self._where()] if self.origin is not None else []
         parts += _MARKS.get(self.severity, ())
         if self.target:
             parts.append(self.target)

@@ -7,14 +7,15 @@ Kubernetes Secrets it names; nothing of them reaches the status, the events or t
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from kplan.errors import KplanError
+from kplan.model.diagnostics import Severity
 from kplan.operator.decide import (
     FINALIZER,
     Wishes,
@@ -26,6 +27,7 @@ from kplan.operator.decide import (
     waiting_reason,
 )
 from kplan.operator.kube import Kube, KubeError, stacks_path
+from kplan.operator.located import at_fields, spec_text
 from kplan.secrets import remember, scrub
 
 MARKDOWN_LIMIT = 30_000  # of the status (an object is at most ~1.5 MB in etcd; a plan's page is cut, saying so)
@@ -85,7 +87,7 @@ class Reconciler:
         return stacks_path(meta["namespace"], meta["name"]) + ("/status" if status else "")
 
     # -- loading and planning ---------------------------------------------------------------------------------------
-    def _environ(self, namespace: str, names: tuple[str, ...]) -> dict[str, str]:
+    def environ_of(self, namespace: str, names: tuple[str, ...]) -> dict[str, str]:
         """The process's environment with the named Secrets' keys over it (their values remembered as secrets)."""
         out = dict(self.environ)
         for name in names:
@@ -102,26 +104,45 @@ class Reconciler:
                 remember([out[key]])
         return out
 
-    def stack_file(self, resource: Mapping[str, Any], spec: Mapping[str, Any], suffix: str = "") -> Path:
+    def stack_file(self, resource: Mapping[str, Any], spec: Mapping[str, Any], suffix: str = "",
+                   where: Path | None = None) -> tuple[Path, list[str]]:
+        """The spec written as a stack file (in `where`, else the resource's own directory), and its lines' field
+        paths (kplan.operator.located)."""
         meta = resource["metadata"]
-        path = self.workdir / meta["namespace"] / meta["name"] / f"stack{suffix}.yaml"
+        path = (where or self.workdir / meta["namespace"] / meta["name"]) / f"stack{suffix}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(spec, indent=1) + "\n")  # JSON is YAML: lines kplan's errors can name
-        return path
+        text, paths = spec_text(spec)
+        path.write_text(text)
+        return path, paths
 
     def _load(self, resource: Mapping[str, Any], spec: Mapping[str, Any], wishes: Wishes, suffix: str = ""):
         from kplan.stackfile import StackError, load_stack
 
-        environ = self._environ(resource["metadata"]["namespace"], wishes.secrets)
-        path = self.stack_file(resource, spec, suffix)
+        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
+        path, paths = self.stack_file(resource, spec, suffix)
         try:
             stack = load_stack(str(path), environment=wishes.environment, environ=environ)
         except StackError as e:
-            raise Failed("InvalidStack", scrub("; ".join(e.lines()))) from None
+            raise Failed("InvalidStack", scrub("; ".join(at_fields(d, str(path), paths) for d in e.diagnostics
+                                                         if d.is_error))) from None
         if stack.multi_cluster:
             raise Failed("InvalidStack", "a stack of several clusters (clusters:) is not reconciled by the operator "
                                          "yet: declare one KafkaStack per cluster")
         return stack, environ
+
+    def check(self, resource: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """What `kplan validate` finds in the resource's spec (its errors, its warnings), at the spec's field paths:
+        the admission webhook's answer. A Secret it names that cannot be read raises Failed."""
+        from kplan.stackfile import validate_stack
+
+        wishes = Wishes.of(resource)
+        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
+        with tempfile.TemporaryDirectory(prefix="kplan-admission-") as scratch:  # requests run side by side
+            path, paths = self.stack_file(resource, resource.get("spec") or {}, where=Path(scratch))
+            found = validate_stack(str(path), wishes.environment, environ, with_policy=True)[1]
+        errors = [scrub(at_fields(d, str(path), paths)) for d in found if d.is_error]
+        warnings = [scrub(at_fields(d, str(path), paths)) for d in found if d.severity is Severity.WARNING]
+        return errors, warnings
 
     def _plan(self, stack, environ: Mapping[str, str], destroy: bool = False):
         from kplan.plan.serialize import plan_to_dict

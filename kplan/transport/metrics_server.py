@@ -14,10 +14,41 @@ from typing import Callable
 from kplan.errors import KplanError
 
 
-class MetricsServer:
+class Server:
+    """An HTTP server (HTTPS with a certificate and key) on a thread of its own; `address` says where it listens (a
+    port 0 given: the one it got). `address_option`/`tls_options`: the options that gave them, for the error."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], tls: tuple[str, str] | None,
+                 address_option: str, tls_options: str, name: str) -> None:
+        host, port = address
+        try:
+            self.server = ThreadingHTTPServer((host.strip("[]"), port), handler)
+        except OSError as e:
+            raise KplanError(f"{address_option} {host}:{port}: cannot listen there: {e.strerror or e}") from None
+        self.server.daemon_threads = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            try:
+                context.load_cert_chain(*tls)
+            except (OSError, ssl.SSLError) as e:
+                self.server.server_close()
+                raise KplanError(f"{tls_options}: cannot load them: {e}") from None
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.address = f"{host}:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name=name, daemon=True)
+
+    def start(self) -> "Server":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class MetricsServer(Server):
     def __init__(self, address: tuple[str, int], render: Callable[[], bytes], ready: Callable[[], bool],
                  token: str | None = None, tls: tuple[str, str] | None = None) -> None:
-        host, port = address  # as `kplan watch --metrics-addr` read it (kplan.commands.watch.AddressType)
         expected = f"Bearer {token}".encode() if token else None
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,26 +79,5 @@ class MetricsServer:
             def log_message(self, format, *args) -> None:  # noqa: A002 - quiet: a scrape is not news
                 pass
 
-        try:
-            self.server = ThreadingHTTPServer((host.strip("[]"), port), Handler)
-        except OSError as e:
-            raise KplanError(f"--metrics-addr {host}:{port}: cannot listen there: {e.strerror or e}") from None
-        self.server.daemon_threads = True
-        if tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            try:
-                context.load_cert_chain(*tls)
-            except (OSError, ssl.SSLError) as e:
-                self.server.server_close()
-                raise KplanError(f"--metrics-tls-cert/--metrics-tls-key: cannot load them: {e}") from None
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.address = f"{host}:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, name="kplan-metrics", daemon=True)
-
-    def start(self) -> "MetricsServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(address, Handler, tls, "--metrics-addr", "--metrics-tls-cert/--metrics-tls-key",
+                         "kplan-metrics")

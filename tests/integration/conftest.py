@@ -1,5 +1,5 @@
 """Fixtures shared by the end-to-end tests: an admin client, and a unique name prefix per test whose topics
-and connectors are removed afterwards."""
+and connectors are removed afterwards; the local Kubernetes API server's admin and a namespace per test."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 import requests
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import cleanup
+from kube_helpers import STACKS, Api, install_crd
 from second_stack import SharedSecond
 
 from kplan.transport.kafka import dispose
@@ -98,3 +99,23 @@ def pytest_runtest_teardown(item, nextitem):
         if "second_cluster" in item.fixturenames and (nextitem is None or
                                                       "second_cluster" not in nextitem.fixturenames):
             _SECOND.close()
+
+
+@pytest.fixture
+def admin_api(kubernetes):
+    """The local API server as its admin, the KafkaStack CRD installed."""
+    api = Api(kubernetes, kubernetes.admin_token())
+    install_crd(api)
+    return api
+
+
+@pytest.fixture
+def namespace(admin_api, unique):
+    """A namespace of its own on the local API server, deleted after (the KafkaStacks a failed test left first)."""
+    name = unique("k8s").lower()[:63]
+    assert admin_api("POST", "/api/v1/namespaces", json={"metadata": {"name": name}}).status_code == 201
+    yield name
+    for item in admin_api("GET", STACKS.format(ns=name)).json().get("items", []):  # what a failed test left
+        admin_api("PATCH", f"{STACKS.format(ns=name)}/{item['metadata']['name']}",
+                  json={"metadata": {"finalizers": None}})
+    admin_api("DELETE", f"/api/v1/namespaces/{name}")

@@ -95,10 +95,11 @@ def operator_account(admin: Api, k8s, namespace: str) -> Api:
 
 
 def start_operator(kubeconfig: Path, namespace: str, identity: str, workdir: Path, log: Path,
-                   lease_s: str = "8s", command: list[str] | None = None) -> subprocess.Popen:
+                   lease_s: str = "8s", command: list[str] | None = None,
+                   extra: tuple[str, ...] = ()) -> subprocess.Popen:
     """`kplan operator` for `namespace` (its lease there too), its output in `log`; `command`: what runs kplan
-    (default: this Python's kplan)."""
-    args = ["operator", "--kubeconfig", str(kubeconfig), "--namespace", namespace, "--identity", identity,
+    (default: this Python's kplan); `extra`: more of its options."""
+    args = ["operator", *extra, "--kubeconfig", str(kubeconfig), "--namespace", namespace, "--identity", identity,
             "--lease-duration", lease_s, "--resync", "1h", "--workdir", str(workdir), "--metrics-addr", "127.0.0.1:0"]
     out = log.open("ab")
     return subprocess.Popen([*(command or [sys.executable, "-m", "kplan"]), *args], stdout=out, stderr=out,

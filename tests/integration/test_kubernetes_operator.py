@@ -10,29 +10,10 @@ from __future__ import annotations
 import signal
 import time
 
-import pytest
 from kplan_helpers import kill_command
-from kube_helpers import STACKS, Api, install_crd, metric, operator_account, start_operator, stop
+from kube_helpers import STACKS, Api, metric, operator_account, start_operator, stop
 
 LEASES = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/kplan-operator"
-
-
-@pytest.fixture
-def admin_api(kubernetes):
-    api = Api(kubernetes, kubernetes.admin_token())
-    install_crd(api)
-    return api
-
-
-@pytest.fixture
-def namespace(admin_api, unique):
-    name = unique("op").lower()[:63]
-    assert admin_api("POST", "/api/v1/namespaces", json={"metadata": {"name": name}}).status_code == 201
-    yield name
-    for item in admin_api("GET", STACKS.format(ns=name)).json().get("items", []):  # what a failed test left
-        admin_api("PATCH", f"{STACKS.format(ns=name)}/{item['metadata']['name']}",
-                  json={"metadata": {"finalizers": None}})
-    admin_api("DELETE", f"/api/v1/namespaces/{name}")
 
 
 def wait(what: str, probe, timeout: float = 240):
@@ -295,7 +276,8 @@ def test_a_spec_the_crd_takes_but_kplan_refuses_is_said_in_the_status_and_an_eve
         said = wait("the refusal in the status", lambda: (lambda s: s if s.get("conditions") else None)(
             status_of(admin_api, namespace, "s")))
         assert ready(said)["reason"] == "InvalidStack" and "plan" not in said
-        assert f"{prefix}.t" in ready(said)["message"] and "stack.yaml:" in ready(said)["message"], said
+        assert ready(said)["message"] == (f'spec.topics[1]: duplicate topic "{prefix}.t": the topic collides with the '
+                                          'topic at spec.topics[0]'), said  # at the resource's field paths
         events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
         assert [e["type"] for e in events if e["reason"] == "InvalidStack"] == ["Warning"]
         assert "Traceback" not in (tmp_path / "operator.log").read_text()

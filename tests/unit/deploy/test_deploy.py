@@ -134,3 +134,19 @@ def test_the_operator_manifest_is_valid_and_runs_the_cli_image_with_least_rights
         ("kplan-operator", "kafkastacks/status", v) for v in ("get", "patch")}
     bindings = [d for d in docs if d["kind"] == "ClusterRoleBinding"]
     assert [b["roleRef"]["name"] for b in bindings] == ["kplan-operator"]
+
+
+def test_the_webhook_manifest_is_valid_and_reaches_the_operators_webhook():
+    import kubernetes_validate
+
+    operator = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "kplan-operator.yaml").read_text()))
+    docs = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "kplan-webhook.yaml").read_text()))
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.32", strict=True)
+    service = next(d for d in docs if d["kind"] == "Service")
+    (hook,) = next(d for d in docs if d["kind"] == "MutatingWebhookConfiguration")["webhooks"]
+    kplan = next(d for d in operator if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    port = next(p for p in kplan["ports"] if p["name"] == service["spec"]["ports"][0]["targetPort"])
+    assert kplan["args"][kplan["args"].index("--webhook-addr") + 1] == f"0.0.0.0:{port['containerPort']}"
+    assert hook["clientConfig"]["service"]["name"] == service["metadata"]["name"]
+    assert hook["clientConfig"]["service"]["path"] == "/validate-kafkastack" and hook["failurePolicy"] == "Fail"
