@@ -1,6 +1,6 @@
 """`kplan watch`'s part in the resources' own restart policies (a connector's `auto_restart`, docs/auto-restart.md):
-after each round's plans, each kind with a healing part (`KindUnit.healing_ref`) steps its resources' tracks against
-the live state the round read; a restart due is made, told on stderr and to the audit feed, and what the watcher did
+after each round's plans, each kind's runtime (`Runtime.healing`) steps its resources' tracks against the live
+state the round read; a restart due is made, told on stderr and to the audit feed, and what the watcher did
 is kept on the stack's cluster for `kplan status` (kplan.state.restarts). The cluster is opened only when something
 is to be done: a round with nothing due sends no request of its own. Names no kind."""
 
@@ -21,7 +21,7 @@ DONE = ("restart", "exhausted", "reset")  # what a step decides that the watcher
 def healing_parts() -> list[Any]:
     from kplan.kinds import UNITS
 
-    return [u.healing for u in UNITS if u.healing is not None]
+    return [runs.healing() for u in UNITS if (runs := u.runtime) is not None]
 
 
 class Healer:

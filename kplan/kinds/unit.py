@@ -300,9 +300,6 @@ class KindUnit:
     # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
     # kplan.kinds.consumer_guard asks it); None: no consumer group reads its resources
     consumer_guard_ref: Callable[[], ConsumerGuard] | None = None
-    # what `kplan watch` does on its resources' own policy (a `kplan.kinds.unit.Healing`: a connector's
-    # auto_restart), and the notes `kplan status` shows of it; kplan.commands.watch_heal names no kind
-    healing_ref: Callable[[], "Healing"] | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     @property
@@ -337,13 +334,12 @@ class KindUnit:
     read_scope: ClassVar[_Ref[Callable[[Stack], Iterable[str]]]] = _Ref("io.read_scope_ref")
     rebalance: ClassVar[_Ref[Rebalancing]] = _Ref()
     consumer_guard: ClassVar[_Ref[ConsumerGuard]] = _Ref()
-    healing: ClassVar[_Ref["Healing"]] = _Ref()
 
 
 class Healing(Protocol):
-    """A kind whose resources `kplan watch` acts on by their own policy (`KindUnit.healing_ref`): each round it steps
-    each one's track (by its key, the watcher keeps them) against the live state the round read, and acts on what is
-    due; `kplan status` shows the watcher's record (each key's `as_json` track) as notes."""
+    """What `kplan watch` does on running resources' own policy (`Runtime.healing`: a connector's `auto_restart`):
+    each round it steps each one's track (by its key, the watcher keeps them) against the live state the round read,
+    and acts on what is due; `kplan status` shows the watcher's record (each key's `as_json` track) as notes."""
 
     def declares(self, stack: "Stack") -> bool:
         """Whether the stack has a resource with a policy (otherwise nothing is read or done for it)."""
@@ -367,8 +363,8 @@ class Healing(Protocol):
 class Runtime(Protocol):
     """The part of a kind whose resources run on workers of their own (`KindUnit.runtime_ref`: connectors and their
     tasks on Connect): how the status summary counts them by state, `kplan status`'s and `kplan watch`'s own reads
-    of them, what their changes leave for a person to do, the secrets they hold at run time, and the topics they keep
-    beyond their declarations, which the topic kind asks."""
+    of them, what `kplan watch` does on their own restart policy, what their changes leave for a person to do, the
+    secrets they hold at run time, and the topics they keep beyond their declarations, which the topic kind asks."""
 
     @property
     def tally(self) -> StateTally:
@@ -406,6 +402,10 @@ class Runtime(Protocol):
     def live_metrics(self, live: LiveState, plan: Plan) -> Samples:
         """`kplan watch`'s samples of those the plan names, from the live state it was made on (their and their
         tasks' states)."""
+        ...
+
+    def healing(self) -> Healing:
+        """What `kplan watch` does on their own restart policy, and the notes `kplan status` shows of it."""
         ...
 
 

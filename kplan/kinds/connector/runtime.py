@@ -1,7 +1,8 @@
 """The connector kind's `Runtime` (`kplan.kinds.unit.Runtime`; this module is it, its UNIT's `runtime_ref`): connectors
-run as tasks on Connect's workers, so status, watch and apply ask it of their state and what they leave, a run of the
-secrets they hold, and the topic kind of the topics a CDC source keeps. What only status and watch ask is imported
-when first asked: a plan imports neither their words nor the status read's I/O."""
+run as tasks on Connect's workers, so status, watch and apply ask it of their state and what they leave, watch of the
+restarts their `auto_restart` asks (`healing`), a run of the secrets they hold, and the topic kind of the topics a
+CDC source keeps. What only status and watch ask is imported when first asked: a plan imports neither their words
+nor the status read's or the restart's I/O."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kplan.kinds.connector import cdc_cleanup, kind
 from kplan.kinds.connector import keepers as kept
 
 if TYPE_CHECKING:
+    from kplan.kinds.unit import Healing
     from kplan.model.live import LiveState
     from kplan.model.plan import Plan
     from kplan.model.status import StatusReport
@@ -40,3 +42,9 @@ def live_metrics(live: LiveState, plan: Plan) -> list[tuple[str, str, dict[str, 
     from kplan.kinds.connector.health import states
 
     return states(live, plan)
+
+
+def healing() -> Healing:
+    from kplan.kinds.connector.io.healing import HEALING  # the restart's I/O: only kplan watch makes it
+
+    return HEALING

@@ -18,11 +18,11 @@ if TYPE_CHECKING:
         section,
         steps,
     )
-    from kplan.kinds.connector.io import healing, read, validation
+    from kplan.kinds.connector.io import read, validation
 else:
     connects, handlers, importer, keys, kind, live, mirrors, policy, runtime, section, steps = lazy(
         __name__, "connects handlers importer keys kind live mirrors policy runtime section steps")
-    healing, read, validation = lazy(__name__, "io.healing io.read io.validation")
+    read, validation = lazy(__name__, "io.read io.validation")
 
 UNIT = KindUnit(
     StackSection("connectors", "connector", lambda: section.entry_word, claimable=True, always_counted=True,
@@ -40,7 +40,6 @@ UNIT = KindUnit(
     flows_ref=lambda: mirrors.FLOWS,
     policy_ref=lambda: policy.POLICY,
     shape_ref=lambda: keys.CONNECTORS,
-    healing_ref=lambda: healing.HEALING,
     io=KindIO(lambda: read.ConnectorRead, PRIMARY, read_first=True,
               validation_ref=lambda: validation.ConnectorValidation),
 )

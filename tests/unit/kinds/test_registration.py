@@ -114,7 +114,12 @@ def test_the_runtime_is_the_connector_kinds_and_answers_its_protocol():
     assert all(callable(getattr(runs.keepers, m)) for m in ("address", "history_owner", "live_history_owner",
                                                            "table_keeper"))
     assert all(callable(getattr(runs, m)) for m in ("run_secrets", "left_behind", "status_read", "status_with",
-                                                    "metrics", "live_metrics"))
+                                                    "metrics", "live_metrics", "healing"))
+    # `kplan watch`'s restarts on the connectors' own policy are the runtime's (watch_heal names no kind)
+    from kplan.commands.watch_heal import healing_parts
+
+    assert healing_parts() == [runs.healing()]
+    assert all(callable(getattr(runs.healing(), m)) for m in ("declares", "round", "restart", "notes"))
 
 
 def test_one_kind_rebalances_and_guards_consumers():

@@ -1,4 +1,4 @@
-"""The connector kind's part in `kplan watch` and `kplan status` (`KindUnit.healing_ref`, a `kplan.kinds.unit.Healing`):
+"""The connector kind's part in `kplan watch` and `kplan status` (its `Runtime.healing`, a `kplan.kinds.unit.Healing`):
 its declared connectors' `auto_restart` stepped on their schedule (kplan.kinds.connector.auto_restart, pure) against
 the live state a round read, the restart made (the kit's Connect client, kplan.transport.connect), and the status
 notes of what the watcher did."""
