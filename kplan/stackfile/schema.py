@@ -80,15 +80,30 @@ def strict_schema(schema: dict) -> dict:
 def inline_refs(schema: dict) -> dict:
     """The schema with every non-recursive `#/$defs/...` reference replaced by its definition. Same meaning,
     but jsonschema no longer resolves a reference per node: validation of a 2,000-topic stack takes less than
-    half the time."""
+    half the time. A definition whose inlining met no reference left in place (none of its own definitions refers
+    back to it) is the same wherever it is met: inlined once and shared (the result is read, never changed). Every
+    start inlines the stack schema, and the fast check compiles a shared node once."""
     defs = schema.get("$defs", {})
+    done: dict[str, Any] = {}
+    kept = [0]  # references left in place (recursive ones)
 
     def inline(node, seen: tuple[str, ...]):
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs and ref[8:] not in seen:
-                rest = {k: v for k, v in node.items() if k != "$ref"}
-                return inline({**defs[ref[8:]], **rest}, seen + (ref[8:],))
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
+                name = ref[8:]
+                if name in seen:
+                    kept[0] += 1
+                    return {k: inline(v, seen) for k, v in node.items()}
+                rest = {k: inline(v, seen) for k, v in node.items() if k != "$ref"}
+                found = done.get(name)
+                if found is None:
+                    before = kept[0]
+                    found = inline(defs[name], seen + (name,))
+                    if kept[0] != before:  # what it becomes depends on the path to it
+                        return {**found, **rest}
+                    done[name] = found
+                return {**found, **rest} if rest else found
             return {k: inline(v, seen) for k, v in node.items()}
         if isinstance(node, list):
             return [inline(v, seen) for v in node]

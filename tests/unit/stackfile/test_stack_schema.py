@@ -30,6 +30,27 @@ def test_strict_form_drops_only_the_variable_alternatives():
     assert strict["$defs"]["topicName"]["pattern"] == "^[a-zA-Z0-9._-]+$"
 
 
+def test_inlined_definitions_are_shared_and_recursive_references_kept():
+    """inline_refs gives every reference its definition; one that does not refer back to itself is inlined once and
+    shared (every start inlines the stack schema), with a reference's own keys beside it; a recursive one is kept as
+    a reference where it recurs."""
+    from kplan.stackfile.schema import inline_refs
+
+    schema = {"$defs": {"name": {"type": "string"}, "tree": {"type": "object", "properties": {
+        "name": {"$ref": "#/$defs/name"}, "child": {"$ref": "#/$defs/tree"}}}},
+        "properties": {"a": {"$ref": "#/$defs/name"}, "b": {"$ref": "#/$defs/name"},
+                       "c": {"$ref": "#/$defs/name", "description": "c"}, "t": {"$ref": "#/$defs/tree"}}}
+    out = inline_refs(schema)["properties"]
+    assert out["a"] == {"type": "string"} and out["a"] is out["b"]
+    assert out["c"] == {"type": "string", "description": "c"} and schema["$defs"]["name"] == {"type": "string"}
+    assert out["t"] == {"type": "object", "properties": {"name": {"type": "string"},
+                                                         "child": {"$ref": "#/$defs/tree"}}}
+    assert out["t"]["properties"]["name"] is out["a"]
+    strict = inline_refs(load_schema())
+    assert strict["properties"]["topics"]["items"]["properties"]["partitions"] is \
+        strict["$defs"]["topic"]["properties"]["partitions"]
+
+
 def test_schema_accepts_variables_in_typed_fields():
     validator = jsonschema.Draft202012Validator(load_schema())
     doc = {"stack": "${NAME}", "topics": [{"name": "${app}.orders", "partitions": "${P:-3}", "protect": "${X}"}],
