@@ -68,6 +68,15 @@ def should_apply(wishes: Wishes, fingerprint: str, has_changes: bool, has_errors
     return has_changes and not has_errors and (wishes.auto_apply or wishes.approve == fingerprint)
 
 
+def resumes(wishes: Wishes, applying: Mapping[str, Any], generation: int | None) -> bool:
+    """Whether the run a dead leader left unfinished is finished rather than rolled back: the resource still
+    approves the plan that run applied (`status.applying`: its fingerprint approved, or auto-apply) and its spec is
+    the one that plan was made of (its generation). The run's journal says what is left of that plan."""
+    fingerprint = applying.get("fingerprint")
+    return bool(fingerprint) and applying.get("generation") == generation and (
+        wishes.auto_apply or wishes.approve == fingerprint)
+
+
 def waiting_reason(wishes: Wishes, fingerprint: str) -> str:
     """Why a plan with changes was not applied, for the Approved condition."""
     if not wishes.approve:

@@ -22,6 +22,7 @@ from kplan.operator.decide import (
     condition,
     plan_fingerprint,
     protected_removed,
+    resumes,
     should_apply,
     summary_line,
     waiting_reason,
@@ -182,6 +183,10 @@ class Reconciler:
         from kplan.plan.serialize import plan_to_dict
 
         self.event(resource, "Applying", f"applying plan {fingerprint}" + (" (auto-apply)" if auto else ""))
+        # what a successor needs to know, should this replica die in the run: which plan, made of which spec
+        self._write_status(resource, {"applying": {"fingerprint": fingerprint,
+                                                   "generation": resource["metadata"].get("generation"),
+                                                   "by": self.identity, "since": now()}})
         try:
             result, plan = self._run(stack, environ, lambda p: auto or plan_fingerprint(plan_to_dict(p)) == fingerprint)
         except Failed as e:
@@ -253,7 +258,7 @@ class Reconciler:
                                         "the cluster is as the stack declares" if not plan.has_errors else
                                         "the plan has errors: nothing can be applied", generation, at, before))
         new = {"observedGeneration": generation, "reconciledBy": self.identity, "conditions": conditions,
-               "plan": {"fingerprint": fingerprint, "summary": summary_line(doc["summary"]),
+               "applying": None, "plan": {"fingerprint": fingerprint, "summary": summary_line(doc["summary"]),
                         "hasChanges": plan.has_changes, "errors": len(plan.errors), "markdown": markdown}}
         if applied is not None:
             new["lastApply"] = applied
@@ -272,7 +277,7 @@ class Reconciler:
                       condition("Ready", False, e.reason, message, generation, at, before)]
         changed = next((c for c in before if c.get("type") == kind and c.get("message") == message), None) is None
         self._write_status(resource, {"observedGeneration": generation, "reconciledBy": self.identity,
-                                      "conditions": conditions})
+                                      "conditions": conditions, "applying": None})
         if changed:
             self.event(resource, e.reason, message, warning=True)
         self.log(f"{self._name(resource)}: {e.reason}: {message}")
@@ -301,17 +306,20 @@ class Reconciler:
 
     # -- recovery ---------------------------------------------------------------------------------------------------
     def recover(self, resource: dict, dead_leader: str | None) -> None:
-        """The journal's recovery of a run the previous leader left unfinished: rolled back (`kplan recover
-        --rollback`), so that the cluster is as before it; the reconcile that follows plans again, and applies
-        again when the approval still names that plan. The lock of a run on the dead leader's host is taken over."""
+        """The journal's recovery of a run the previous leader left unfinished: finished (`kplan recover --resume`)
+        when the resource still approves the plan that run applied (decide.resumes), else rolled back (`kplan
+        recover --rollback`), so that the cluster is as the approved plan or as before it, never between; what came
+        of it in `status.lastApply` and an event. The lock of a run on the dead leader's host is taken over."""
         from kplan.session.cluster import Cluster
-        from kplan.session.run import RunOptions, recover
+        from kplan.session.run import RunOptions, recover, recovered
 
         try:
+            resource = self.kube.call("GET", self._path(resource), ok_missing=True) or resource  # its status now
             stack, environ = self._load(resource, resource["spec"], Wishes.of(resource))
             cluster = Cluster.open(stack, environ)
         except (Failed, KplanError):
             return  # its reconcile says what is wrong
+        applying = (resource.get("status") or {}).get("applying") or {}
         try:
             store = cluster.journal_store()
             try:
@@ -322,9 +330,22 @@ class Reconciler:
             if (journal is None or not journal.unfinished) and holder is None:
                 return
             force = holder is not None and dead_leader is not None and holder.host == dead_leader
-            result, message = recover(cluster, "rollback", force=force, opts=RunOptions())
-            self.event(resource, "Recovered", message, warning=result is not None and result.exit_code != 0)
+            mode = "resume" if resumes(Wishes.of(resource), applying, resource["metadata"].get("generation")) \
+                else "rollback"
+            try:
+                result, message = recover(cluster, mode, force=force, opts=RunOptions())
+            except KplanError as e:
+                if mode == "rollback":
+                    raise
+                self.log(f"{self._name(resource)}: not resumed ({scrub(str(e))}): rolling back")
+                mode, (result, message) = "rollback", recover(cluster, "rollback", force=force, opts=RunOptions())
+            failed = result is not None and result.status != recovered(mode)  # a rollback's run "failed" too
+            self.event(resource, "Recovered", message, warning=failed)
             self.log(f"{self._name(resource)}: {scrub(message)}")
+            outcome = "failed" if failed else "applied" if mode == "resume" else "rolled-back"
+            self._write_status(resource, {"applying": None, "lastApply": {
+                "fingerprint": applying.get("fingerprint"), "result": outcome, "message": scrub(message),
+                "time": now()}})
         except KplanError as e:
             self.event(resource, "RecoveryFailed", str(e), warning=True)
             self.log(f"{self._name(resource)}: recovery failed: {scrub(str(e))}")

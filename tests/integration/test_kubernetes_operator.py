@@ -10,9 +10,11 @@ from __future__ import annotations
 import signal
 import time
 
+import requests
 from kplan_helpers import kill_command
 from kube_helpers import STACKS, Api, metric, operator_account, start_operator, stop
 
+FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 LEASES = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/kplan-operator"
 
 
@@ -30,6 +32,15 @@ def wait(what: str, probe, timeout: float = 240):
 def topics(admin, prefix: str) -> dict[str, int]:
     return {name: len(t.partitions) for name, t in admin.list_topics(timeout=20).topics.items()
             if name.startswith(prefix)}
+
+
+def drop_topics(admin, prefix: str) -> None:
+    gone = list(topics(admin, prefix))
+    for f in (admin.delete_topics(gone).values() if gone else ()):
+        try:
+            f.result(30)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def kafkastack(name: str, stack, stack_name: str, topic_list: list[dict], annotations: dict | None = None) -> dict:
@@ -175,52 +186,106 @@ def test_only_the_lease_holder_reconciles_and_a_killed_leaders_successor_takes_o
     finally:
         for p in ops.values():
             stop(p)
-        names = list(topics(admin, prefix))
-        for f in (admin.delete_topics(names).values() if names else ()):
-            try:
-                f.result(30)
-            except Exception:  # noqa: BLE001
-                pass
+        drop_topics(admin, prefix)
 
 
-def test_a_leader_killed_mid_apply_leaves_its_successor_to_roll_back_and_apply_again(
-        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
-    sa = operator_account(admin_api, kubernetes, namespace)
-    kubeconfig = sa.kubeconfig(tmp_path / "kubeconfig")
-    prefix = unique("kill")
-    names = {f"{prefix}.a": 1, f"{prefix}.b": 1}
+def kill_mid_apply(admin_api, kubernetes, namespace, stack, prefix, tmp_path, ops: list, heir_first: bool):
+    """A replica that SIGKILLs itself once its apply's first step has written (the journal still says "started":
+    tests/integration/faulty_kplan.py), leading; `heir_first`: a second replica standing by meanwhile. A stack of a
+    topic and a file sink connector reading it (two steps: the topic, then the connector) is planned by it, approved
+    by the plan's fingerprint, and the replica dies in that apply, between the two. The fingerprint approved."""
+    kubeconfig = operator_account(admin_api, kubernetes, namespace).kubeconfig(tmp_path / "kubeconfig")
     lease, path = LEASES.format(ns=namespace), STACKS.format(ns=namespace)
-    # the first replica SIGKILLs itself once its first apply's first step has written (the journal still says
-    # "started"): tests/integration/faulty_kplan.py
     dying = start_operator(kubeconfig, namespace, "dying", tmp_path / "dying", tmp_path / "dying.log",
                            command=kill_command(kill_at="in-step:1"))
-    ops = [dying]
-    try:
-        wait("the first replica leading",
-             lambda: (admin_api("GET", lease).json().get("spec") or {}).get("holderIdentity") == "dying")
+    ops.append(dying)
+    wait("the first replica leading",
+         lambda: (admin_api("GET", lease).json().get("spec") or {}).get("holderIdentity") == "dying")
+    if heir_first:
         ops.append(start_operator(kubeconfig, namespace, "heir", tmp_path / "heir", tmp_path / "heir.log"))
-        made = admin_api("POST", path, json=kafkastack("s", stack, prefix, [{"name": n} for n in names],
-                                                      {"kplan.dev/auto-apply": "true"}))
-        assert made.status_code == 201, made.text
-        assert dying.wait(300) == -9  # killed in the middle of its apply
-        done = wait("the successor's apply", lambda: (lambda s: s if (s.get("lastApply") or {}).get("result")
-                                                      else None)(status_of(admin_api, namespace, "s")))
-        assert done["reconciledBy"] == "heir" and done["lastApply"]["result"] == "applied", done
-        assert topics(admin, prefix) == names
-        events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
-        recovered = [e["message"] for e in events if e["reason"] == "Recovered"]
-        assert len(recovered) == 1 and recovered[0].startswith("Rolled back run "), recovered
+    resource = kafkastack("s", stack, prefix, [{"name": f"{prefix}.a"}])
+    resource["spec"]["cluster"]["connect_url"] = stack.connect_url
+    resource["spec"]["connectors"] = [{"name": f"{prefix}-sink", "class": FILE_SINK, "tasks_max": 1, "config": {
+        "topics": f"{prefix}.a", "file": str(tmp_path / "sink.txt")}}]
+    made = admin_api("POST", path, json=resource)
+    assert made.status_code == 201, made.text
+    fingerprint = wait("the plan", lambda: planned(admin_api, namespace, "s", 1))["plan"]["fingerprint"]
+    assert admin_api("PATCH", f"{path}/s", json={"metadata": {"annotations": {
+        "kplan.dev/approve": fingerprint}}}).status_code == 200
+    assert dying.wait(300) == -9  # killed in the middle of its apply
+    return fingerprint
+
+
+def recovered_events(admin_api, namespace) -> list[str]:
+    events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
+    return [e["message"] for e in events if e["reason"] == "Recovered"]
+
+
+def applied(admin_api, namespace):
+    return lambda: (lambda s: s if (s.get("lastApply") or {}).get("result") else None)(
+        status_of(admin_api, namespace, "s"))
+
+
+def settled(admin_api, namespace, reason: str):
+    """The status once the successor has planned after its recovery, Ready for `reason`."""
+    def probe():
+        s = status_of(admin_api, namespace, "s")
+        ok = s.get("reconciledBy") == "heir" and "applying" not in s and s.get("plan") and ready(s)["reason"] == reason
+        return s if ok else None
+    return probe
+
+
+def connectors(stack, prefix: str) -> list[str]:
+    return [c for c in requests.get(f"{stack.connect_url}/connectors", timeout=30).json() if c.startswith(prefix)]
+
+
+def test_a_leader_killed_mid_apply_leaves_its_successor_to_finish_the_plan_still_approved(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    prefix, ops = unique("kill"), []
+    try:
+        fingerprint = kill_mid_apply(admin_api, kubernetes, namespace, stack, prefix, tmp_path, ops, heir_first=True)
+        done = wait("the successor's recovery", applied(admin_api, namespace))
+        assert done["lastApply"]["result"] == "applied" and done["lastApply"]["fingerprint"] == fingerprint, done
+        assert topics(admin, prefix) == {f"{prefix}.a": 1}  # the approved plan, whole
+        assert connectors(stack, prefix) == [f"{prefix}-sink"]
+        recovered = recovered_events(admin_api, namespace)
+        assert len(recovered) == 1 and recovered[0].startswith("Resumed run "), recovered
+        after = wait("the plan after it", settled(admin_api, namespace, "InSync"))
+        assert after["plan"]["hasChanges"] is False
         log = (tmp_path / "heir.log").read_text()
-        assert log.index("Rolled back run") < log.index("applied plan")  # recovered first, then applied
+        assert "Resumed run" in log and "Rolled back" not in log and "applied plan" not in log  # finished, not redone
     finally:
         for p in ops:
             stop(p)
-        gone = list(topics(admin, prefix))
-        for f in (admin.delete_topics(gone).values() if gone else ()):
-            try:
-                f.result(30)
-            except Exception:  # noqa: BLE001
-                pass
+        requests.delete(f"{stack.connect_url}/connectors/{prefix}-sink", timeout=30)
+        drop_topics(admin, prefix)
+
+
+def test_a_leader_killed_mid_apply_leaves_its_successor_to_roll_back_a_plan_no_longer_approved(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    prefix, ops = unique("kill"), []
+    path = STACKS.format(ns=namespace)
+    try:
+        kill_mid_apply(admin_api, kubernetes, namespace, stack, prefix, tmp_path, ops, heir_first=False)
+        # half applied: its first step's topic, not its second's connector
+        assert (topics(admin, prefix), connectors(stack, prefix)) == ({f"{prefix}.a": 1}, [])
+        # the approval withdrawn while no replica runs, then a successor starts
+        assert admin_api("PATCH", f"{path}/s", json={"metadata": {"annotations": {
+            "kplan.dev/approve": None}}}).status_code == 200
+        ops.append(start_operator(tmp_path / "kubeconfig", namespace, "heir", tmp_path / "heir", tmp_path / "heir.log"))
+        done = wait("the successor's recovery", applied(admin_api, namespace))
+        assert done["lastApply"]["result"] == "rolled-back", done
+        assert (topics(admin, prefix), connectors(stack, prefix)) == ({}, [])  # as before the run
+        recovered = recovered_events(admin_api, namespace)
+        assert len(recovered) == 1 and recovered[0].startswith("Rolled back run "), recovered
+        again = wait("the plan after it", settled(admin_api, namespace, "AwaitingApproval"))
+        assert again["plan"]["summary"] == "2 to add, 0 to change, 0 to destroy"  # the topic and the connector
+        assert (topics(admin, prefix), connectors(stack, prefix)) == ({}, [])  # nothing applied unapproved
+    finally:
+        for p in ops:
+            stop(p)
+        requests.delete(f"{stack.connect_url}/connectors/{prefix}-sink", timeout=30)
+        drop_topics(admin, prefix)
 
 
 def test_a_stacks_secrets_come_from_a_kubernetes_secret_and_are_never_shown(

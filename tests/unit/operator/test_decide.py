@@ -68,3 +68,15 @@ def test_the_sections_are_the_kinds_own():
 
     sections = {u.section.key: u.kind_ref().type.value for u in UNITS if u.section is not None}
     assert {k: sections[k] for k in SECTIONS} == SECTIONS
+
+
+def test_a_dead_leaders_run_is_resumed_only_while_its_plan_is_still_approved_for_the_same_spec():
+    from kplan.operator.decide import resumes
+
+    applying = {"fingerprint": "sha256:a", "generation": 3}
+    assert resumes(Wishes("sha256:a", False, (), None), applying, 3)
+    assert resumes(Wishes("", True, (), None), applying, 3)  # auto-apply
+    assert not resumes(Wishes("", False, (), None), applying, 3)  # the approval withdrawn
+    assert not resumes(Wishes("sha256:b", False, (), None), applying, 3)  # another plan approved
+    assert not resumes(Wishes("sha256:a", False, (), None), applying, 4)  # the spec changed since
+    assert not resumes(Wishes("", True, (), None), {}, 3)  # not known what it applied
