@@ -13,13 +13,15 @@ The principal is the access key id, a super user. Not checked, as AWS would: IAM
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Callable
 
-from .common import DEV, HOST, LocalStackError, file_lock, stack_dir
+from .buildcache import cached
+from .common import DEV, HOST, LocalStackError
 
 MSK_PORT = int(os.environ.get("KPLAN_STACK_MSK_PORT", "19098"))
 MSK_BOOTSTRAP = f"{HOST}:{MSK_PORT}"
@@ -30,21 +32,15 @@ VALIDATOR = "dev.kplan.stack.MskIamLocalValidator"
 _SOURCE = DEV / "conf" / "msk" / "MskIamLocalValidator.java"
 
 
-def validator_dir() -> Path:
-    return stack_dir() / "msk" / "classes"
-
-
 def ensure_validator(dist: Path) -> Path:
-    """The validator's classes, compiled against the broker's jars when missing or older than the source."""
-    out = validator_dir()
-    stamp = out / ".source"
+    """The validator's classes, compiled once per machine for each source and kafka-clients jar (kept in the build
+    cache like the Kafka dists: every stack directory of a CI run, the version matrix's and the extra clusters', used
+    to compile it again, ~3 CPU-s each)."""
+    clients = sorted(p.name for p in (dist / "lib").glob("kafka-clients-*.jar"))
     source = _SOURCE.read_text()
-    if stamp.exists() and stamp.read_text() == source:
-        return out
-    out.mkdir(parents=True, exist_ok=True)
-    with file_lock(out.parent / ".javac.lock"):
-        if stamp.exists() and stamp.read_text() == source:
-            return out
+    digest = hashlib.sha256("\n".join([source, *clients]).encode()).hexdigest()[:12]
+
+    def compile_into(out: Path) -> None:
         javac = shutil.which("javac")
         if not javac:
             raise LocalStackError("javac is not installed (the JDK's, e.g. openjdk-17-jdk-headless): the broker's MSK "
@@ -53,8 +49,8 @@ def ensure_validator(dist: Path) -> Path:
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise LocalStackError(f"compiling {_SOURCE.name} failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
-        stamp.write_text(source)
-    return out
+
+    return cached(f"msk-validator-{digest}", VALIDATOR.replace(".", "/") + ".class", compile_into)
 
 
 def broker_placeholders() -> dict[str, Callable[[], str]]:
