@@ -8,6 +8,7 @@ principal without the right to read quotas gets one line naming it."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -163,6 +164,33 @@ def _name(path) -> str:
     import yaml
 
     return yaml.safe_load(path.read_text())["stack"]
+
+
+def test_a_declared_controller_mutation_rate_is_applied_and_imported(stack, qadmin, users, unique, tmp_path):
+    """KIP-599's controller_mutation_rate, one row of the quotas' table: planned, applied as the broker reports it,
+    clean after, lifted when no longer declared; one set by hand is imported as an entry writes it."""
+    app, hand = users
+    path = write_stack(tmp_path / "s.yaml", plain_stack(stack, unique("q-stack"), [
+        {"user": app, "controller_mutation_rate": 2.5}]))
+    r = kplan("plan", str(path))
+    assert r.code == 0 and "+ controller_mutation_rate = 2.5" in r.out, r.text
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert broker_quotas(qadmin, app) == {"controller_mutation_rate": 2.5}
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0 and "No changes." in r.out, r.text
+    write_stack(path, plain_stack(stack, _name(path), []))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert broker_quotas(qadmin, app) == {}
+
+    set_by_hand(qadmin, hand, {"controller_mutation_rate": 4.0})
+    out = tmp_path / "imported.yaml"
+    r = kplan("import", "--stack", "q", "--bootstrap-servers", stack.bootstrap_servers, "--no-topics", "--no-acls",
+              "--no-connectors", "--no-streams_apps", "--no-broker_configs", "--no-group_configs", "-o", str(out))
+    assert r.code == 0, r.text
+    imported = [q for q in yaml.safe_load(out.read_text())["quotas"] if q.get("user") == hand]
+    assert imported == [{"user": hand, "controller_mutation_rate": 4}], out.read_text()
 
 
 def test_a_failed_run_restores_every_value_exactly(stack, qadmin, users, unique, tmp_path):

@@ -22,7 +22,7 @@ the entity, an entity declared twice, a quota in a human unit and above zero.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from kplan.kinds.dynamic_config.model import DEFAULT_BROKER, SENSITIVE, KeysSpec, QuotaEntity, entity_sort
 from kplan.kinds.policy import PolicyPart
@@ -278,11 +278,14 @@ GROUP_CONFIGS = GroupConfigShape(
 
 # -- client quotas: an entity of a user, a client id or both, and its quotas as its own keys -----------------------
 
-def _percentage(raw: Any) -> float:
-    try:
-        return float(raw)
-    except (TypeError, ValueError):
-        raise UnitError(f"invalid percentage {raw!r}: use a number such as 50 or 12.5") from None
+def _decimal(noun: str) -> Callable[[Any], float]:
+    def parse(raw: Any) -> float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise UnitError(f"invalid {noun} {raw!r}: use a number such as 50 or 12.5") from None
+
+    return parse
 
 
 def _byte_rate(value: float) -> Any:
@@ -295,7 +298,8 @@ def _byte_rate(value: float) -> Any:
 LIFT = "remove the key to lift the quota"
 BYTE_RATE = Unit("a byte rate", lambda raw: float(parse_size_bytes(str(raw))),
                  _byte_rate, above_zero=LIFT)
-PERCENTAGE = Unit("a percentage", _percentage, number, above_zero=LIFT)
+PERCENTAGE = Unit("a percentage", _decimal("percentage"), number, above_zero=LIFT)
+MUTATION_RATE = Unit("a mutation rate", _decimal("mutation rate"), number, above_zero=LIFT)
 RATE = named("quotaByteRate", scalars("integer", "string"), "Bytes per second, above 0: a number, or a size in B, "
              "KiB, MiB, GiB (KB and MB are refused as ambiguous).", ("2MiB", 1048576))
 
@@ -332,8 +336,8 @@ class QuotaShape(KeysShape):
 
 QUOTAS = QuotaShape(
     "quotas", "quota",
-    "Client quotas, one entry per entity (a user, a client id, or both): producer/consumer byte rates and request "
-    "percentage. See docs/stack-format.md (Quotas).",
+    "Client quotas, one entry per entity (a user, a client id, or both): producer/consumer byte rates, request "
+    "percentage and controller mutation rate. See docs/stack-format.md (Quotas).",
     [{"user": "orders-app", "producer_byte_rate": "2MiB", "consumer_byte_rate": "4MiB"}],
     (
         Attr("user", text(min_length=1), "The user (principal name without 'User:'), or \"<default>\" for Kafka's "
@@ -346,6 +350,9 @@ QUOTAS = QuotaShape(
              "bytes.", ("2MiB",), unit=BYTE_RATE),
         Attr("request_percentage", scalars("number", "string"), "Percentage of one request-handler/network thread "
              "a client may use (per broker): a number above 0, 12.5 is fine.", (12.5,), unit=PERCENTAGE),
+        Attr("controller_mutation_rate", scalars("number", "string"), "Partitions a client may create or delete "
+             "per second with CreateTopics, CreatePartitions and DeleteTopics (KIP-599): a number above 0, 2.5 is "
+             "fine.", (10,), unit=MUTATION_RATE),
     ),
     entry_description="One client-quota entity, declared once: a user, a client id, or both (the user+client-id "
                       "entity), with at least one quota.",

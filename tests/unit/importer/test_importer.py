@@ -164,16 +164,18 @@ def test_quotas_users_and_resources_of_other_stacks():
         topics={"mine": topic("mine"), "theirs": topic("theirs")},
         quotas={"user=app": LiveQuota(QuotaEntity(user="app"), freeze({"producer_byte_rate": 1048576.0,
                                                                         "request_percentage": 12.5,
-                                                                        "controller_mutation_rate": 5.0}))},
+                                                                        "controller_mutation_rate": 5.0,
+                                                                        "connection_creation_rate": 9.0}))},
         users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}))},
         foreign_owners={"topic.theirs": "payments-stack"},
     )
     imported = build_import(state, ImportOptions("s"))
     assert [t["name"] for t in imported.topics] == ["mine"]
-    assert imported.kinds["quotas"] == ({"user": "app", "producer_byte_rate": "1MiB", "request_percentage": 12.5},)
+    assert imported.kinds["quotas"] == ({"user": "app", "producer_byte_rate": "1MiB", "request_percentage": 12.5,
+                                         "controller_mutation_rate": 5},)
     notes = "\n".join(imported.notes)
     assert "'theirs' left out: the kplan stack 'payments-stack' owns it" in notes
-    assert "controller_mutation_rate left out" in notes
+    assert "connection_creation_rate left out" in notes  # (an IP's quota in Kafka: no key of a stack's entry)
     assert "1 SCRAM user(s) not imported" in notes
 
 

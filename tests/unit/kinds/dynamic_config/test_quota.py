@@ -3,8 +3,6 @@ client (which quotas go through)."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from kplan.errors import KplanError
@@ -13,7 +11,6 @@ from kplan.kinds.dynamic_config.model import KeysSpec, LiveQuota, QuotaEntity
 from kplan.kinds.dynamic_config.section import QUOTAS
 from kplan.kinds.dynamic_config.steps import AlterQuotas
 from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
-from kplan.kinds.shape import Attr, Unit, number, scalars
 from kplan.kinds.shape_schema import stack_part
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.diagnostics import Diagnostics
@@ -106,20 +103,20 @@ def test_a_property_kplans_own_client_cannot_take_is_one_line_naming_it_never_it
 
 
 def test_a_new_quota_key_is_one_row_of_its_table():
-    """What docs/architecture.md's "Adding a key" shows: a quota key Kafka has and kplan does not declare yet
-    (KIP-599's controller_mutation_rate) added as one row; its schema, the reading of an entry, the message naming
-    the quota keys and the import entry follow (the io writes and reads any key of an entity by name)."""
-    rate = Attr("controller_mutation_rate", scalars("number", "string"), "Partition mutations per second a client may "
-                "ask for (per broker).", (10,), unit=Unit("a mutation rate", float, number, above_zero="remove it"))
-    shape = copy.copy(QUOTAS)
-    shape.attrs = (*QUOTAS.attrs, rate)
-    entry = stack_part(shape)["$defs"]["quota"]["properties"]["controller_mutation_rate"]
+    """What docs/architecture.md's "Adding a key" shows: KIP-599's controller_mutation_rate, one row of the quotas'
+    table; its schema, the reading of an entry with its error, the message naming the quota keys and the import
+    entry follow (the io writes and reads any key of an entity by name)."""
+    rate = QUOTAS["controller_mutation_rate"]
+    entry = stack_part(QUOTAS)["$defs"]["quota"]["properties"]["controller_mutation_rate"]
     assert entry == {"type": ["number", "string"], "description": rate.description, "examples": [10]}
     diags = Diagnostics()
-    (spec,) = shape.build([({"user": "app", "controller_mutation_rate": "2.5"}, Loc("s.yaml", 1, 3))], SourceMap(),
-                          diags)
+    (spec,) = QUOTAS.build([({"user": "app", "controller_mutation_rate": "2.5"}, Loc("s.yaml", 1, 3))],
+                           SourceMap(), diags)
     assert spec.values == {"controller_mutation_rate": 2.5} and not diags.items
-    shape.build([({"user": "app"}, Loc("s.yaml", 1, 3))], SourceMap(), diags)
-    assert diags.items[0].message.endswith("set producer_byte_rate, consumer_byte_rate, request_percentage or "
-                                           "controller_mutation_rate")
-    assert shape.import_entry(APP, {"controller_mutation_rate": 5.0}) == {"user": "app", "controller_mutation_rate": 5}
+    QUOTAS.build([({"user": "app"}, Loc("s.yaml", 1, 3)), ({"user": "b", "controller_mutation_rate": 0},
+                                                            Loc("s.yaml", 2, 3))], SourceMap(), diags)
+    assert [d.message.split(": ")[-1] for d in diags.items] == [
+        "set producer_byte_rate, consumer_byte_rate, request_percentage or controller_mutation_rate",
+        "controller_mutation_rate must be a mutation rate above 0 (remove the key to lift the quota)"]
+    assert QUOTAS.import_entry(APP, {"controller_mutation_rate": 5.0}) == {"user": "app",
+                                                                            "controller_mutation_rate": 5}
