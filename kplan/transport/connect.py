@@ -321,18 +321,22 @@ class ConnectWrites:
 
     def wait_connector(self, name: str, state: ConnectorState) -> None:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
-        with the first lines of its trace. A worker that restarts meanwhile is waited for (transient failures
-        are retried like any Connect call)."""
+        with the first lines of its trace, unless the connector is being paused or stopped. A worker that restarts
+        meanwhile is waited for (transient failures are retried like any Connect call)."""
         want, stopped = _STATE_NAMES[state], state == ConnectorState.STOPPED
+        # Connect leaves a FAILED task FAILED when its connector is paused (it does not run either way, Kafka 4.3):
+        # pausing a failing connector, what a user does until its target is fixed, is done once the connector is
+        # PAUSED
+        settled = (want, TERMINAL_TASK_FAILURE) if state == ConnectorState.PAUSED else (want,)
 
         def done(key: str, conn: dict, tasks: list[dict]) -> bool | None:
             # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
-            if not stopped:
+            if state == ConnectorState.RUNNING:
                 _refuse_failed(key, conn, tasks)
             if conn.get("state") != want or (tasks and stopped):
                 return False
             # a connector may legitimately generate no tasks: settled once it stays so for a while
-            return all(t.get("state") == want for t in tasks) if tasks else stopped or None
+            return all(t.get("state") in settled for t in tasks) if tasks else stopped or None
 
         self._until(name, done, f"did not reach {want}", "", lambda conn, tasks: (
             f"connector {conn.get('state')}, tasks " + (", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks)
