@@ -8,7 +8,8 @@ tables below are derived from the units, each part imported when first used.
   cluster's own, then given the cluster's metadata and the names the stack's record owns: (`PrimaryContext`) -> a
   `PrimaryRead`. Always read (every plan needs them).
 - `OWN_READS`: a kind read with a client of its own beside the batched read, run when the stack declares or owns
-  the section: (cluster, secrets) -> (the answer, why it could not be read).
+  the section: its hook, which the reading thread calls (importing its module) before the pool runs what it gives,
+  (cluster, secrets) -> (the answer, why it could not be read).
 - `ADMIN_READS`: a kind read on the reader's admin client, asked beside its describe_cluster: (`AdminContext`) -> an
   `AdminRead`. Always read (the plan needs the whole cluster's, e.g. for orphans under a claim).
 - `VALIDATIONS`: a kind's plan-time validation by the real system ((the RealValidator, a
@@ -44,7 +45,7 @@ class Validation:
 
 
 def _lazy(hook: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:
-    """A kind's own-client read, imported when first called (a stack without the section never imports it)."""
+    """A kind's read, imported when first called."""
     return lambda *args: hook()(*args)
 
 
@@ -53,13 +54,14 @@ def _reads(via: str) -> dict[str, Callable[..., Any]]:
     them later, on a prefetch's thread while the loader's imports the kinds, could deadlock (kplan.cluster.prefetch)."""
     ios: list[tuple[str, KindIO]] = [(u.section.key, u.io) for u in UNITS if u.section is not None]
     # made in this order: a read whose requests go first (Connect's, on a thread of its own) before the others
-    return {key: _lazy(io.read_ref) if via == OWN else io.read_ref()
+    return {key: io.read_ref if via == OWN else io.read_ref()
             for key, io in sorted(ios, key=lambda s_io: not s_io[1].read_first)
             if io.read_ref is not None and io.read_via == via}
 
 
 PRIMARY_READS: Mapping[str, Callable[[PrimaryContext], PrimaryRead]] = _reads(PRIMARY)
-OWN_READS: Mapping[str, Callable] = _reads(OWN)
+# (a stack without the section never imports its read)
+OWN_READS: Mapping[str, Callable[[], Callable[..., tuple[Any, Any]]]] = _reads(OWN)
 ADMIN_READS: Mapping[str, Callable[[AdminContext], AdminRead]] = _reads(ADMIN)
 (DESCRIBE,) = [_lazy(u.io.describe_ref) for u in UNITS if u.io.describe_ref is not None]  # exactly one kind's
 VALIDATIONS: Mapping[str, Validation] = {

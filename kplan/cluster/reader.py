@@ -115,7 +115,10 @@ class KafkaReader:
                                                          include_authorized_operations=True)
             shared = AdminContext(self.admin, self.cluster, cluster_future)
             admin_reads = {s: read(shared) for s, read in ADMIN_READS.items()}
-            own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
+            # each read's module imported here, not on the pool's threads: two of them importing modules of one
+            # package at once can deadlock, which Python breaks by handing one a module half made (the
+            # dynamic-config family's three reads share their io package)
+            own = {s: pool.submit(read(), self.cluster, self.secrets) for s, read in OWN_READS.items()
                    if s in union_sections}
             # checks the pin (cluster.id) before anything else is read or used: the answers of the requests
             # already in flight beside it are then never looked at
@@ -134,7 +137,7 @@ class KafkaReader:
             cluster_id, broker_count = self._cluster_result(cluster_future)
             answers = {s: part.result() for s, part in primary.items()}
             answers.update({s: admin_read.result() for s, admin_read in admin_reads.items()})
-            own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
+            own.update({s: pool.submit(read(), self.cluster, self.secrets) for s, read in OWN_READS.items()
                         if s not in own and any(o is not None and o.owned(s) for o in ownerships.values())})
             answers.update({s: f.result() for s, f in own.items()})
         racks = MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())})

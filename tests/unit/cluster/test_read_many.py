@@ -5,6 +5,7 @@ foreign owners). The real cluster: tests/integration/test_plan_many.py."""
 
 from __future__ import annotations
 
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -121,3 +122,19 @@ def test_the_owner_index_gives_the_foreign_owners_of_each_stack_the_last_other_o
     for name in ("a", "b", "c", "d"):
         assert dict(index.foreign(name)) == expected[name]
         assert list(index.foreign(name)) == sorted(index.foreign(name))
+
+
+def test_a_read_with_a_client_of_its_own_is_imported_by_the_reading_thread(reader, monkeypatch):
+    """Its module is imported (its hook called) by the thread that reads, before the pool runs it: two of the pool's
+    threads importing modules of one package at once can deadlock, which Python breaks by handing one a module half
+    made (kplan import failed so, reading the dynamic-config family's three kinds, which share their io package)."""
+    r, _ = reader
+    loaded: list = []
+
+    def hook():
+        loaded.append(threading.current_thread())
+        return lambda cluster, secrets: ({}, None)
+
+    monkeypatch.setattr(reader_mod, "OWN_READS", {"quotas": hook, "broker_configs": hook})
+    r.read_many({"a": (["a1"], frozenset({"quotas", "broker_configs"}))})
+    assert loaded == [threading.current_thread()] * 2
