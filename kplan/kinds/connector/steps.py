@@ -37,9 +37,13 @@ class ConnectorImage(Immutable):
 
     @classmethod
     def of_live(cls, current: LiveConnector) -> "ConnectorImage":
-        """Unmasked: for `ConnectorSecrets` only (use `masked()` for a step)."""
-        return cls({k: v for k, v in current.config.items() if k != "name"},
-                   (current.state or "RUNNING").lower())
+        """Unmasked: for `ConnectorSecrets` only (use `masked()` for a step). A running connector with a FAILED task
+        was failed: an undo that resumes it puts it back running without waiting for its tasks to run (Connect's
+        resume does not restart a FAILED task)."""
+        state = current.state or "RUNNING"
+        if state == "RUNNING" and any(t.state == "FAILED" for t in current.tasks):
+            state = "FAILED"
+        return cls({k: v for k, v in current.config.items() if k != "name"}, state.lower())
 
     def masked(self, secret: frozenset[str]) -> "ConnectorImage":
         return ConnectorImage(mask_config(self.config, secret), self.state)
