@@ -35,12 +35,14 @@ def at_fields(d: Diagnostic, file: str, paths: list[str]) -> str:
     `collides with the topic at FILE:2`) said as the spec's field path: `spec.topics[1]: duplicate topic ...`."""
     if d.file != file:
         return d.located()
-
-    def field(line: int) -> str:
-        return paths[line - 1] if 0 < line <= len(paths) else "spec"
-
-    place = field(d.line)
-    said = replace(d, message=re.sub(re.escape(file) + r":(\d+)(?::\d+)?", lambda m: field(int(m.group(1))),
-                                     d.message),
+    place = paths[d.line - 1] if 0 < d.line <= len(paths) else "spec"
+    said = replace(d, message=fields_in(d.message, file, paths),
                    address=None if f"spec.{d.target}" == place else d.address)
     return said.located(where=place)
+
+
+def fields_in(text: str, file: str, paths: list[str]) -> str:
+    """`text` (a message, a plan's Markdown: its "Declared at" column) with each `file:line[:column]` said as that
+    line's field path."""
+    return re.sub(re.escape(file) + r":(\d+)(?::\d+)?",
+                  lambda m: paths[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(paths) else "spec", text)

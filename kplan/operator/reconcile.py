@@ -28,7 +28,7 @@ from kplan.operator.decide import (
     waiting_reason,
 )
 from kplan.operator.kube import Kube, KubeError, stacks_path
-from kplan.operator.located import at_fields, spec_text
+from kplan.operator.located import at_fields, fields_in, spec_text
 from kplan.secrets import remember, scrub
 
 MARKDOWN_LIMIT = 30_000  # of the status (an object is at most ~1.5 MB in etcd; a plan's page is cut, saying so)
@@ -64,8 +64,8 @@ class Reconciler:
                 "resourceVersion": meta["resourceVersion"]}})
         wishes = Wishes.of(resource)
         try:
-            stack, environ = self._load(resource, resource["spec"], wishes)
-            doc, plan, markdown = self._plan(stack, environ)
+            stack, environ, said = self._load(resource, resource["spec"], wishes)
+            doc, plan, markdown = self._plan(stack, environ, said)
         except Failed as e:
             self._failed(resource, "Planned", e)
             return False
@@ -75,7 +75,7 @@ class Reconciler:
             applied = self._apply(resource, stack, environ, fingerprint, wishes.auto_apply)
             if applied["result"] == "applied":  # what the cluster is now, planned again
                 try:
-                    doc, plan, markdown = self._plan(stack, environ)
+                    doc, plan, markdown = self._plan(stack, environ, said)
                 except Failed as e:
                     self._failed(resource, "Planned", e)
                     return False
@@ -117,6 +117,7 @@ class Reconciler:
         return path, paths
 
     def _load(self, resource: Mapping[str, Any], spec: Mapping[str, Any], wishes: Wishes, suffix: str = ""):
+        """The stack, its environment, and what says a text's places in its file as the spec's field paths."""
         from kplan.stackfile import StackError, load_stack
 
         environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
@@ -129,7 +130,7 @@ class Reconciler:
         if stack.multi_cluster:
             raise Failed("InvalidStack", "a stack of several clusters (clusters:) is not reconciled by the operator "
                                          "yet: declare one KafkaStack per cluster")
-        return stack, environ
+        return stack, environ, lambda text: fields_in(text, str(path), paths)
 
     def check(self, resource: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """What `kplan validate` finds in the resource's spec (its errors, its warnings), at the spec's field paths:
@@ -145,7 +146,9 @@ class Reconciler:
         warnings = [scrub(at_fields(d, str(path), paths)) for d in found if d.severity is Severity.WARNING]
         return errors, warnings
 
-    def _plan(self, stack, environ: Mapping[str, str], destroy: bool = False):
+    def _plan(self, stack, environ: Mapping[str, str], said: Callable[[str], str], destroy: bool = False):
+        """The plan's JSON document, the plan, and its Markdown with the spec's field paths in its "Declared at"
+        column (`said`, from _load) in place of the operator's own file."""
         from kplan.plan.serialize import plan_to_dict
         from kplan.render.markdown import render_markdown
         from kplan.session.open import open_session
@@ -159,7 +162,7 @@ class Reconciler:
                 session.close()
         except KplanError as e:
             raise Failed("ClusterUnreadable", scrub(str(e))) from None
-        return plan_to_dict(plan), plan, scrub(render_markdown(plan, limit=MARKDOWN_LIMIT))
+        return plan_to_dict(plan), plan, scrub(said(render_markdown(plan, limit=MARKDOWN_LIMIT)))
 
     # -- applying ---------------------------------------------------------------------------------------------------
     def _run(self, stack, environ: Mapping[str, str], confirm, destroy: bool = False):
@@ -217,7 +220,7 @@ class Reconciler:
         sections = {u.section.key: u.kind_ref().type.value for u in UNITS if u.section is not None}
         spec, forgotten = protected_removed(resource["spec"], sections)
         try:
-            stack, environ = self._load(resource, spec, wishes, ".destroy")
+            stack, environ, _ = self._load(resource, spec, wishes, ".destroy")
             if forgotten:  # handed over to nobody first: a destroy refuses a stack that declares a protected one
                 self._checked(self._run(stack, environ, lambda p: True), "forgetting the protected resources")
             self._checked(self._run(stack, environ, lambda p: True, destroy=True), "destroy")
@@ -315,7 +318,7 @@ class Reconciler:
 
         try:
             resource = self.kube.call("GET", self._path(resource), ok_missing=True) or resource  # its status now
-            stack, environ = self._load(resource, resource["spec"], Wishes.of(resource))
+            stack, environ, _ = self._load(resource, resource["spec"], Wishes.of(resource))
             cluster = Cluster.open(stack, environ)
         except (Failed, KplanError):
             return  # its reconcile says what is wrong

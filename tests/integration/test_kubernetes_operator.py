@@ -80,6 +80,9 @@ def test_a_kafkastack_is_planned_applied_when_approved_and_destroyed_but_what_is
         first = wait("the first plan in the status", lambda: planned(admin_api, namespace, "s", 1))
         assert first["plan"]["summary"] == "2 to add, 0 to change, 0 to destroy"
         assert f"topic.{plain}" in first["plan"]["markdown"] and first["plan"]["hasChanges"] is True
+        # "Declared at": the resource's field paths, not the operator's own copy of the spec
+        assert f"| `topic.{plain}` | create |  | `spec.topics[0]` |" in first["plan"]["markdown"], first["plan"]
+        assert "stack.yaml" not in first["plan"]["markdown"]
         assert ready(first)["reason"] == "AwaitingApproval"
         assert first["plan"]["fingerprint"] in ready(first)["message"]
         assert first["reconciledBy"] == "only"

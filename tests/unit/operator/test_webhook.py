@@ -8,7 +8,7 @@ import json
 
 from kplan.errors import KplanError
 from kplan.model.diagnostics import Diagnostic
-from kplan.operator.located import at_fields, spec_text
+from kplan.operator.located import at_fields, fields_in, spec_text
 from kplan.operator.webhook import answer
 
 SPEC = {"stack": "s", "cluster": {"bootstrap_servers": "b:9092", "client": {}},
@@ -38,6 +38,8 @@ def test_a_finding_is_said_at_field_paths_in_place_of_the_files_lines():
     assert at_fields(warned, "/w/stack.yaml", paths) == "spec.topics[1]: warning: topics[1].name: a warning"
     whole = Diagnostic.at("/w/stack.yaml", 0, 0, "", "no cluster")
     assert at_fields(whole, "/w/stack.yaml", paths) == "spec: no cluster"
+    row = f"| `+` | `topic.t` | create | | `/w/stack.yaml:{second}` |"
+    assert fields_in(row, "/w/stack.yaml", paths) == "| `+` | `topic.t` | create | | `spec.topics[1]` |"
     elsewhere = Diagnostic.at("/w/tpl.j2", 4, 1, "", "bad template")
     assert at_fields(elsewhere, "/w/stack.yaml", paths) == "/w/tpl.j2:4:1: bad template"
 
