@@ -159,3 +159,20 @@ def stanza(spec: "TopicSpec") -> str:
             f"`migrate_from: {spec.name}` in place of this entry (`- name: {spec.name}.v2`, `partitions: "
             f"{spec.partitions}`, `replication_factor: {spec.replication_factor}`, `migrate_from: {spec.name}`; "
             "docs/migrations.md)")
+
+
+def copy_passes(groups: Mapping[str, Mapping[int, int]], partitions: int) -> list[dict[int, int]]:
+    """Where the copy stops before going on, one bound per pass (old partition -> offset), the end of the topic
+    after the last: each group's records read before its committed offsets are copied before those it has not read,
+    so that in every new partition a group's position is preceded only by what it read (no record read twice). The
+    groups ordered by how far they read, pass k stops at the least of the committed offsets of groups k.. on each
+    partition: exact for groups each at or behind the next on every partition (the common case: one group, or groups
+    reading the same stream at different speeds); a group ahead on one partition and behind on another can see
+    records it read again after its position, never miss one."""
+    ordered = sorted(groups.values(), key=lambda c: (sum(c.get(p, 0) for p in range(partitions)), sorted(c.items())))
+    out: list[dict[int, int]] = []
+    for k in range(len(ordered)):
+        cut = {p: min(c.get(p, 0) for c in ordered[k:]) for p in range(partitions)}
+        if any(cut.values()) and (not out or cut != out[-1]):
+            out.append(cut)
+    return out

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
 
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.topic.io.reassignments import EVERY_S, FIRST_AFTER_S
-from kplan.kinds.topic.migration import COPY_GROUP, GroupPosition, MigrationFacts, SourceFacts, wanted
+from kplan.kinds.topic.migration import COPY_GROUP, GroupPosition, MigrationFacts, SourceFacts, copy_passes, wanted
 from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
 from kplan.transport.groups import committed_offsets, describe_groups
@@ -167,12 +167,13 @@ class CopyProgress:
         self.stream.flush()
 
 
-def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], timeout_s: float
-           ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bound: Mapping[int, int] | None,
+           timeout_s: float) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """One batch of `old`'s records produced into `new` inside the open transaction, each (old partition, offset) with
-    the (new partition, offset) it was written at, in the order read; a partition at its end leaves `left`. A record
-    not acknowledged aborts the transaction (WriteError): nothing of the batch is kept."""
-    from confluent_kafka import KafkaError
+    the (new partition, offset) it was written at, in the order read; a partition at its end leaves `left`, one at
+    its `bound` (the pass's) is paused and its records from there are left to the next pass. A record not
+    acknowledged aborts the transaction (WriteError): nothing of the batch is kept."""
+    from confluent_kafka import KafkaError, TopicPartition
 
     seen: list[tuple[int, int]] = []
     placed: dict[tuple[int, int], tuple[int, int]] = {}
@@ -191,6 +192,9 @@ def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], tim
                 continue
             raise WriteError(f"copying {old} into {new}: {err.str()}")
         key = (int(msg.partition()), int(msg.offset()))
+        if bound is not None and key[1] >= bound[key[0]]:
+            consumer.pause([TopicPartition(old, key[0])])
+            continue
         seen.append(key)
         _, ts = msg.timestamp()
         producer.produce(new, value=msg.value(), key=msg.key(), headers=msg.headers(), timestamp=max(ts, 0),
@@ -235,29 +239,37 @@ class MigrationWrites(SessionsIO):
             start = consumer.committed([TopicPartition(old, p) for p in range(partitions)], timeout=timeout_s)
             maps = {tp.partition: json.loads(tp.metadata) if tp.metadata else {} for tp in start}
             at = {tp.partition: tp.offset if tp.offset >= 0 else 0 for tp in start}
-            consumer.assign([TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING)
-                             for p in range(partitions)])
-            left = {p for p in range(partitions) if at[p] < ends[(old, p)]}
             if progress is None:
                 progress = CopyProgress(old, new, sum(ends[(old, p)] - at[p] for p in range(partitions)))
-            while left:
-                producer.begin_transaction()
-                pairs = _batch(consumer, producer, old, new, left, timeout_s)
-                for (p, o), (q, n) in pairs:  # the offset map: the first record at or after each group's position
-                    for g, committed in groups.items():
-                        if o >= committed.get(p, 0):
-                            maps[p].setdefault(g, {}).setdefault(str(q), n)
-                positions = consumer.position([TopicPartition(old, p) for p in range(partitions)])
-                offsets = [TopicPartition(old, tp.partition, tp.offset, metadata=json.dumps(maps[tp.partition],
-                                                                                            sort_keys=True))
-                           for tp in positions if tp.offset >= 0]
-                if offsets:
-                    producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), timeout_s)
-                producer.commit_transaction(timeout_s)
-                copied += len(pairs)
-                if progress is not None:
-                    progress(copied)
-                left -= {tp.partition for tp in positions if tp.offset >= ends[(old, tp.partition)]}
+            for bound in [*copy_passes(groups, partitions), None]:  # None: the last pass, to the end
+                limit = {p: ends[(old, p)] if bound is None else min(bound[p], ends[(old, p)])
+                         for p in range(partitions)}
+                left = {p for p in range(partitions) if at[p] < limit[p]}
+                if left:  # (a partition paused at the last pass's bound stays paused through a new assign)
+                    assigned = [TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING) for p in sorted(left)]
+                    consumer.assign(assigned)
+                    consumer.resume(assigned)
+                while left:
+                    producer.begin_transaction()
+                    pairs = _batch(consumer, producer, old, new, left, None if bound is None else limit, timeout_s)
+                    for (p, o), (q, n) in pairs:  # the offset map: the first record at or after each group's position
+                        for g, committed in groups.items():
+                            if o >= committed.get(p, 0):
+                                maps[p].setdefault(g, {}).setdefault(str(q), n)
+                    # a partition read past its bound had every record before the bound copied: its position is
+                    # the bound, the records read after it skipped (the next pass reads them again)
+                    positions = {tp.partition: tp.offset if bound is None else min(tp.offset, limit[tp.partition])
+                                 for tp in consumer.position(consumer.assignment()) if tp.offset >= 0}
+                    at.update(positions)
+                    offsets = [TopicPartition(old, p, o, metadata=json.dumps(maps[p], sort_keys=True))
+                               for p, o in sorted(positions.items())]
+                    if offsets:
+                        producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), timeout_s)
+                    producer.commit_transaction(timeout_s)
+                    copied += len(pairs)
+                    if progress is not None:
+                        progress(copied)
+                    left -= {p for p in positions if positions[p] >= limit[p]}
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line

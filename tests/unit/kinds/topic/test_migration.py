@@ -6,7 +6,7 @@ from __future__ import annotations
 from builders import live, ltopic, stack, topic
 
 from kplan.kinds.topic import section
-from kplan.kinds.topic.migration import GroupPosition, MigrationFacts, SourceFacts
+from kplan.kinds.topic.migration import GroupPosition, MigrationFacts, SourceFacts, copy_passes
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.plan import Action, ResourceType
@@ -104,3 +104,16 @@ def test_a_connector_of_the_stack_still_on_the_old_topic_is_named_with_what_to_d
     assert w.address == "connector.archive" and w.message == (
         "connector 'archive' of the stack still names 'orders', which topic 'orders.v2' migrates from, in its topics: "
         "kplan does not switch it; name 'orders.v2' there in this change (docs/migrations.md)")
+
+
+def test_the_copy_stops_at_each_groups_positions_in_turn_so_no_group_reads_a_record_twice():
+    # no group: one pass to the end; groups ordered by how far they read, each pass at the least of those left
+    assert copy_passes({}, 3) == []
+    early, late = {0: 0, 1: 1, 2: 2}, {0: 20, 1: 21, 2: 22}
+    assert copy_passes({"late": late, "early": early}, 3) == [early, late]
+    assert copy_passes({"a": early, "b": dict(early)}, 3) == [early]  # the same positions: one pass
+    # a group ahead on one partition and behind on another: each pass at the least of the groups left (never past a
+    # group's position: it may read records again, never miss one); a pass at the beginning is none
+    assert copy_passes({"a": {0: 5, 1: 0}, "b": {0: 0, 1: 9}}, 2) == [{0: 0, 1: 9}]
+    assert copy_passes({"a": {0: 5, 1: 2}, "b": {0: 1, 1: 9}}, 2) == [{0: 1, 1: 2}, {0: 1, 1: 9}]
+    assert copy_passes({"new": {}}, 2) == []  # a group with nothing committed there reads all: nothing to put first
