@@ -433,9 +433,20 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     def difference_text(self, r: StatusT, d: "Difference") -> str:
         raise NotImplementedError
 
+    # The status record's fields the status JSON shows (its key there -> the field), and those of its keys shown
+    # again as declared (the record's `declared_<key>`).
+    status_keys: Mapping[str, str] = {}
+    declared_keys: tuple[str, ...] = ()
+
     def status_fields(self, r: StatusT, trace_dict: TraceDict) -> dict[str, Any]:
         """The kind's own fields of a resource in the status JSON (`kplan status --format json`)."""
-        raise NotImplementedError
+        return {**{key: getattr(r, f) for key, f in self.status_keys.items()},
+                "declared": {key: getattr(r, f"declared_{key}") for key in self.declared_keys},
+                "differences": [self.difference_fields(d) for d in r.differences]}
+
+    def difference_fields(self, d: Difference) -> dict[str, Any]:
+        """A difference in the status JSON."""
+        return {"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}
 
 
 # A kind over whichever types it has: what code over every kind (the registry, the planner, status) holds.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
-from kplan.kinds.base import Kind, PlanContext, TraceDict, rights_problems
+from kplan.kinds.base import Kind, PlanContext, rights_problems
 from kplan.kinds.planned import payloads
 from kplan.model.bindings import AclBinding, binding_json
 from kplan.model.live import Problem
@@ -342,10 +342,11 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
                 AttrKind.REMOVE: f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)",
                 }.get(d.kind, f"~ {d.live} {what}: on the cluster, not declared (left alone)")
 
-    def status_fields(self, r: AclStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},
-                "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind.value,
-                                 "live": d.live, "declared": d.declared} for d in r.differences]}
+    status_keys, declared_keys = {"bindings": "bindings"}, ("bindings",)
+
+    def difference_fields(self, d: Difference) -> dict[str, Any]:
+        return {"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind.value,
+                "live": d.live, "declared": d.declared}
 
 
 KIND = AclKind()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, rights_problems
+from kplan.kinds.base import Kind, PlanContext, Scrub, rights_problems
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.planned import payloads
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key, topic_key
@@ -297,11 +297,7 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
             return f"+ {d.declared} {what}: generated, not on the cluster"
         return f"- {d.live} {what}: created by kplan, no longer generated (the next apply deletes it)"
 
-    def status_fields(self, r: StreamsAppStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return {"bindings": r.bindings, "internal_topics": r.internal_topics,
-                "declared": {"bindings": r.declared_bindings},
-                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}
-                                for d in r.differences]}
+    status_keys, declared_keys = {"bindings": "bindings", "internal_topics": "internal_topics"}, ("bindings",)
 
 
 KIND = StreamsAppKind()

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, TraceDict
+from kplan.kinds.base import Kind, PlanContext
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import canonical, diff, outline, schema_digest
@@ -334,11 +334,8 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
                 AttrKind.UPDATE: f"~ {d.label} = {d.live}: the stack declares {d.declared}",
                 }.get(d.kind, f"~ {d.label} = {d.live}: differs (left alone)")
 
-    def status_fields(self, r: SubjectStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,
-                "declared": {"compatibility": r.declared_compatibility},
-                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}
-                                for d in r.differences]}
+    status_keys = {"version": "schema_version", "schema_type": "schema_type", "compatibility": "compatibility"}
+    declared_keys = ("compatibility",)
 
 
 def _referenced_deletions(deleted: list[str], live: "LiveState") -> list[PlanDiagnostic]:

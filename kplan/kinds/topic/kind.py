@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as replace_attr
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, TypeVar
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.ignoring import ignored_note
 from kplan.kinds.topic import migration, tiered
@@ -615,12 +615,11 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             text += " (cannot change in place)"
         return text
 
-    def status_fields(self, r: "ResourceStatus", trace_dict: TraceDict) -> dict[str, Any]:
-        return {"partitions": r.partitions, "replication_factor": r.replication_factor,
-                "declared": {"partitions": r.declared_partitions,
-                             "replication_factor": r.declared_replication_factor},
-                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared,
-                                 "sensitive": d.sensitive} for d in r.differences]}
+    status_keys = {"partitions": "partitions", "replication_factor": "replication_factor"}
+    declared_keys = ("partitions", "replication_factor")
+
+    def difference_fields(self, d: Difference) -> dict[str, Any]:
+        return {**super().difference_fields(d), "sensitive": d.sensitive}
 
 
 KIND = TopicKind()
