@@ -169,12 +169,20 @@ def _format_storage(dist: Path) -> None:
     proc = subprocess.run(
         [check_java(), *JIT, "-cp", str(dist / "lib" / "*"),
          f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
-         "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
+         "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config), *_features()],
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
         raise LocalStackError(f"formatting Kafka storage failed:\n{(proc.stdout + proc.stderr).strip()[-2000:]}")
+
+
+def _features() -> list[str]:
+    """`--feature NAME=LEVEL` for each of KPLAN_STACK_KAFKA_FEATURES ("share.version=0,..."): a broker formatted with
+    these finalized levels instead of its release's defaults (a cluster with a feature off, for kplan's features
+    tests)."""
+    wanted = os.environ.get("KPLAN_STACK_KAFKA_FEATURES", "")
+    return [arg for f in wanted.split(",") if f.strip() for arg in ("--feature", f.strip())]
 
 
 def _broker_ready() -> bool:

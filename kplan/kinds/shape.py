@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 from kplan.rules.units import UnitError
 from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem
 
@@ -309,6 +309,19 @@ class Shape:
         """A declared resource as `kplan render` shows it: its image, a secret as its reference, then where it is
         declared."""
         return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
+
+
+def named_section(shape: Shape, make: Callable[..., Any], noun: str, entries: list[tuple[Any, Loc]], smap: SourceMap,
+                  diags: Diagnostics) -> tuple[Any, ...]:
+    """A section whose entries are named by `name` (one declared twice is an error), each read by `shape` into
+    `make(**values, origin=...)`, sorted by name: the users' and the features' sections."""
+    out = []
+    for item, loc, name in diags.named_entries(entries, "name", f'{noun} "{{}}"', f"declare each {noun} once"):
+        values = shape.read(item, loc, smap, diags, f"{noun} {name}: ")
+        if values is not None:
+            out.append(make(**{k: v for k, v in values.items() if v is not None},
+                            origin=Origin(loc.file, loc.line, loc.column)))
+    return tuple(sorted(out, key=lambda s: s.name))
 
 
 def read_rows(rows: tuple[Attr, ...], item: Mapping[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics,

@@ -31,6 +31,7 @@ class Phase(IntEnum):
     schema subjects (50) before the connectors that use them; their removals after the connectors' deletions (75).
     A new reversible kind belongs before INCREASE_PARTITIONS."""
 
+    UPDATE_FEATURES = 5  # finalized feature versions first: the share groups and group configs may need them
     CREATE_TOPICS = 10
     MIGRATE_TOPICS = 12  # a migration's copy and its groups' offsets moved (undone by forgetting the copy's group)
     ALTER_TOPIC_CONFIGS = 20

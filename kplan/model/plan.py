@@ -64,6 +64,7 @@ class ResourceType(str, Enum):
     GROUP_CONFIG = "group_config"  # a group's dynamic configs (KIP-848): group_config.orders-app (kinds/dynamic_config)
     SHARE_GROUP = "share_group"  # a share group's declared request (KIP-932): share_group.jobs (kinds/group_request)
     STREAMS_APP = "streams_app"  # a Kafka Streams application: streams_app.<application.id> (kinds/streams_app)
+    FEATURE = "feature"  # a finalized feature version (KIP-584): feature.share.version (kinds/feature)
 
 
 class Reason(str, Enum):

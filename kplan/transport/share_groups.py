@@ -38,15 +38,18 @@ RIGHTS = {"describe": "DESCRIBE on the group and on its topics",
           "move the start offsets of": "READ on the group and on the topics it moves"}
 
 
-def supported(client: Client) -> str | None:
-    """None when the cluster takes share-group requests; else why not (one clause)."""
+def supported(client: Client, declared: bool | None = None) -> str | None:
+    """None when the cluster takes share-group requests; else why not (one clause). `declared`: whether the stack's
+    `features` turn share.version on (None: not declared), which then stands for the finalized level: the feature's
+    step runs first."""
     from kplan.transport.share_protocol import AlterShareGroupOffsetsRequest, DescribeShareGroupOffsetsRequest
 
     if not (client.serves(DescribeShareGroupOffsetsRequest) and client.serves(AlterShareGroupOffsetsRequest)):
         return "the cluster has no share groups (KIP-932: Kafka 4.1 or newer, with share.version 1)"
-    if client.finalized("share.version") < 1:
+    if not (client.finalized("share.version") >= 1 if declared is None else declared):
         return ("share groups are not enabled on the cluster (feature share.version is 0): enable them with "
-                "kafka-features.sh upgrade --feature share.version=1")
+                "kafka-features.sh upgrade --feature share.version=1, or declare share.version at 1 in the stack's "
+                "features (applied before the share groups)")
     return None
 
 

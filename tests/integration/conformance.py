@@ -194,7 +194,9 @@ class KindFixture:
     section: str  # its stack section (owner and labels go on every entry of it)
     sections: Sections  # (ctx, version 1 or 2) -> the stack file's sections (besides `stack` and `cluster`)
     read: Callable[[Ctx], Any]  # its live state under ctx.prefix, read without kplan (JSON-able, sorted)
-    target: str = "stack"  # the local stack it runs on: "stack" (plain), "secured" (SASL_SSL), "cluster3"
+    # the cluster it runs on: the local stack's "stack" (plain) or "secured" (SASL_SSL) side, "cluster3", or "features"
+    # (a broker of its own with share.version off: features_broker.py)
+    target: str = "stack"
     setup: Callable[[Ctx], None] = lambda ctx: None  # out-of-band preparation before version 1
     teardown: Callable[[Ctx], None] = lambda ctx: None  # best-effort removal of what setup or orphan made
     secret: str | NotApplicable = NotApplicable("the kind has no secret field")  # where v1/v2 put the canary
@@ -305,7 +307,7 @@ def state(fx: KindFixture, ctx: Ctx, timeout: float = 30) -> dict:
     mirror's kill trial: NEITHER, with nothing else different)."""
     deadline = time.monotonic() + timeout
     while True:
-        snap = snapshot(ctx.admin, ctx.connect_url, ctx.prefix) if fx.target != "cluster3" else {}
+        snap = snapshot(ctx.admin, ctx.connect_url, ctx.prefix) if ctx.connect_url else {}
         moving = [c for c in (snap.get("connectors") or {}).values() if c.get("state") in TRANSIENT]
         if not moving or time.monotonic() > deadline:
             return normalized({"kind": fx.read(ctx), **snap}, ctx)

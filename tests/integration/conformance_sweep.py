@@ -17,7 +17,8 @@ and each trial's seconds (min / median / max). NEITHER must stay 0; the irrevers
 (`make fault-sweep`: docs/fault-sweep.md): a run of every kind replaces the table there, a run of some kinds only
 their rows (tests/integration/kit_figures.py).
 
-The kinds on the 3-broker cluster (broker_config) need it running (`dev/stack up --brokers 3`).
+The kinds on the 3-broker cluster (broker_config) need it running (`dev/stack up --brokers 3`); the feature kind
+runs on a broker of its own (features_broker.py), started when its trials start and stopped when the sweep ends.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from conformance import VERDICTS, Ctx, KindFixture, fixture, fixtures, kill_trials, learn, run_kill  # noqa: E402
+from features_broker import FEATURES  # noqa: E402
 from kit_figures import table, write_into  # noqa: E402
 
 ADMIN_VAR = "KIT_ADMIN_PASSWORD"
@@ -51,10 +53,10 @@ def make_ctx(fx: KindFixture, tmp: Path) -> Ctx:
     prefix = f"kplantest-kit-{fx.kind.replace('_', '-')}-{uuid.uuid4().hex[:8]}"
     d = tmp / prefix
     d.mkdir(parents=True)
-    if fx.target == "cluster3":
+    if fx.target in ("cluster3", "features"):
         from localstack import cluster3
 
-        bootstrap = cluster3.BOOTSTRAP
+        bootstrap = cluster3.BOOTSTRAP if fx.target == "cluster3" else FEATURES.get().bootstrap
         return Ctx(prefix, d, bootstrap, "", "", AdminClient({"bootstrap.servers": bootstrap}),
                    {"bootstrap_servers": bootstrap, "timeout": "20s"}, {"bootstrap.servers": bootstrap})
     admin = AdminClient({"bootstrap.servers": localstack.BOOTSTRAP})
@@ -111,8 +113,11 @@ def main(argv: list[str]) -> int:
     found = {k: fixture(k) for k in opts.kinds.split(",")} if opts.kinds else fixtures()
     kinds = list(found)
     t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="kplan-kit-") as d:
-        figures = [sweep_kind(found[k], Path(d), opts.workers) for k in kinds]
+    try:
+        with tempfile.TemporaryDirectory(prefix="kplan-kit-") as d:
+            figures = [sweep_kind(found[k], Path(d), opts.workers) for k in kinds]
+    finally:
+        FEATURES.close()
     seconds = time.monotonic() - t0
     text = json.dumps(figures, indent=1)
     print(text)

@@ -9,6 +9,7 @@ import time
 import pytest
 import requests
 from confluent_kafka.admin import AdminClient
+from features_broker import FEATURES
 from kplan_helpers import cleanup
 from kube_helpers import STACKS, Api, install_crd
 from second_stack import SharedSecond
@@ -77,6 +78,15 @@ def prefix(request, stack, admin, unique):
 
 
 _SECOND = SharedSecond()
+
+
+@pytest.fixture(scope="session")
+def features_cluster(stack):
+    """The broker of its own with share.version off (features_broker.py), started on first use."""
+    try:
+        yield FEATURES.get()
+    finally:
+        FEATURES.close()
 
 
 @pytest.fixture(scope="session")

@@ -141,17 +141,22 @@ def test_named_irreversible_needs_the_step_run_marked_and_listed_with_exit_3():
     assert named_irreversible([{**ran[1], "status": "pending"}], marked, 3, text) == []
 
 
-def _kinds(cluster3: bool) -> list:
-    """The kinds with a fixture (the census test names those without): those of the 3-broker cluster (`cluster3`,
-    marked to run in its serial stage: they change broker configs), or the others."""
+# the marks of the kinds run on a cluster of their own: the 3-broker cluster's (its serial stage: they change broker
+# configs), the features broker's (serial: it starts a broker)
+MARKS = {"cluster3": [pytest.mark.serial, pytest.mark.cluster3], "features": [pytest.mark.serial]}
+
+
+def _kinds(target: str = "stack") -> list:
+    """The kinds with a fixture (the census test names those without) that run on `target`'s cluster: "cluster3",
+    "features", or the local stack (its plain or secured side)."""
     out = []
     for name in ORDER:
         try:
             fx = fixture(name)
         except LookupError:
             continue
-        if (fx.target == "cluster3") == cluster3:
-            out.append(pytest.param(name, marks=[pytest.mark.serial, pytest.mark.cluster3]) if cluster3 else name)
+        if fx.target == target or (target == "stack" and fx.target not in MARKS):
+            out.append(pytest.param(name, marks=MARKS[target]) if target in MARKS else name)
     return out
 
 
@@ -189,6 +194,16 @@ def kit_ctx(request, stack, unique, tmp_path):
 
 
 @pytest.fixture
+def kit_ctx_features(request, features_cluster, unique, tmp_path):
+    """The same on the broker of its own formatted with share.version off (features_broker.py)."""
+    def make(fx: KindFixture) -> Ctx:
+        prefix = unique(f"kit-{fx.kind.replace('_', '-')}")
+        (tmp_path / prefix).mkdir()
+        return _ctx(fx, prefix, tmp_path / prefix, request, features_cluster.bootstrap)
+    return make
+
+
+@pytest.fixture
 def kit_ctx3(request, multibroker, unique, tmp_path):
     """The same on the 3-broker cluster (no Connect, no registry; never the main stack, which the serial tests
     beside these stop and restart)."""
@@ -222,28 +237,38 @@ def recovers_from_kills(kind: str, make) -> None:
     assert outcome["ok"], outcome
 
 
-@pytest.mark.parametrize("kind", _kinds(cluster3=False))
+@pytest.mark.parametrize("kind", _kinds())
 def test_kind_keeps_every_promise(kind, kit_ctx):
     keeps_every_promise(kind, kit_ctx)
 
 
-@pytest.mark.parametrize("kind", _kinds(cluster3=False))
+@pytest.mark.parametrize("kind", _kinds())
 def test_kind_recovers_from_kills_in_its_steps(kind, kit_ctx):
     recovers_from_kills(kind, kit_ctx)
 
 
-@pytest.mark.parametrize("kind", _kinds(cluster3=True))
+@pytest.mark.parametrize("kind", _kinds("cluster3"))
 def test_cluster3_kind_keeps_every_promise(kind, kit_ctx3):
     keeps_every_promise(kind, kit_ctx3)
 
 
-@pytest.mark.parametrize("kind", _kinds(cluster3=True))
+@pytest.mark.parametrize("kind", _kinds("cluster3"))
 def test_cluster3_kind_recovers_from_kills_in_its_steps(kind, kit_ctx3):
     recovers_from_kills(kind, kit_ctx3)
 
 
+@pytest.mark.parametrize("kind", _kinds("features"))
+def test_features_kind_keeps_every_promise(kind, kit_ctx_features):
+    keeps_every_promise(kind, kit_ctx_features)
+
+
+@pytest.mark.parametrize("kind", _kinds("features"))
+def test_features_kind_recovers_from_kills_in_its_steps(kind, kit_ctx_features):
+    recovers_from_kills(kind, kit_ctx_features)
+
+
 def _irreversible_kinds() -> list[str]:
-    return [name for name in ORDER if fixture(name).irreversible and fixture(name).target != "cluster3"]
+    return [name for name in ORDER if fixture(name).irreversible and fixture(name).target not in MARKS]
 
 
 @pytest.mark.parametrize("kind", _irreversible_kinds())
@@ -289,8 +314,7 @@ def _fuzz_module():
     return module
 
 
-@pytest.mark.parametrize("kind", [p if isinstance(p, str) else p.values[0]
-                                  for p in _kinds(cluster3=False) + _kinds(cluster3=True)])
+@pytest.mark.parametrize("kind", ORDER)
 def test_kind_section_fuzzed_never_crashes(kind, tmp_path):
     """The kit's fuzz promise, without a stack: the kind's section of version 1 mutated one to three times (a value
     replaced, a key deleted, a key added) gives `kplan validate` and `kplan plan --live-state` a clean run: no

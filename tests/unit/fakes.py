@@ -93,6 +93,8 @@ class FakeWriter:
         self.share_offsets_: dict[str, dict[tuple[str, int], int]] = {}
         self.share_members_: dict[str, int] = {}
         self.migrated: set[str] = set()  # the new topics whose migration copy is done
+        self.features: dict[str, int] = {}  # feature -> finalized level
+        self.never_downgraded: set[str] = set()  # features whose downgrades the controller refuses
 
     # -- topics
 
@@ -383,7 +385,23 @@ class FakeWriter:
             raise WriteError(f"consumer group {group} has live members")
         self.group_offsets_.pop(group, None)
 
+    # -- finalized features (kinds/feature/io.py)
+
+    def finalized_levels(self):
+        return dict(self.features)
+
+    def update_features(self, updates):
+        for name, level, kind in updates:
+            if level < self.features.get(name, 0) and (kind == "upgrade" or name in self.never_downgraded):
+                raise WriteError(f"updating features {name}={level}: INVALID_UPDATE_VERSION")
+        for name, level, _ in updates:
+            self.features[name] = level
+        self.calls.append("update_features")
+
     # -- share groups (their start offsets: share_offsets_, their members: share_members_)
+
+    def share_groups_on(self):
+        return self.features.get("share.version", 0) >= 1
 
     def share_group_members(self, group):
         members = self.share_members_.get(group, 0)

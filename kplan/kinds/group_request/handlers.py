@@ -11,6 +11,7 @@ from typing import Callable, NamedTuple, Sequence, TypeVar
 
 from kplan.errors import KplanError
 from kplan.kinds.group_request.io import ConsumerGroupWrites, ShareGroupWrites
+from kplan.kinds.group_request.kind import share_declared
 from kplan.kinds.group_request.model import CONSUMER, OFFSETS, Position, Terms, items, positions
 from kplan.kinds.group_request.steps import (
     AlterGroupOffsets,
@@ -88,6 +89,13 @@ class AlterGroupOffsetsHandler(MoveGroupHandler[AlterGroupOffsets]):
 
 @handles(AlterShareGroupOffsets)
 class AlterShareGroupOffsetsHandler(MoveGroupHandler[AlterShareGroupOffsets]):
+    def preflight(self, step: AlterShareGroupOffsets, ctx: StepContext) -> None:
+        """Nothing to check while share groups are off and the stack's `features` turn them on: no share group can
+        have members yet (the run's feature step comes first; Kafka refuses every share-group request until then)."""
+        if ctx.stack is not None and share_declared(ctx.stack) and not ctx.io(ShareGroupWrites).share_groups_on():
+            return
+        super().preflight(step, ctx)
+
     def port(self, ctx: StepContext) -> Port:
         io = ctx.io(ShareGroupWrites)
         return Port(io.share_group_members, io.share_group_offsets, io.alter_share_group_offsets,

@@ -207,18 +207,22 @@ class GroupRead:
         admin, partitions, who = self._asked()
         return read_groups(admin, queries, partitions, self.reader.cluster.timeout_s, who)
 
-    def share_groups(self, queries: Mapping) -> tuple[dict[str, dict], str | None]:
+    def share_groups(self, queries: Mapping, declared: bool | None = None) -> tuple[dict[str, dict], str | None]:
         """What the plan shows for each pending share-group request (queries: kplan.kinds.group_request.model.query):
         its state, members and start offsets (as its `committed`, read with a Kafka client of kplan's own), then where
         a named reset moves them as a consumer group's (`targets`, resolved with the reader's confluent-kafka admin
-        client); or, on a cluster without share groups, nothing and why."""
+        client); or, on a cluster without share groups, nothing and why. `declared`: whether the stack's `features`
+        turn share.version on; on while the cluster has it off, no group exists yet (the apply enables it first)."""
         admin, partitions, who = self._asked()
         cluster = self.reader.cluster
         with open_client(cluster, self.reader.secrets) as client:
-            why = supported(client)
+            why = supported(client, declared)
             if why is not None:
                 return {}, why
-            found = {n: (*describe_share(client, n, who)[:2], positions(client, n, who)) for n in sorted(queries)}
+            if declared and client.finalized("share.version") < 1:
+                found: dict[str, tuple[str, int, tuple[Position, ...]]] = {n: ("Dead", 0, ()) for n in queries}
+            else:
+                found = {n: (*describe_share(client, n, who)[:2], positions(client, n, who)) for n in sorted(queries)}
         return targets(admin, queries, found, partitions, cluster.timeout_s, int(time.time() * 1000)), None
 
 
@@ -303,6 +307,10 @@ class ShareGroupWrites(SessionsIO):
     """A share group's state and start offsets and their writes, through the run's own Kafka client (the wire
     session's, opened when first used), asked again and bounded like Kafka's other writes (the admin session's link
     and attempts)."""
+
+    def share_groups_on(self) -> bool:
+        """Whether the cluster's share.version is finalized at 1 or above."""
+        return self.wire.client.finalized("share.version") >= 1
 
     def share_group_members(self, group: str) -> tuple[str, int]:
         """The group's (state, member count); ("Dead", 0) when it does not exist."""

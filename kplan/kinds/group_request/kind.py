@@ -345,6 +345,13 @@ UNSUPPORTED = ("the cluster has no share groups (KIP-932: Kafka 4.1 or newer, wi
                "and newer enable it by default); remove share_groups, or upgrade the cluster")
 
 
+def share_declared(stack: "Stack") -> bool | None:
+    """Whether the stack's `features` turn share groups on (share.version at latest or 1 and above: the feature's
+    step runs before any share group's) or off (0); None: it does not declare share.version."""
+    level = next((f.level for f in stack.of("features") if f.name == "share.version"), None)
+    return None if level is None else level == "latest" or level >= 1
+
+
 class ShareGroupKind(GroupRequestKind):
     """A share group's request: refused on a cluster without share groups."""
 
@@ -354,7 +361,7 @@ class ShareGroupKind(GroupRequestKind):
 
     def read(self, reader: GroupReads, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
-        return reader.share_groups({g.name: query(g.reset) for g in specs})
+        return reader.share_groups({g.name: query(g.reset) for g in specs}, share_declared(stack))
 
     def readable(self, declared: Mapping[str, GroupSpec], live: LiveState,
                  allowed: frozenset[str] = frozenset()) -> tuple[dict[str, GroupSpec], list[PlanDiagnostic]]:

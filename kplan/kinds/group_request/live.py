@@ -59,9 +59,10 @@ class GroupReads(Protocol):
         one describe for all, one offsets read per group, one list_offsets."""
         ...
 
-    def share_groups(self, queries: Mapping[str, GroupQuery]) -> tuple[Mapping[str, Mapping[str, Any]], str | None]:
+    def share_groups(self, queries: Mapping[str, GroupQuery], declared: bool | None = None
+                     ) -> tuple[Mapping[str, Mapping[str, Any]], str | None]:
         """(group -> as a consumer group's, "committed" its start offsets; None), or ({}, why) on a cluster without
-        share groups (Kafka before 4.1, or share.version 0)."""
+        share groups (Kafka before 4.1, or share.version 0 and not turned on by the stack's `features`: `declared`)."""
         ...
 
 

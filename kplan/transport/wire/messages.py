@@ -17,6 +17,7 @@ from kafka.protocol.admin import (
     ListConfigResourcesRequest,
     ListGroupsRequest,
     ListPartitionReassignmentsRequest,
+    UpdateFeaturesRequest,
 )
 from kafka.protocol.api_message import ApiMessage
 from kafka.protocol.metadata import ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest

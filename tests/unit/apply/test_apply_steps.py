@@ -218,14 +218,18 @@ def groups_plan():
 
 
 def share_groups_plan():
-    """Share groups: one reset to earliest (pending), moving one start offset of two and setting the other again."""
+    """Share groups: one reset to earliest (pending), moving one start offset of two and setting the other again;
+    the stack's features turn share.version on first (0 -> 1)."""
+    from kplan.kinds.feature.live import LiveFeature
+    from kplan.kinds.feature.model import FeatureSpec
     from kplan.kinds.group_request.live import LiveGroup
     from kplan.kinds.group_request.model import GroupReset, GroupSpec
 
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"share_groups": (
-        GroupSpec("jobs", "r1", GroupReset("earliest", "earliest")),)})
+        GroupSpec("jobs", "r1", GroupReset("earliest", "earliest")),), "features": (FeatureSpec("share.version", 1),)})
     live = live_state("c", 1, {}, {}).with_kind(ResourceType.SHARE_GROUP, resources=freeze({
-        "jobs": LiveGroup("jobs", None, "Empty", 0, (("t", 0, 5), ("t", 1, 0)), (("t", 0, 0), ("t", 1, 0)))}))
+        "jobs": LiveGroup("jobs", None, "Empty", 0, (("t", 0, 5), ("t", 1, 0)), (("t", 0, 0), ("t", 1, 0)))})
+    ).with_kind(ResourceType.FEATURE, resources=freeze({"share.version": LiveFeature("share.version", 0, 0, 1)}))
     return stack, live, make_plan(stack, live)
 
 
@@ -347,7 +351,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.MIGRATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS,
+    order = [Phase.UPDATE_FEATURES, Phase.CREATE_TOPICS, Phase.MIGRATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS,
+             Phase.REASSIGN_REPLICAS,
              Phase.ELECT_LEADERS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
              Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.ALTER_GROUP_CONFIGS, Phase.REGISTER_SUBJECTS,
@@ -419,7 +424,7 @@ def test_kinds_are_the_journal_words():
         "delete-topics", "delete-users", "drop-cdc-database-objects", "elect-leaders", "increase-partitions",
         "migrate-topic", "put-connector",
         "put-subject", "reassign-replicas", "record-ownership", "replace-topics", "restart-connector",
-        "snapshot-signal", "start-connector", "stop-connector"]
+        "snapshot-signal", "start-connector", "stop-connector", "update-features"]
 
 
 def test_steps_are_immutable_all_the_way_down():
@@ -476,3 +481,8 @@ def test_an_on_destroy_password_that_does_not_resolve_is_a_plan_error_before_any
     resolved = make_plan(stack, live, destroy=True, secrets=SecretValues({"${secret:env:PG_PW}": "pw"}))
     assert not resolved.has_errors
     assert any(d.code == "cdc-database-objects-dropped" for d in resolved.diagnostics)
+
+
+def test_a_feature_step_runs_before_the_share_groups_it_enables():
+    assert [s.kind for s in build(*_args(share_groups_plan())).steps] == [
+        "update-features", "alter-share-group-offsets", "record-ownership"]

@@ -37,6 +37,7 @@ KINDS = {
     "group_config": ("GROUP_CONFIG", "group_configs", ()),
     # its I/O is in its folder (kinds/subject/io/)
     "subject": ("SUBJECT", "subjects", ()),
+    "feature": ("FEATURE", "features", ()),
 }
 
 # Each kind's ceiling is where it stands; the goal is 5, and a ceiling may only go down (lower it when a change frees
@@ -60,6 +61,8 @@ KINDS = {
 # - acl: streams_app/kind.py (the ACL slice a Streams app's bindings are read from), stackfile/cdc_acls.py and
 #   stackfile/sections.py (the bindings a cdc source generates, AclSpec).
 # - subject: model/plan.py (its ResourceType).
+# - feature: group_request/kind.py (share group requests plan against the share.version the stack's `features`
+#   declare).
 # Every other kind is named by its own folder and its registration alone. A kind is counted by its ResourceType
 # member, its section key as a string and imports of its package, whatever the text around it is: a comment that
 # names a kind counts as code does, so the kind-neutral words are the ones written (kinds/base.py's `section`, "its
@@ -71,7 +74,8 @@ KINDS = {
 OTHER_TOOLS = tuple(f"kplan/importer/{tool}.py" for tool in ("topicctl", "terraform", "strimzi", "kafka_gitops",
                                                              "julieops", "sources"))
 CEILINGS = {"topic": 6, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 3,
-            "streams_app": 0, "user": 0, "quota": 0, "broker_config": 0, "group_config": 0, "subject": 1}
+            "streams_app": 0, "user": 0, "quota": 0, "broker_config": 0, "group_config": 0, "subject": 1,
+            "feature": 1}
 GOAL = 5
 
 # Text a kind's pattern matches that is not a reference to that kind, by kind and file, each with why: the census
