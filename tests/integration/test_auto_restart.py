@@ -6,37 +6,21 @@ shows the restarts. A restart that finds the directory back heals the connector:
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from datetime import datetime
 
 import requests
-from confluent_kafka import Consumer, TopicPartition
 from kplan_helpers import base_stack, kplan, wait_for, write_stack
-from test_watch import Watcher
+from test_watch import Watcher, audit_events, end_watch
 
 BACKOFF = (3.0, 6.0)  # seconds before the first restart (from the failure seen) and before each next one
-
-
-def _events(stack, topic: str, prefix: str) -> list[dict]:
-    consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-reader-{time.time_ns()}",
-                         "enable.auto.commit": False})
-    try:
-        consumer.assign([TopicPartition(topic, 0, 0)])
-        out = []
-        while (message := consumer.poll(2.0)) is not None:
-            if not message.error():
-                out.append(json.loads(message.value()))
-        return out
-    finally:
-        consumer.close()
 
 
 def _restarts(stack, topic: str, prefix: str, admin) -> list[dict]:
     if topic not in admin.list_topics(timeout=20).topics:
         return []
-    return [e for e in _events(stack, topic, prefix) if "restart" in e]
+    return [e for e in audit_events(stack, topic, prefix) if "restart" in e]
 
 
 def _task_state(stack, connector: str) -> str | None:
@@ -110,10 +94,4 @@ def test_a_failed_sink_is_restarted_on_its_backoff_then_exhausted(stack, admin, 
                 in status.out), status.text
         assert "its 2 attempts are spent" in status.out, status.text
     finally:
-        assert watcher.stop() == 0, watcher.told
-        kplan("destroy", str(path), "--auto-approve")
-        for f in admin.delete_topics([audit]).values():
-            try:
-                f.result(30)
-            except Exception:  # noqa: BLE001 - never created if the test failed early
-                pass
+        end_watch(watcher, path, admin, audit)

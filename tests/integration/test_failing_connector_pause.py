@@ -14,7 +14,7 @@ import pytest
 import requests
 from kplan_helpers import base_stack, faulty_kplan, kplan, wait_for, write_stack
 from test_auto_restart import _fail, _restarts
-from test_watch import Watcher
+from test_watch import Watcher, end_watch
 
 
 def _states(stack, connector: str) -> tuple[str | None, list[str]]:
@@ -87,10 +87,4 @@ def test_a_declared_pause_or_stop_is_never_restarted(stack, admin, prefix, tmp_p
         wait_for(lambda: (watcher.value("kplan_connector_restarts_total", **labels) or 0) >= 1, 120,
                  "a restart once the stack declares the connector running")
     finally:
-        assert watcher.stop() == 0, watcher.told
-        kplan("destroy", str(path), "--auto-approve")
-        for f in admin.delete_topics([audit]).values():
-            try:
-                f.result(30)
-            except Exception:  # noqa: BLE001 - never created if the test failed early
-                pass
+        end_watch(watcher, path, admin, audit)

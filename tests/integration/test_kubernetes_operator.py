@@ -8,10 +8,9 @@ The cluster is checked with confluent-kafka, not kplan."""
 from __future__ import annotations
 
 import signal
-import time
 
 import requests
-from kplan_helpers import kill_command
+from kplan_helpers import kill_command, wait_for
 from kube_helpers import STACKS, Api, metric, operator_account, start_operator, stop
 
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -19,14 +18,8 @@ LEASES = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/kplan-operator"
 
 
 def wait(what: str, probe, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+    """`wait_for` with the operator's longer default (a reconcile round reads the cluster and plans)."""
+    return wait_for(probe, timeout, what)
 
 
 def topics(admin, prefix: str) -> dict[str, int]:

@@ -6,6 +6,7 @@ token; a secret canary appears in no metric."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 from kplan_helpers import base_stack, bench_peer, kplan, wait_for, write_stack
 from prometheus_client.parser import text_string_to_metric_families
@@ -71,6 +73,33 @@ class Watcher:
                 self.told = self.proc.stderr.read()
             self.proc.stderr.close()
             self.proc.stdout.close()
+
+
+def audit_events(stack, topic: str, prefix: str) -> list[dict]:
+    """Every event of the audit topic (its partition 0) from the start, read by a consumer group of its own."""
+    consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-reader-{time.time_ns()}",
+                         "enable.auto.commit": False})
+    try:
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out = []
+        while (message := consumer.poll(2.0)) is not None:
+            if not message.error():
+                out.append(json.loads(message.value()))
+        return out
+    finally:
+        consumer.close()
+
+
+def end_watch(watcher: Watcher, path: Path, admin, audit: str) -> None:
+    """A watch test's end: the watcher stops with 0, its stack is destroyed, its audit topic deleted (never created
+    when the test failed early)."""
+    assert watcher.stop() == 0, watcher.told
+    kplan("destroy", str(path), "--auto-approve")
+    for f in admin.delete_topics([audit]).values():
+        try:
+            f.result(30)
+        except Exception:  # noqa: BLE001 - never created if the test failed early
+            pass
 
 
 def _within_two_rounds(watcher: Watcher, condition, what: str) -> None:
@@ -415,9 +444,7 @@ def test_it_listens_on_loopback_unless_told_otherwise(tmp_path):
 def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp_path):
     """With --audit-topic, a hand-made change becomes exactly one event on the stack's cluster (not one a round),
     and a further change one more."""
-    import json
 
-    from confluent_kafka import Consumer, TopicPartition
 
     audit = f"{prefix}-audit"
     doc = base_stack(prefix, stack)
@@ -428,17 +455,7 @@ def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp
     watcher = Watcher(str(path), "--interval", "1s", "--audit-topic", audit)
 
     def events():
-        consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers,
-                             "group.id": f"{prefix}-reader-{time.time_ns()}"})
-        try:
-            consumer.assign([TopicPartition(audit, 0, 0)])
-            out = []
-            while (message := consumer.poll(2.0)) is not None:
-                if not message.error():
-                    out.append(json.loads(message.value()))
-            return out
-        finally:
-            consumer.close()
+        return audit_events(stack, audit, prefix)
 
     try:
         wait_for(lambda: watcher.rounds() >= 1, 120, "a first round")
@@ -453,13 +470,7 @@ def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp
         wait_for(lambda: len(events()) >= 2, 120, "a second drift event")
         assert events()[1]["drift"] == [{"address": f"topic.{prefix}.b", "state": "drifted"}]
     finally:
-        assert watcher.stop() == 0
-        kplan("destroy", str(path), "--auto-approve")
-        for f in admin.delete_topics([audit]).values():
-            try:
-                f.result(30)
-            except Exception:  # noqa: BLE001 - never created if the test failed early
-                pass
+        end_watch(watcher, path, admin, audit)
 
 
 def test_a_stopped_cdc_consumer_holding_back_wal_shows_and_goes_after_apply(stack, pg, tmp_path):  # noqa: F811
