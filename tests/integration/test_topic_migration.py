@@ -207,3 +207,59 @@ def test_a_group_with_live_members_refuses_the_migration_before_anything_is_done
     assert (f"moves consumer groups that have live members: {prefix}-early (1 member); stop their consumers"
             in r.err), r.text
     assert new not in admin.list_topics(timeout=10).topics  # refused before its first step
+
+
+def test_a_copy_follows_a_producer_writing_throughout_until_the_old_topic_is_idle(stack, admin, prefix, tmp_path):
+    """Live traffic (docs/migrations.md): a producer keeps writing keyed records to the old topic before, during and
+    after the copy's first pass; the copy (`cutover: {idle: 8s}`) follows them and cuts over only once the producer
+    has stopped and the topic has had no new record for 8 s. Every record the producer had acknowledged is in the new
+    topic once, per-key order holds, and each group resumes at its first unread record (the live records included)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 3000)
+    doc = _stack(stack, prefix, old, new)
+    doc["topics"][0]["cutover"] = {"idle": "8s", "wait": "5m"}
+    write_stack(path, doc)
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2 and f"the copy then follows '{old}''s new records until it has had no new record for 8 s, at " \
+        "most 300 s, then the groups move" in r.out, r.text
+
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random"})
+    acked = []
+    sent = 0
+
+    def write(n: int) -> None:
+        nonlocal sent
+        for _ in range(n):
+            producer.produce(old, key=f"key-{sent % KEYS}".encode(), value=f"live{sent}".encode(),
+                             headers=[("n", str(sent).encode())],
+                             on_delivery=lambda err, msg: acked.append(msg.value()) if err is None else None)
+            sent += 1
+            producer.poll(0)
+            time.sleep(0.01)
+
+    def new_end() -> int:
+        ask = {TopicPartition(new, p): OffsetSpec.latest() for p in range(NEW_PARTITIONS)}
+        try:
+            return sum(f.result(10).offset for f in admin.list_offsets(ask).values())
+        except Exception:  # noqa: BLE001 - not created yet
+            return 0
+
+    from confluent_kafka.admin import OffsetSpec
+
+    write(200)  # writing before the apply starts
+    with ThreadPoolExecutor(1) as pool:
+        apply = pool.submit(kplan, "apply", str(path), "--auto-approve")
+        # still writing while the copy runs, until the copy has followed records written after its first pass began
+        deadline = time.monotonic() + 240
+        while new_end() < 3000 + sent - 50 or sent < 600:
+            assert time.monotonic() < deadline and not apply.done(), "the copy did not follow the producer"
+            write(20)
+        write(200)  # and some more, then the producer stops: the topic goes idle, the copy cuts over
+        assert producer.flush(30) == 0
+        assert not apply.done(), "the apply cut over while the producer was still writing"
+        r = apply.result(timeout=300)
+    assert r.code == 0, r.text
+    assert len(acked) == sent
+    _migrated(stack, admin, prefix, old, new, 3000 + sent)
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 0

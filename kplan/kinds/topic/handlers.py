@@ -65,7 +65,7 @@ class MigrateTopicHandler(StepHandler[MigrateTopic]):
         self.preflight(step, ctx)
         io = ctx.io(MigrationWrites)
         groups = {g: {int(p): int(o) for p, o in c} for g, c in step.groups.items()}
-        ends = io.copy(step.source, step.target, step.partitions_from, groups)
+        ends = io.copy(step.source, step.target, step.partitions_from, groups, cutover=step.cutover)
         io.check_copied(step.source, step.target, step.partitions_from, ends)
         if groups:
             io.move_groups(step.target, io.targets(step.source, step.target, step.partitions_from, step.partitions,

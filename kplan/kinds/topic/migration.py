@@ -7,8 +7,10 @@ old topic (its records, bytes and groups) is read before planning, only when a s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error, warning
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
 
+DEFAULT_WAIT_S = 3600.0  # how long a copy with a cutover follows the old topic at most (cutover.wait)
 KEPT = "kept until a later apply after migrate_from is removed from {new!r}, which deletes it"
 COPY_GROUP = "kplan-migrate-{new}"  # the copy's own consumer group: its committed offsets are the copy's progress
 
@@ -51,8 +54,57 @@ class MigrationFacts:
 
 
 @dataclass(frozen=True)
+class Cutover:
+    """When a copy that follows live traffic stops following and the groups move (a topic's `cutover:`): once the
+    old topic has had no new record for `idle_s` seconds, or at the time `at` (RFC 3339, UTC); a copy that has not
+    cut over `wait_s` seconds after it began following fails (its progress is kept: recover --resume goes on)."""
+
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"idle_s": UNSET_OMITTED, "at": UNSET_OMITTED}
+
+    wait_s: float
+    idle_s: float | None = None
+    at: str | None = None
+
+    def at_epoch(self) -> float | None:
+        return None if self.at is None else datetime.fromisoformat(self.at).timestamp()
+
+    def words(self) -> str:
+        when = (f"until it has had no new record for {self.idle_s:g} s" if self.idle_s is not None
+                else f"until {self.at}")
+        return f"{when}, at most {self.wait_s:g} s"
+
+
+def cutover_of(raw: Any) -> Cutover:
+    """The cutover a topic's `cutover:` says (the schema passed its shape: an object with `idle` or `at`); ValueError
+    with the message to show for a value it cannot be."""
+    from kplan.rules.units import UnitError, parse_duration_ms
+
+    def seconds(key: str) -> float:
+        try:
+            return parse_duration_ms(str(raw[key])) / 1000
+        except UnitError as e:
+            raise ValueError(f"cutover.{key}: {e}") from None
+
+    if ("idle" in raw) == ("at" in raw):
+        raise ValueError("cutover needs exactly one of idle (how long the old topic must have had no new record) "
+                         "and at (the time to cut over, e.g. 2026-12-01T02:00:00Z)")
+    wait = seconds("wait") if "wait" in raw else DEFAULT_WAIT_S
+    if "idle" in raw:
+        return Cutover(wait, idle_s=seconds("idle"))
+    try:
+        at = datetime.fromisoformat(str(raw["at"]))
+    except ValueError:
+        raise ValueError(f"cutover.at: {raw['at']!r} is not a time: write it as 2026-12-01T02:00:00Z") from None
+    if at.tzinfo is None:
+        raise ValueError(f"cutover.at: {raw['at']!r} has no time zone: end it with Z (UTC) or an offset such as +01:00")
+    return Cutover(wait, at=at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"))
+
+
+@dataclass(frozen=True)
 class MigrationPlanned:
-    """A migration as the plan carries it (the plan schema's planned_migration)."""
+    """A migration as the plan carries it (the plan schema's planned_migration); `cutover` only when declared."""
+
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"cutover": UNSET_OMITTED}
 
     source: str
     partitions_from: int
@@ -60,6 +112,7 @@ class MigrationPlanned:
     bytes: int | None = None
     groups: tuple[GroupPosition, ...] = ()
     kept: str = ""
+    cutover: Cutover | None = None
 
 
 def wanted(stack: "Stack", live: "LiveState") -> dict[str, str]:
@@ -78,7 +131,7 @@ def planned(spec: "TopicSpec", facts: Any) -> MigrationPlanned | None:
     if found is None or spec.migrate_from is None:
         return None
     return MigrationPlanned(spec.migrate_from, found.partitions, found.records, found.bytes, found.groups,
-                            KEPT.format(new=spec.name))
+                            KEPT.format(new=spec.name), None if spec.cutover is None else cutover_of(spec.cutover))
 
 
 def summary(spec: "TopicSpec", m: MigrationPlanned) -> PlanDiagnostic:
@@ -88,8 +141,10 @@ def summary(spec: "TopicSpec", m: MigrationPlanned) -> PlanDiagnostic:
     groups = ("; consumer groups whose positions move: " + ", ".join(
         f"{g.group} (committed on {plural(len(g.committed), 'partition')})" for g in m.groups)) if m.groups else (
         "; no consumer group has committed offsets on it")
+    follow = (f"; the copy then follows {m.source!r}'s new records {m.cutover.words()}, then the groups move"
+              if m.cutover is not None else "")
     return PlanDiagnostic(Severity.INFO, f"topic {spec.name!r} is migrated from {m.source!r} ({m.partitions_from} -> "
-                          f"{spec.partitions} partitions): {size}{groups}; {m.source!r} is {m.kept}",
+                          f"{spec.partitions} partitions): {size}{groups}{follow}; {m.source!r} is {m.kept}",
                           "topic-migration", address=address_of(ResourceType.TOPIC, spec.name), origin=spec.origin)
 
 

@@ -38,6 +38,8 @@ REPLICATION_FACTOR = named("replicationFactor", _COUNT, "Replicas per partition:
 NAME = named("topicName", either(Type({"type": "string", "minLength": 1, "maxLength": 249,
                                        "pattern": "^[a-zA-Z0-9._-]+$", "not": {"enum": [".", ".."]}}), ref("varRef")),
              "Letters, digits, '.', '_' and '-'; at most 249 characters; not '.' or '..'.", ("orders.events",))
+DURATION = named("cutoverDuration", either(whole(0), text(1)), "A duration: 30s, 5m, 1h, 500ms, or whole "
+                 "milliseconds.", ("30s",))
 FLAG = Type(ref("flag").schema, default=False)  # a topic's flag is false unless set
 OVERRIDES = map_of(nullable(text()))  # config as a plan shows it: a topic's own overrides, null where not set
 _REPLACE = "replaces the topic (DATA LOSS), when allow_replace allows it"
@@ -70,6 +72,17 @@ ROWS = (  # after the name: what defaults and environment overlays may set too (
          "make in place: fewer partitions, another replication factor.", ("orders.events.v1",),
          change="a migration is planned only while this topic does not exist yet; once it exists the key keeps the "
          "old topic"),
+    Attr("cutover", named("cutover", record((
+        Attr("idle", DURATION, "Cut over once the old topic has had no new record for this long (its producers "
+             "stopped or moved).", ("30s",)),
+        Attr("at", text(1), "Or: cut over at this time (RFC 3339 with a zone, e.g. 2026-12-01T02:00:00Z); records "
+             "written to the old topic after it are not copied.", ("2026-12-01T02:00:00Z",)),
+        Attr("wait", DURATION, "The longest the copy follows the old topic (default 1h): past it the apply fails, "
+             "what was copied is kept, and kplan recover --resume follows again.", ("2h",)))),
+        "A migration that follows live traffic: after copying the old topic's records, the copy goes on copying "
+        "those its producers still write until the cutover (exactly one of idle and at), then moves the consumer "
+        "groups (docs/migrations.md, Live traffic).", ({"idle": "30s"}, {"at": "2026-12-01T02:00:00Z", "wait": "2h"})),
+         change="read only while the migration runs"),
 )
 
 
@@ -116,7 +129,15 @@ _PLAN_DEFS = {
                 "it to the new topic's position of the first record at or after it.")))),
             "The consumer groups with committed offsets on the old topic: their positions move to the new topic "
             "(each must have no members when apply runs)."),
-        row("kept", text(), "What happens to the old topic: kept until a later apply.")),
+        row("kept", text(), "What happens to the old topic: kept until a later apply."),
+        row("cutover", fields_of((
+            row("wait_s", Type({"type": "number", "minimum": 0}), "The longest the copy follows the old topic, in "
+                "seconds."),
+            row("idle_s", Type({"type": "number", "minimum": 0}), "Cut over once the old topic has had no new "
+                "record for this many seconds.", required=False),
+            row("at", text(), "Or: cut over at this time (UTC).", required=False))),
+            "A copy that follows live traffic: when it cuts over (the stack's cutover); absent: the copy stops at "
+            "the old topic's end as apply found it.", required=False)),
         "A topic migration: the old topic's records copied into this one and its groups' positions moved."),
     "planned_assignment": Type({"description": "A replica list (broker ids, the preferred leader first) per partition; "
                                                "empty: none.", **list_of(list_of(whole(0))).schema}),
@@ -160,6 +181,7 @@ class TopicSpec:
     origin: Origin | None = None
     ignore_changes: tuple[str, ...] = ()
     migrate_from: str | None = None  # the topic this one replaces (a migration: kplan.kinds.topic.migration)
+    cutover: Mapping[str, object] | None = None  # as declared; what it means: kplan.kinds.topic.migration.cutover_of
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

@@ -10,9 +10,10 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from kplan.kinds.shape import Shape, ref
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.live import shared_config
+from kplan.kinds.topic.migration import cutover_of
 from kplan.kinds.topic.model import SHAPE as SHAPE  # the unit names the shape by its section
 from kplan.kinds.topic.model import TopicSpec
-from kplan.model.desired import Stack, origin_data
+from kplan.model.desired import Stack, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns, unknown_pattern
@@ -111,16 +112,28 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
     if not _FLAG_KEYS.isdisjoint(settings):
         for key, unset in _FLAGS:
             object.__setattr__(spec, key, v if (v := settings.get(key)).__class__ is bool else unset)
-    if "migrate_from" in settings:
+    if "migrate_from" in settings or "cutover" in settings:
         _migrate_from(spec, settings, smap, diags, where)
     return spec
 
 
 def _migrate_from(spec: TopicSpec, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, where: Loc) -> None:
     """The topic a migration copies from, set on `spec`; one located error when it names the topic itself."""
-    source = settings["migrate_from"]
+    source = settings.get("migrate_from")
+    cutover = settings.get("cutover")
+    if isinstance(cutover, dict):
+        cut_at = smap.value_loc(settings, "cutover") or where
+        if source is None:
+            diags.error(cut_at, f"topic {spec.name!r} declares a cutover but no migrate_from: a cutover ends a "
+                        "migration's copy; name the topic it replaces in migrate_from, or remove cutover")
+        try:
+            cutover_of(cutover)
+        except ValueError as e:
+            diags.error(cut_at, f"topic {spec.name!r}: {e}")
+        else:
+            object.__setattr__(spec, "cutover", freeze(cutover))
     if not isinstance(source, str):
-        return  # the schema reported it
+        return  # absent, or the schema reported it
     if source == spec.name:
         diags.error(smap.value_loc(settings, "migrate_from") or where,
                     f"topic {spec.name!r} cannot migrate from itself: name the topic it replaces in migrate_from")
@@ -334,4 +347,8 @@ def rendered(t: TopicSpec) -> dict[str, Any]:
         del out["allow_consumer_disruption"]
     if t.migrate_from is None:
         del out["migrate_from"]
+    if t.cutover is None:
+        del out["cutover"]
+    else:
+        out["cutover"] = dict(t.cutover)
     return {**out, "origin": origin_data(t.origin)}

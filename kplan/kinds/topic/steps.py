@@ -8,11 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
-from kplan.kinds.codec import JsonKey
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.planned import payloads
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
+from kplan.kinds.topic.migration import Cutover
 from kplan.kinds.topic.model import TopicSpec
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, LiveTopic
@@ -67,10 +68,14 @@ class MigrateTopic(StepBase):
     partitions_from: int
     partitions: int
     groups: Mapping[str, tuple[tuple[int, ...], ...]] = FrozenDict()  # group -> (old partition, committed offset)s
+    cutover: Cutover | None = None  # the copy follows the old topic's new records until then (None: to its end)
+
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"cutover": UNSET_OMITTED}
 
     def describe(self) -> str:
         moved = f", moving {len(self.groups)} consumer group(s)" if self.groups else ""
-        return f"copy topic {self.source} into {self.target}{moved}"
+        follow = f", following its new records {self.cutover.words()}" if self.cutover is not None else ""
+        return f"copy topic {self.source} into {self.target}{follow}{moved}"
 
     def undo_by_hand(self) -> str:
         return (f"delete the consumer group kplan-migrate-{self.target} (the copy's positions); {self.source} and "
@@ -237,7 +242,8 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
         if p.migration is not None:  # created now, or left unfinished by a killed run
             m = p.migration
             add(MigrateTopic, MigrateTopic(m.source, change.name, m.partitions_from, declared[change.name].partitions,
-                                           freeze({g.group: tuple(sorted(g.committed.items())) for g in m.groups})))
+                                           freeze({g.group: tuple(sorted(g.committed.items())) for g in m.groups}),
+                                           m.cutover))
         if change.action == Action.CREATE:
             add(CreateTopics, _args(change.name, p.create, p.sensitive, declared_value))
         elif change.action == Action.UPDATE:

@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
 
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.topic.io.reassignments import EVERY_S, FIRST_AFTER_S
-from kplan.kinds.topic.migration import COPY_GROUP, GroupPosition, MigrationFacts, SourceFacts, copy_passes, wanted
+from kplan.kinds.topic.migration import (
+    COPY_GROUP,
+    Cutover,
+    GroupPosition,
+    MigrationFacts,
+    SourceFacts,
+    copy_passes,
+    wanted,
+)
 from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
 from kplan.transport.groups import committed_offsets, describe_groups
@@ -40,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.secrets import SecretValues
 
 BATCH = 2000  # records per transaction
+FOLLOW_EVERY_S = 0.5  # how often a copy that follows live traffic reads the old topic's end
 DONE = "kplan.done"  # the end mark in the copy's offset metadata: the groups were moved
 
 
@@ -166,6 +175,17 @@ class CopyProgress:
         self.stream.write(f"{self.what}: {copied:,} of about {self.total:,} records, {rate:,.0f} records/s{left}\n")
         self.stream.flush()
 
+    def following(self, copied: int, idle_s: float, cutover: Cutover) -> None:
+        """A line while the copy follows live traffic: what it copied, how long the old topic has been idle, and
+        what it waits for (at most every EVERY_S seconds, from the start)."""
+        now = self.clock()
+        if now < self.next_at:
+            return
+        self.next_at = now + EVERY_S
+        self.stream.write(f"{self.what}: {copied:,} records copied, following the old topic (no new record for "
+                          f"{idle_s:.0f} s); cutover {cutover.words()}\n")
+        self.stream.flush()
+
 
 def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bound: Mapping[int, int] | None,
            timeout_s: float) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -206,6 +226,77 @@ def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bou
     return [(k, placed[k]) for k in seen]
 
 
+class _Copy:
+    """A copy under way: its consumer and transactional producer, each old partition's position (`at`) and its part of
+    the offset map (`maps`), the records copied so far."""
+
+    def __init__(self, consumer: Any, producer: Any, old: str, new: str, groups: Mapping[str, Mapping[int, int]],
+                 at: dict[int, int], maps: dict[int, dict[str, Any]], timeout_s: float, progress: CopyProgress):
+        self.consumer, self.producer, self.old, self.new, self.groups = consumer, producer, old, new, groups
+        self.at, self.maps, self.timeout_s, self.progress = at, maps, timeout_s, progress
+        self.copied = 0
+
+    def to(self, limit: Mapping[int, int], bounded: bool) -> None:
+        """Each old partition copied up to `limit` (`bounded`: a pass's bound, no further; otherwise on to the end
+        the consumer finds), one transaction per batch, each committing the positions and offset map with it."""
+        from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+
+        consumer, producer, old, at = self.consumer, self.producer, self.old, self.at
+        left = {p for p in limit if at[p] < limit[p]}
+        if left:  # (a partition paused at the last pass's bound stays paused through a new assign)
+            assigned = [TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING) for p in sorted(left)]
+            consumer.assign(assigned)
+            consumer.resume(assigned)
+        while left:
+            producer.begin_transaction()
+            pairs = _batch(consumer, producer, old, self.new, left, limit if bounded else None, self.timeout_s)
+            for (p, o), (q, n) in pairs:  # the offset map: the first record at or after each group's position
+                for g, committed in self.groups.items():
+                    if o >= committed.get(p, 0):
+                        self.maps[p].setdefault(g, {}).setdefault(str(q), n)
+            # a partition read past its bound had every record before the bound copied: its position is the bound,
+            # the records read after it skipped (the next pass reads them again)
+            positions = {tp.partition: tp.offset if not bounded else min(tp.offset, limit[tp.partition])
+                         for tp in consumer.position(consumer.assignment()) if tp.offset >= 0}
+            at.update(positions)
+            offsets = [TopicPartition(old, p, o, metadata=json.dumps(self.maps[p], sort_keys=True))
+                       for p, o in sorted(positions.items())]
+            if offsets:
+                producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), self.timeout_s)
+            producer.commit_transaction(self.timeout_s)
+            self.copied += len(pairs)
+            self.progress(self.copied)
+            left -= {p for p in positions if positions[p] >= limit[p]}
+
+
+def _follow(run: _Copy, admin: Any, ends: dict[tuple[str, int], int], cutover: Cutover,
+            clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time
+            ) -> dict[tuple[str, int], int]:
+    """The old topic's records still being written, copied as they come (its end read every FOLLOW_EVERY_S) until
+    the cutover: the end unchanged for `idle_s`, or the wall clock at `at`; the ends copied up to. WriteError when
+    neither came within `wait_s` of the start (what was copied is committed: a resume follows on)."""
+    old, partitions = run.old, len(run.at)
+    began = last_change = clock()
+    at_epoch = cutover.at_epoch()
+    while True:
+        latest = _offsets(admin, {old: partitions}, "latest", run.timeout_s, committed=True)
+        if latest != ends:
+            ends, last_change = latest, clock()
+        if any(run.at[p] < ends[(old, p)] for p in range(partitions)):
+            run.to({p: ends[(old, p)] for p in range(partitions)}, bounded=False)
+        now = clock()
+        if at_epoch is None and cutover.idle_s is not None and now - last_change >= cutover.idle_s:
+            return ends
+        if at_epoch is not None and wall() >= at_epoch:
+            return ends
+        if now - began > cutover.wait_s:
+            raise WriteError(f"copying {old} into {run.new}: no cutover after following {old} for "
+                             f"{cutover.wait_s:g} s (cutover: {cutover.words()}); the records copied are kept: stop "
+                             f"{old}'s producers, then kplan recover --resume follows on and cuts over")
+        run.progress.following(run.copied, now - last_change, cutover)
+        time.sleep(FOLLOW_EVERY_S)
+
+
 class MigrationWrites(SessionsIO):
     """Apply's side of a migration: the copy and the groups' offsets moved (kplan.kinds.topic.handlers)."""
 
@@ -218,11 +309,12 @@ class MigrationWrites(SessionsIO):
         return self.kafka.admin
 
     def copy(self, old: str, new: str, partitions: int, groups: Mapping[str, Mapping[int, int]],
-             progress: Callable[[int], None] | None = None) -> dict[tuple[str, int], int]:
+             progress: CopyProgress | None = None, cutover: Cutover | None = None) -> dict[tuple[str, int], int]:
         """Every record of `old` (read committed) written once into `new`, resuming where a killed copy committed;
         the old topic's end offsets it copied up to. `groups`: group -> its committed offset on each old partition
-        (the offset map is kept for them)."""
-        from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+        (the offset map is kept for them). With a `cutover`, the copy then follows the records still written to
+        `old` until it (`_follow`)."""
+        from confluent_kafka import Consumer, Producer, TopicPartition
 
         conf = client_config(self.cluster, self.secrets)
         name = COPY_GROUP.format(new=new)
@@ -233,43 +325,20 @@ class MigrationWrites(SessionsIO):
                              "auto.offset.reset": "earliest"})
         producer = Producer({**conf, "transactional.id": name, "enable.idempotence": True,
                              "partitioner": "murmur2_random", "linger.ms": 5})
-        copied = 0
         try:
             producer.init_transactions(timeout_s)
             start = consumer.committed([TopicPartition(old, p) for p in range(partitions)], timeout=timeout_s)
-            maps = {tp.partition: json.loads(tp.metadata) if tp.metadata else {} for tp in start}
             at = {tp.partition: tp.offset if tp.offset >= 0 else 0 for tp in start}
             if progress is None:
                 progress = CopyProgress(old, new, sum(ends[(old, p)] - at[p] for p in range(partitions)))
+            run = _Copy(consumer, producer, old, new, groups, at,
+                        {tp.partition: json.loads(tp.metadata) if tp.metadata else {} for tp in start}, timeout_s,
+                        progress)
             for bound in [*copy_passes(groups, partitions), None]:  # None: the last pass, to the end
-                limit = {p: ends[(old, p)] if bound is None else min(bound[p], ends[(old, p)])
-                         for p in range(partitions)}
-                left = {p for p in range(partitions) if at[p] < limit[p]}
-                if left:  # (a partition paused at the last pass's bound stays paused through a new assign)
-                    assigned = [TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING) for p in sorted(left)]
-                    consumer.assign(assigned)
-                    consumer.resume(assigned)
-                while left:
-                    producer.begin_transaction()
-                    pairs = _batch(consumer, producer, old, new, left, None if bound is None else limit, timeout_s)
-                    for (p, o), (q, n) in pairs:  # the offset map: the first record at or after each group's position
-                        for g, committed in groups.items():
-                            if o >= committed.get(p, 0):
-                                maps[p].setdefault(g, {}).setdefault(str(q), n)
-                    # a partition read past its bound had every record before the bound copied: its position is
-                    # the bound, the records read after it skipped (the next pass reads them again)
-                    positions = {tp.partition: tp.offset if bound is None else min(tp.offset, limit[tp.partition])
-                                 for tp in consumer.position(consumer.assignment()) if tp.offset >= 0}
-                    at.update(positions)
-                    offsets = [TopicPartition(old, p, o, metadata=json.dumps(maps[p], sort_keys=True))
-                               for p, o in sorted(positions.items())]
-                    if offsets:
-                        producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), timeout_s)
-                    producer.commit_transaction(timeout_s)
-                    copied += len(pairs)
-                    if progress is not None:
-                        progress(copied)
-                    left -= {p for p in positions if positions[p] >= limit[p]}
+                run.to({p: ends[(old, p)] if bound is None else min(bound[p], ends[(old, p)])
+                        for p in range(partitions)}, bounded=bound is not None)
+            if cutover is not None:
+                ends = _follow(run, self.admin, ends, cutover)
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line

@@ -117,3 +117,96 @@ def test_the_copy_stops_at_each_groups_positions_in_turn_so_no_group_reads_a_rec
     assert copy_passes({"a": {0: 5, 1: 0}, "b": {0: 0, 1: 9}}, 2) == [{0: 0, 1: 9}]
     assert copy_passes({"a": {0: 5, 1: 2}, "b": {0: 1, 1: 9}}, 2) == [{0: 1, 1: 2}, {0: 1, 1: 9}]
     assert copy_passes({"new": {}}, 2) == []  # a group with nothing committed there reads all: nothing to put first
+
+
+def test_a_cutover_is_read_planned_shown_and_carried_to_the_copy_step():
+    from kplan.apply.steps import build
+    from kplan.kinds.topic.migration import Cutover
+    from kplan.kinds.topic.steps import MigrateTopic
+
+    facts = SourceFacts(12, 600, 4096, ())
+    spec = topic("orders.v2", partitions=4, rf=1, migrate_from="orders", cutover=freeze({"idle": "30s"}))
+    state = _with_facts(live([ltopic("orders", partitions=12, rf=1)]), orders=facts)
+    plan = make_plan(stack([spec]), state)
+    assert plan.change("topic.orders.v2").planned.migration.cutover == Cutover(3600.0, idle_s=30.0)
+    (note,) = [d for d in plan.diagnostics if d.code == "topic-migration"]
+    assert ("the copy then follows 'orders''s new records until it has had no new record for 30 s, at most 3600 s, "
+            "then the groups move" in note.message)
+    (step,) = [s for s in build(plan, stack([spec]), state).steps if isinstance(s, MigrateTopic)]
+    assert step.cutover == Cutover(3600.0, idle_s=30.0)
+    assert step.to_json()["args"]["cutover"] == {"wait_s": 3600.0, "idle_s": 30.0}
+    assert "following its new records until it has had no new record for 30 s" in step.describe()
+
+
+def test_the_section_reads_a_cutover_and_refuses_one_without_a_migration_or_with_both_or_neither_rule():
+    where = Loc("stack.yaml", 3, 5)
+
+    def read(name, **keys):
+        diags = Diagnostics()
+        spec = section.build_topic(name, {"partitions": 4, "replication_factor": 1, **keys}, SourceMap(), diags,
+                                   section.Aggregate(), where)
+        return spec, [e.message for e in diags.items]
+
+    spec, errors = read("orders.v2", migrate_from="orders", cutover={"at": "2026-12-01T03:00:00+01:00", "wait": "2h"})
+    assert not errors and dict(spec.cutover) == {"at": "2026-12-01T03:00:00+01:00", "wait": "2h"}
+    from kplan.kinds.topic.migration import cutover_of
+
+    assert cutover_of(spec.cutover).at == "2026-12-01T02:00:00Z" and cutover_of(spec.cutover).wait_s == 7200
+    assert section.rendered(spec)["cutover"] == {"at": "2026-12-01T03:00:00+01:00", "wait": "2h"}
+    assert read("orders.v2", cutover={"idle": "30s"})[1] == [
+        "topic 'orders.v2' declares a cutover but no migrate_from: a cutover ends a migration's copy; name the topic "
+        "it replaces in migrate_from, or remove cutover"]
+    assert read("orders.v2", migrate_from="orders", cutover={"idle": "30s", "at": "2026-12-01T02:00:00Z"})[1] == [
+        "topic 'orders.v2': cutover needs exactly one of idle (how long the old topic must have had no new record) "
+        "and at (the time to cut over, e.g. 2026-12-01T02:00:00Z)"]
+    assert read("orders.v2", migrate_from="orders", cutover={"at": "2026-12-01T02:00:00"})[1] == [
+        "topic 'orders.v2': cutover.at: '2026-12-01T02:00:00' has no time zone: end it with Z (UTC) or an offset such "
+        "as +01:00"]
+    assert read("orders.v2", migrate_from="orders", cutover={"idle": "soon"})[1] == [
+        "topic 'orders.v2': cutover.idle: invalid duration 'soon': use e.g. 500ms, 30s, 15m, 12h, 7d, 2w or a number "
+        "of milliseconds"]
+
+
+def test_a_following_copy_cuts_over_once_the_old_topic_is_idle_and_fails_past_its_wait():
+    import io
+
+    import pytest
+
+    from kplan.errors import WriteError
+    from kplan.kinds.topic.io import migrate
+    from kplan.kinds.topic.migration import Cutover
+
+    class Run:  # the copy under way: copying to a limit moves its positions there
+        old, new, timeout_s = "orders", "orders.v2", 5.0
+        copied = 0
+
+        def __init__(self):
+            self.at = {0: 10, 1: 10}
+            self.progress = migrate.CopyProgress("orders", "orders.v2", 20, io.StringIO(), clock=lambda: now[0])
+
+        def to(self, limit, bounded):
+            assert not bounded
+            self.copied += sum(limit[p] - self.at[p] for p in limit)
+            self.at.update(limit)
+
+    now = [0.0]
+    ends_seen = iter([{("orders", 0): 12, ("orders", 1): 10}] * 3 + [{("orders", 0): 12, ("orders", 1): 11}] * 100)
+
+    def clock():
+        now[0] += 1.0
+        return now[0]
+
+    run = Run()
+    orig_offsets, orig_sleep = migrate._offsets, migrate.time.sleep
+    migrate._offsets = lambda *a, **k: next(ends_seen)
+    migrate.time.sleep = lambda s: None
+    try:
+        start = {("orders", 0): 10, ("orders", 1): 10}
+        ends = migrate._follow(run, None, start, Cutover(60.0, idle_s=5.0), clock=clock)
+        ends = migrate._follow(run, None, start, Cutover(60.0, idle_s=5.0), clock=clock)
+        assert ends == {("orders", 0): 12, ("orders", 1): 11} and run.at == {0: 12, 1: 11} and run.copied == 3
+        with pytest.raises(WriteError, match="no cutover after following orders for 60 s"):
+            migrate._follow(Run(), None, {("orders", 0): 10, ("orders", 1): 10}, Cutover(60.0, idle_s=1000.0),
+                            clock=clock)
+    finally:
+        migrate._offsets, migrate.time.sleep = orig_offsets, orig_sleep
