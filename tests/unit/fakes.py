@@ -135,7 +135,7 @@ class FakeWriter:
 
     # -- a topic migration (kplan.kinds.topic.io.migrate): the copy done or not, by new topic
 
-    def copy(self, old, new, partitions, groups, progress=None):
+    def copy(self, old, new, partitions, groups, progress=None, cutover=None):
         self.calls.append("copy")
         self.migrated.add(new)
         return {}
