@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka.admin import OffsetSpec
 from kplan_helpers import ROOT, killed_kplan, kplan, run_env, wait_for, write_stack
 
 OLD_PARTITIONS, NEW_PARTITIONS, KEYS = 12, 4, 40
@@ -245,8 +246,6 @@ def test_a_copy_follows_a_producer_writing_throughout_until_the_old_topic_is_idl
         except Exception:  # noqa: BLE001 - not created yet
             return 0
 
-    from confluent_kafka.admin import OffsetSpec
-
     write(200)  # writing before the apply starts
     with ThreadPoolExecutor(1) as pool:
         apply = pool.submit(kplan, "apply", str(path), "--auto-approve")
@@ -262,4 +261,64 @@ def test_a_copy_follows_a_producer_writing_throughout_until_the_old_topic_is_idl
     assert r.code == 0, r.text
     assert len(acked) == sent
     _migrated(stack, admin, prefix, old, new, 3000 + sent)
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+
+
+def test_a_sink_connector_of_the_stack_stopped_then_switched_reads_the_new_topic_from_where_it_stopped(
+        stack, admin, prefix, tmp_path):
+    """A sink connector of the stack reading the old topic (docs/migrations.md, Connectors): stopped by one apply
+    (`state: stopped`: its consumer group connect-<name> has no members, its offsets committed), then the migration
+    and the connector's `topics` switched to the new topic in the next: the copy and the group moves run before the
+    connector's update (the apply order), so the connector, running again, reads from the new topic exactly the records
+    it had not read: every record once in its file, none twice."""
+    sink = f"{prefix}-sink"
+    out = tmp_path / "sink.txt"
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 600)
+
+    def doc(topic_entry: dict, topic: str, state: str) -> dict:
+        d = _stack(stack, prefix, old, None)
+        d["cluster"]["connect_url"] = stack.connect_url
+        d["topics"] = [topic_entry]
+        d["connectors"] = [{"name": sink, "class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                            "tasks_max": 1, "state": state, "config": {"file": str(out), "topics": topic,
+                                       "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                                       "value.converter": "org.apache.kafka.connect.storage.StringConverter"}}]
+        return d
+
+    def lines() -> list[str]:
+        return out.read_text().splitlines() if out.exists() else []
+
+    old_entry = {"name": old, "partitions": OLD_PARTITIONS, "replication_factor": 1}
+    write_stack(path, doc(old_entry, old, "running"))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    wait_for(lambda: len(lines()) >= 600, timeout=120, what="the sink's 600 lines")
+    write_stack(path, doc(old_entry, old, "stopped"))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    group = f"connect-{sink}"
+    wait_for(lambda: sum(o for (t, _), o in _committed(admin, group).items() if t == old) == 600, timeout=60,
+             what=f"{group}'s offsets committed at the old topic's end")
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random"})
+    for i in range(100):  # written while the sink is stopped: it has not read them
+        producer.produce(old, key=f"key-{i % KEYS}".encode(), value=f"w{i}".encode())
+    assert producer.flush(30) == 0
+
+    write_stack(path, doc({"name": new, "partitions": NEW_PARTITIONS, "replication_factor": 1, "migrate_from": old},
+                          new, "running"))
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2 and f"{group} (committed on 12 partitions)" in r.out, r.text
+    assert "migration-connector-on-old-topic" not in r.out, r.text
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    ends = {p: o for (t, p), o in _committed(admin, group).items() if t == new}
+    assert sorted(ends) == list(range(NEW_PARTITIONS))  # moved to the new topic, before the connector ran again
+    want = sorted([f"v{i}" for i in range(600)] + [f"w{i}" for i in range(100)])
+    wait_for(lambda: len(lines()) >= 700, timeout=120, what="the sink's 700 lines")
+    last = {}  # each partition's last record + 1, what a sink commits once it has read it (transaction markers follow)
+    for r in _read(stack.bootstrap_servers, new, NEW_PARTITIONS):
+        last[r[0]] = r[1] + 1
+    wait_for(lambda: all(_committed(admin, group).get((new, p), -1) >= o for p, o in last.items()), timeout=60,
+             what=f"{group} committed past the new topic's last records")  # it has read all it will read
+    assert sorted(lines()) == want  # each record once: the 600 read from the old topic, the 100 from the new
     assert kplan("plan", str(path), "--detailed-exitcode").code == 0

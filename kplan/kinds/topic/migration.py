@@ -173,8 +173,9 @@ def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
                              "migrate_from to create it empty, or name the topic it replaces",
                              "migration-source-missing", address=addr, origin=t.origin))
         out += [warning(f"{rtype.value} {c.name!r} of the stack still names {old!r}, which topic {t.name!r} "
-                        f"migrates from, in its {key}: kplan does not switch it; name {t.name!r} there in this "
-                        "change (docs/migrations.md)", "migration-connector-on-old-topic",
+                        f"migrates from, in its {key}: name {t.name!r} there in this change (apply updates it after "
+                        "the copy and the groups' moves; a sink connector stopped by an earlier apply resumes where it "
+                        "stopped: docs/migrations.md)", "migration-connector-on-old-topic",
                         address=address_of(rtype, c.name), origin=getattr(c, "origin", None))
                 for rtype, c, key in _naming(stack, old)]
     return out

@@ -103,7 +103,8 @@ def test_a_connector_of_the_stack_still_on_the_old_topic_is_named_with_what_to_d
     (w,) = [d for d in plan.diagnostics if d.code == "migration-connector-on-old-topic"]
     assert w.address == "connector.archive" and w.message == (
         "connector 'archive' of the stack still names 'orders', which topic 'orders.v2' migrates from, in its topics: "
-        "kplan does not switch it; name 'orders.v2' there in this change (docs/migrations.md)")
+        "name 'orders.v2' there in this change (apply updates it after the copy and the groups' moves; a sink "
+        "connector stopped by an earlier apply resumes where it stopped: docs/migrations.md)")
 
 
 def test_the_copy_stops_at_each_groups_positions_in_turn_so_no_group_reads_a_record_twice():
