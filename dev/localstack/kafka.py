@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from . import cds
 from .common import DEV, HOST, JIT, LocalStackError, jit_of, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import dist_dir
 from .msk_local import MSK_PORT, ensure_validator
@@ -142,17 +143,19 @@ def config_changed(expected: dict[str, str]) -> str | None:
 
 def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tuple[str, ...] = (),
              classpath: tuple[str, ...] = (), lib: str = "lib") -> list[str]:
+    java, path = check_java(), [str(dist / lib / "*"), *classpath]
     return [
-        check_java(),
+        java,
         marker,
         f"-Xmx{heap}",
         *JIT,
+        *cds.options(java, marker, main, path),
         "-XX:+UseG1GC",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
         *jvm,
         "-cp",
-        os.pathsep.join([str(dist / lib / "*"), *classpath]),
+        os.pathsep.join(path),
         main,
         *args,
     ]

@@ -17,6 +17,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -33,9 +34,10 @@ _SOURCE = DEV / "conf" / "msk" / "MskIamLocalValidator.java"
 
 
 def ensure_validator(dist: Path) -> Path:
-    """The validator's classes, compiled once per machine for each source and kafka-clients jar (kept in the build
+    """The validator's jar, compiled once per machine for each source and kafka-clients jar (kept in the build
     cache like the Kafka dists: every stack directory of a CI run, the version matrix's and the extra clusters', used
-    to compile it again, ~3 CPU-s each)."""
+    to compile it again, ~3 CPU-s each). A jar, not a directory of classes: a JVM records no class archive
+    (cds.py) for a classpath holding a directory."""
     clients = sorted(p.name for p in (dist / "lib").glob("kafka-clients-*.jar"))
     source = _SOURCE.read_text()
     digest = hashlib.sha256("\n".join([source, *clients]).encode()).hexdigest()[:12]
@@ -45,12 +47,16 @@ def ensure_validator(dist: Path) -> Path:
         if not javac:
             raise LocalStackError("javac is not installed (the JDK's, e.g. openjdk-17-jdk-headless): the broker's MSK "
                                   "listener needs it to compile its token validator")
-        proc = subprocess.run([javac, "-nowarn", "-cp", str(dist / "lib" / "*"), "-d", str(out), str(_SOURCE)],
+        classes = out / "classes"
+        proc = subprocess.run([javac, "-nowarn", "-cp", str(dist / "lib" / "*"), "-d", str(classes), str(_SOURCE)],
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise LocalStackError(f"compiling {_SOURCE.name} failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+        with zipfile.ZipFile(out / "validator.jar", "w") as jar:
+            for path in sorted(classes.rglob("*.class")):
+                jar.write(path, path.relative_to(classes).as_posix())
 
-    return cached(f"msk-validator-{digest}", VALIDATOR.replace(".", "/") + ".class", compile_into)
+    return cached(f"msk-validator-jar-{digest}", "validator.jar", compile_into) / "validator.jar"
 
 
 def broker_placeholders() -> dict[str, Callable[[], str]]:

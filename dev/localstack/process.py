@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import cds
 from .common import HOST, LocalStackError, say, stack_dir
 from .dist import pom_digest
 
@@ -213,6 +214,8 @@ class Service:
                 _signal_group(pid, signal.SIGKILL)
                 while _pid_alive(pid):
                     time.sleep(0.1)
+            else:
+                cds.settle(self.marker)  # a JVM's class archive, written as it exited (cds.py)
             stopped = True
         self.pid_file.unlink(missing_ok=True)
         self.dist_file.unlink(missing_ok=True)
