@@ -215,10 +215,35 @@ def test_a_copy_follows_a_producer_writing_throughout_until_the_old_topic_is_idl
     after the copy's first pass; the copy (`cutover: {idle: 8s}`) follows them and cuts over only once the producer
     has stopped and the topic has had no new record for 8 s. Every record the producer had acknowledged is in the new
     topic once, per-key order holds, and each group resumes at its first unread record (the live records included)."""
-    from concurrent.futures import ThreadPoolExecutor
+    _follows_live_traffic(stack, admin, prefix, tmp_path)
 
-    path, old, new = _fill(stack, admin, prefix, tmp_path, 3000)
-    doc = _stack(stack, prefix, old, new)
+
+@pytest.mark.cluster3
+def test_on_the_3_broker_cluster_a_copy_follows_a_producer_writing_throughout(multibroker, unique, tmp_path):
+    from confluent_kafka.admin import AdminClient
+
+    cluster = SimpleNamespace(bootstrap_servers=multibroker.BOOTSTRAP)
+    admin, prefix = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP}), unique("topic-migration")
+    try:
+        _follows_live_traffic(cluster, admin, prefix, tmp_path, rf=3)
+    finally:
+        mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
+        for f in (admin.delete_topics(mine).values() if mine else ()):
+            f.result(30)
+
+
+@pytest.mark.parametrize("recovery", ["resume", "rollback"])
+def test_a_copy_killed_while_it_follows_live_traffic_ends_exactly_before_or_after(stack, admin, prefix, tmp_path,
+                                                                                 recovery):
+    """Killed while it follows the producer, the copy is finished by recover --resume (it follows again until the
+    topic is idle: every record once, the groups where they belong) or undone by --rollback (the old topic with every
+    record written, live ones included, and its groups as they were)."""
+    _follows_live_traffic(stack, admin, prefix, tmp_path, recovery=recovery)
+
+
+def _follows_live_traffic(stack, admin, prefix: str, tmp_path, rf: int = 1, recovery: str | None = None) -> None:
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 3000, rf=rf)
+    doc = _stack(stack, prefix, old, new, rf=rf)
     doc["topics"][0]["cutover"] = {"idle": "8s", "wait": "5m"}
     write_stack(path, doc)
     r = kplan("plan", str(path), "--detailed-exitcode")
@@ -247,19 +272,35 @@ def test_a_copy_follows_a_producer_writing_throughout_until_the_old_topic_is_idl
             return 0
 
     write(200)  # writing before the apply starts
-    with ThreadPoolExecutor(1) as pool:
-        apply = pool.submit(kplan, "apply", str(path), "--auto-approve")
+    log = tmp_path / "apply.log"
+    with log.open("w") as out:
+        apply = subprocess.Popen([sys.executable, "-m", "kplan", "apply", str(path), "--auto-approve"], cwd=ROOT,
+                                 env=run_env(None), stdout=out, stderr=subprocess.STDOUT)
+    try:
         # still writing while the copy runs, until the copy has followed records written after its first pass began
         deadline = time.monotonic() + 240
         while new_end() < 3000 + sent - 50 or sent < 600:
-            assert time.monotonic() < deadline and not apply.done(), "the copy did not follow the producer"
+            assert time.monotonic() < deadline and apply.poll() is None, "the copy did not follow the producer"
             write(20)
+        if recovery is not None:
+            os.kill(apply.pid, signal.SIGKILL)
         write(200)  # and some more, then the producer stops: the topic goes idle, the copy cuts over
         assert producer.flush(30) == 0
-        assert not apply.done(), "the apply cut over while the producer was still writing"
-        r = apply.result(timeout=300)
-    assert r.code == 0, r.text
+        assert recovery is not None or apply.poll() is None, "the apply cut over while the producer was still writing"
+        code = apply.wait(300)
+    finally:
+        if apply.poll() is None:
+            apply.kill()
     assert len(acked) == sent
+    if recovery is None:
+        assert code == 0, log.read_text()
+    else:
+        assert code == -9
+        r = kplan("recover", str(path), f"--{recovery}", "--force", "--auto-approve")
+        assert r.code == 0, r.text
+    if recovery == "rollback":
+        _as_before(stack, admin, prefix, old, new, 3000 + sent)
+        return
     _migrated(stack, admin, prefix, old, new, 3000 + sent)
     assert kplan("plan", str(path), "--detailed-exitcode").code == 0
 
