@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
+    from kplan.kinds.shape import Unit
     from kplan.kinds.unit import ConsumerGuard, KindUnit, StackSection
     from kplan.model.plan import ResourceType
     from kplan.model.rebalance import Rebalancing
@@ -67,6 +68,12 @@ def claimable_sections() -> tuple[str, ...]:
     """The stack sections a claim may cover (docs/orphans.md): those whose kind's live resources are named, so a
     name prefix can find the ones nobody declares (`StackSection.claimable`)."""
     return tuple(u.section.key for u in _units() if u.section is not None and u.section.claimable)
+
+
+@cache
+def summed_units() -> "dict[str, Unit]":
+    """The keys an owner total may sum (owner-max-quota's `quota`), each with its unit (`PolicyPart.summed`)."""
+    return {key: unit for u in _units() if u.policy is not None for key, unit in u.policy.summed.items()}
 
 
 def consumer_guard() -> "ConsumerGuard":

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Protocol, Union
 
+from kplan.kinds.shape import Unit
 from kplan.model.policy import Rule, RuleType, regex
 from kplan.model.source import Origin
 
@@ -38,10 +39,12 @@ Check = Callable[[Rule, Any, Union[str, None]], Iterator[Finding]]
 @dataclass(frozen=True)
 class PolicyPart:
     """What of a stack's policy is a kind's: the rule types it checks on each of its section's declared resources
-    (selected by the rule's include/exclude), and the owner-total rule types that sum over its section."""
+    (selected by the rule's include/exclude), the owner-total rule types that sum over its section, and the keys
+    such a total may sum, each in its unit (owner-max-quota's `quota`: the stack and policy schemas' enum too)."""
 
     checks: Mapping[RuleType, Check]
     owner_totals: frozenset[RuleType] = field(default_factory=frozenset)
+    summed: Mapping[str, Unit] = field(default_factory=dict)
 
 
 def name_pattern(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:

@@ -151,13 +151,15 @@ NUMBER, BOOLEAN = scalars("number"), scalars("boolean")
 class Unit:
     """A number in a unit: `parse` reads it as written (raising UnitError with the message to show), `write` gives
     the live value back as a stack writes it (kplan import), `noun` names it in messages ("a byte rate"). `above_zero`:
-    what a value of 0 or less means instead (None: it may be)."""
+    what a value of 0 or less means instead (None: it may be). How a policy's total shows it: `sized`, a size (a
+    limit may be written 50MiB; shown in the largest exact unit), then `sign` (`/s`, `%`)."""
 
-    __slots__ = ("noun", "parse", "write", "above_zero")
+    __slots__ = ("noun", "parse", "write", "above_zero", "sized", "sign")
 
     def __init__(self, noun: str, parse: Callable[[Any], float], write: Callable[[float], Any],
-                 above_zero: str | None = None) -> None:
+                 above_zero: str | None = None, sized: bool = False, sign: str = "") -> None:
         self.noun, self.parse, self.write, self.above_zero = noun, parse, write, above_zero
+        self.sized, self.sign = sized, sign
 
     def read(self, key: str, raw: Any) -> float:
         if isinstance(raw, bool):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from kplan.kinds import summed_units
 from kplan.kinds.policy import int_or_none
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
@@ -265,10 +266,9 @@ def amount_text(rule: Rule, amount: float, unit: bool = True) -> str:
         return plural(int(amount), counted) if unit else str(int(amount))
     if t == RuleType.OWNER_MAX_RETENTION_BYTES:
         return ("retention bytes " if unit else "") + size_text(int(amount))
-    if rule.quota == "request_percentage":
-        value = f"{amount:g}%"
-    else:
-        value = f"{size_text(int(amount))}/s"
+    assert rule.quota is not None
+    of = summed_units()[rule.quota]
+    value = (size_text(int(amount)) if of.sized else f"{amount:g}") + of.sign
     return f"{rule.quota} {value}" if unit else value
 
 

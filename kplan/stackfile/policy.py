@@ -14,6 +14,7 @@ import re
 from types import MappingProxyType
 from typing import AbstractSet
 
+from kplan.kinds import summed_units
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.model.source import Loc, SourceMap
@@ -193,9 +194,9 @@ def _owner_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: 
     """An owner total's parameters: `max` and/or `limits` (per owner), read as the total counts them (sizes for
     retention bytes and byte rates), `owners`, and its own (`quota`, `unbounded`)."""
     quota = item.get("quota")
-    sized = kind == RuleType.OWNER_MAX_RETENTION_BYTES or (
-        kind == RuleType.OWNER_MAX_QUOTA and quota != "request_percentage")
-    what = "a whole percentage such as 300" if quota else "a whole number"
+    of = summed_units().get(quota) if quota else None
+    sized = kind == RuleType.OWNER_MAX_RETENTION_BYTES or (of is not None and of.sized)
+    what = f"a whole {of.noun.split(' ', 1)[1]} such as 300" if of else "a whole number"
     if "max" in item:
         fields["max"] = _amount(item["max"], sized, at("max"), diags, what)
     limits = item.get("limits") or {}

@@ -297,9 +297,9 @@ def _byte_rate(value: float) -> Any:
 
 LIFT = "remove the key to lift the quota"
 BYTE_RATE = Unit("a byte rate", lambda raw: float(parse_size_bytes(str(raw))),
-                 _byte_rate, above_zero=LIFT)
-PERCENTAGE = Unit("a percentage", _decimal("percentage"), number, above_zero=LIFT)
-MUTATION_RATE = Unit("a mutation rate", _decimal("mutation rate"), number, above_zero=LIFT)
+                 _byte_rate, above_zero=LIFT, sized=True, sign="/s")
+PERCENTAGE = Unit("a percentage", _decimal("percentage"), number, above_zero=LIFT, sign="%")
+MUTATION_RATE = Unit("a mutation rate", _decimal("mutation rate"), number, above_zero=LIFT, sign="/s")
 RATE = named("quotaByteRate", scalars("integer", "string"), "Bytes per second, above 0: a number, or a size in B, "
              "KiB, MiB, GiB (KB and MB are refused as ambiguous).", ("2MiB", 1048576))
 
@@ -373,6 +373,7 @@ QUOTAS = QuotaShape(
                            "Its exact value before apply (null: not set).", "The value apply sets (null: removed).",
                            "Per key, its value before and the value apply sets."),
 )
-# A quota's part of a stack's policy: the owner-max-quota total sums its section's byte rates
+# A quota's part of a stack's policy: the owner-max-quota total sums one of its section's keys with a unit
 # (kplan.policy.owner_totals).
-QUOTA_POLICY = PolicyPart({}, owner_totals=frozenset({RuleType.OWNER_MAX_QUOTA}))
+QUOTA_POLICY = PolicyPart({}, owner_totals=frozenset({RuleType.OWNER_MAX_QUOTA}),
+                          summed={a.key: a.unit for a in QUOTAS.attrs if a.unit is not None})

@@ -179,6 +179,20 @@ def test_a_quota_is_summed_over_the_entities_that_set_it(tmp_path, monkeypatch):
         "owner team-b: producer_byte_rate 1MiB/s of 10MiB/s"]  # team-b sets no request_percentage: not shown
 
 
+def test_a_controller_mutation_rate_is_summed_in_partitions_per_second(tmp_path, monkeypatch):
+    _policy(tmp_path, "rules:\n  - rule: owner-max-quota\n    quota: controller_mutation_rate\n    max: 20\n")
+    (tmp_path / "stack.yaml").write_text(
+        "stack: shop\ncluster: {bootstrap_servers: kafka:9092}\npolicy: {files: [platform.yaml]}\nquotas:\n"
+        "  - {user: a-app, owner: team-a, controller_mutation_rate: 15}\n"
+        "  - {user: a-batch, owner: team-a, controller_mutation_rate: 7.5}\n")
+    errors, notes = _check(tmp_path, monkeypatch)
+    assert _messages(errors) == [
+        "stack.yaml:5:5: owner team-a has controller_mutation_rate 22.5/s in total, more than the limit of 20/s; the "
+        "largest: quota.user=a-app 15/s (stack.yaml:5), quota.user=a-batch 7.5/s (stack.yaml:6) (policy rule "
+        "owner-max-quota at platform.yaml:2)"]
+    assert [n.message for n in notes] == ["owner team-a: controller_mutation_rate 22.5/s of 20/s (over)"]
+
+
 # -- owners, limits, no owner ----------------------------------------------------------------------------------------
 
 
