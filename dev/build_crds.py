@@ -158,11 +158,34 @@ def _scalar_checks(out: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k not in ("minLength", "maxLength", "pattern", "minimum", "maximum")}
 
 
+SOURCE = {
+    "description": "Where the stack is, when not in the spec itself (then the spec holds nothing else).",
+    "type": "object", "required": ["configMap"],
+    "properties": {"configMap": {
+        "description": "A ConfigMap of the resource's namespace whose keys are the stack's files (a stack file, the "
+                       "schema and policy files it names beside it), e.g. made by kustomize's configMapGenerator. "
+                       "A changed ConfigMap is planned again. See docs/kubernetes.md.",
+        "type": "object", "required": ["name"],
+        "properties": {
+            "name": {"description": "The ConfigMap's name.", "type": "string", "minLength": 1},
+            "key": {"description": "The key of the stack file (default stack.yaml).", "type": "string",
+                    "minLength": 1, "pattern": "^[-._a-zA-Z0-9]+$"}}}}}
+
+
 def crd(schema: dict[str, Any]) -> dict[str, Any]:
-    """The KafkaStack CRD: `spec` is a stack file's content; `status` is the operator's."""
+    """The KafkaStack CRD: `spec` is a stack file's content, or `source:` naming where it is; `status` is the
+    operator's."""
     spec = structural({k: v for k, v in schema.items() if k != "$defs"}, schema.get("$defs", {}))
     spec["properties"].pop("$schema", None)  # an editor's hint in a file, not part of a stack
-    spec["description"] = "A kplan stack: the content of a stack file (docs/stack-format.md)."
+    # CEL sees only the keys of a known type (a key of any value is kplan's to refuse beside `source`)
+    stack_keys = [k for k, v in spec["properties"].items()
+                  if "type" in v and "type" in v.get("additionalProperties", {"type": v["type"]})]
+    spec["properties"]["source"] = SOURCE
+    spec["x-kubernetes-validations"] = [{
+        "rule": "!has(self.source) || !(" + " || ".join(f"has(self.{k})" for k in stack_keys) + ")",
+        "message": "spec.source: a stack from a ConfigMap takes no stack keys beside it: put them in its files"}]
+    spec["description"] = ("A kplan stack: the content of a stack file (docs/stack-format.md), or `source` naming the "
+                           "ConfigMap that holds it.")
     return {
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": f"{PLURAL}.{GROUP}"},

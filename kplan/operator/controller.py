@@ -1,9 +1,10 @@
 """The operator's loop: KafkaStacks listed, then watched from the list's resourceVersion (listed again when the
 watch's version is gone, 410), each reconciled when what it asks changes (kplan.operator.decide.key_of: its
-generation, its annotations, its deletion) and all of them again every `resync_s` (drift, and what failed). Only the
-lease's holder reconciles; at each new leadership it first runs the journal's recovery of every stack (a run the
-previous leader left unfinished is rolled back). A reconcile that failed (a Secret, a cluster that could not be read,
-an apply that failed) is tried again after RETRY_S, doubling each time up to the resync."""
+generation, its annotations, its deletion) or when the ConfigMap it takes its stack from changes (watched in its
+namespace), and all of them again every `resync_s` (drift, and what failed). Only the lease's holder reconciles; at
+each new leadership it first runs the journal's recovery of every stack (a run the previous leader left unfinished
+is finished or rolled back). A reconcile that failed (a Secret, a ConfigMap, a cluster that could not be read, an
+apply that failed) is tried again after RETRY_S, doubling each time up to the resync."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kplan.operator.decide import key_of
 from kplan.operator.kube import Kube, KubeError, stacks_path
 from kplan.operator.lease import Elector
 from kplan.operator.reconcile import Reconciler
+from kplan.operator.source import configmap_ref
 from kplan.secrets import scrub
 
 RETRY_S = 5.0
@@ -37,6 +39,8 @@ class Controller:
         self.changed = threading.Condition()
         self.listed = threading.Event()
         self.reconciles = 0
+        self.configmap_watches: set[str] = set()  # namespaces whose ConfigMaps are watched
+        self.stop = threading.Event()
 
     def _seen(self, resource: dict, kind: str) -> None:
         key = _key(resource)
@@ -47,22 +51,31 @@ class Controller:
                 self.dirty.discard(key)
             else:
                 self.known[key] = resource
+                self._follow_configmaps(resource)
                 if self.done.get(key) != key_of(resource):
                     self.dirty.add(key)
             self.changed.notify_all()
 
     def watch(self, stop: threading.Event) -> None:
-        path = stacks_path(self.namespace)
+        self._follow(stacks_path(self.namespace), "KafkaStacks", self._listed, self._seen, stop)
+
+    def _listed(self, items: list[dict]) -> None:
+        with self.changed:
+            gone = set(self.known) - {_key(r) for r in items}
+        for key in gone:
+            self._seen({"metadata": {"namespace": key[0], "name": key[1]}}, "DELETED")
+        for item in items:
+            self._seen(item, "ADDED")
+        self.listed.set()
+
+    def _follow(self, path: str, what: str, listed: Callable[[list[dict]], None],
+                seen: Callable[[dict, str], None], stop: threading.Event) -> None:
+        """List `path`, then watch it from the list's resourceVersion (listed again when that version is gone, 410),
+        until stopped."""
         while not stop.is_set():
             try:
                 listing = self.kube.call("GET", path)
-                with self.changed:
-                    gone = set(self.known) - {_key(r) for r in listing["items"]}
-                for key in gone:
-                    self._seen({"metadata": {"namespace": key[0], "name": key[1]}}, "DELETED")
-                for item in listing["items"]:
-                    self._seen(item, "ADDED")
-                self.listed.set()
+                listed(listing["items"])
                 version = listing["metadata"]["resourceVersion"]
                 while not stop.is_set():
                     for event in self.kube.watch(path, version, WATCH_S):
@@ -71,16 +84,38 @@ class Controller:
                             raise KubeError(int(obj.get("code") or 0), obj.get("message", "watch error"))
                         version = obj.get("metadata", {}).get("resourceVersion", version)
                         if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
-                            self._seen(obj, event["type"])
+                            seen(obj, event["type"])
                         if stop.is_set():
                             return
             except KubeError as e:
                 if e.status != 410:  # 410: the version is too old: list again
-                    self.log(f"watching KafkaStacks: {e}")
+                    self.log(f"watching {what}: {e}")
                     stop.wait(2.0)
+
+    def _follow_configmaps(self, resource: dict) -> None:
+        """The ConfigMaps of the resource's namespace watched, once one of its stacks names one: a changed
+        ConfigMap plans the stacks that name it again (only the namespace's: the operator's rights on ConfigMaps
+        are granted per namespace)."""
+        namespace = resource["metadata"]["namespace"]
+        if configmap_ref(resource.get("spec")) is None or namespace in self.configmap_watches:
+            return
+        self.configmap_watches.add(namespace)
+
+        def touched(configmap: dict, kind: str) -> None:  # its stacks planned again (a list is no news)
+            name = configmap["metadata"]["name"]
+            with self.changed:
+                self.dirty |= {k for k, r in self.known.items()
+                               if k[0] == namespace and getattr(configmap_ref(r.get("spec")), "name", None) == name}
+                self.changed.notify_all()
+
+        path = f"/api/v1/namespaces/{namespace}/configmaps"
+        threading.Thread(target=self._follow, args=(path, f"ConfigMaps in {namespace}", lambda items: None,
+                                                    touched, self.stop),
+                         name=f"kplan-operator-configmaps-{namespace}", daemon=True).start()
 
     def run(self, stop: threading.Event) -> None:
         """Reconcile while leader, until stopped."""
+        self.stop = stop
         threading.Thread(target=self.watch, args=(stop,), name="kplan-operator-watch", daemon=True).start()
         threading.Thread(target=self.elector.run, args=(stop,), name="kplan-operator-lease", daemon=True).start()
         term, next_resync = 0, time.monotonic() + self.resync_s

@@ -1,4 +1,5 @@
-"""One KafkaStack reconciled: its spec written out as a stack file and loaded as `kplan validate` loads one, planned
+"""One KafkaStack reconciled: its spec written out as a stack file (or the files of the ConfigMap it names,
+kplan.operator.source) and loaded as `kplan validate` loads one, planned
 as `kplan plan` plans, its plan written to the resource's status, applied as `kplan apply` applies (its lock, its
 journal, its rollback) only when the resource approves that plan (kplan.operator.decide), and on deletion destroyed
 with the stack's own destroy rules before the finalizer is removed. The secrets the stack references come from
@@ -9,13 +10,16 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import yaml
+
 from kplan.errors import KplanError
-from kplan.model.diagnostics import Severity
+from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.operator.decide import (
     FINALIZER,
     Wishes,
@@ -29,6 +33,7 @@ from kplan.operator.decide import (
 )
 from kplan.operator.kube import Kube, KubeError, stacks_path
 from kplan.operator.located import at_fields, fields_in, spec_text
+from kplan.operator.source import ConfigMapRef, configmap_ref, files_of, in_configmap, mixed
 from kplan.secrets import remember, scrub
 
 MARKDOWN_LIMIT = 30_000  # of the status (an object is at most ~1.5 MB in etcd; a plan's page is cut, saying so)
@@ -64,7 +69,7 @@ class Reconciler:
                 "resourceVersion": meta["resourceVersion"]}})
         wishes = Wishes.of(resource)
         try:
-            stack, environ, said = self._load(resource, resource["spec"], wishes)
+            stack, environ, said = self._load(resource, None, wishes)
             doc, plan, markdown = self._plan(stack, environ, said)
         except Failed as e:
             self._failed(resource, "Planned", e)
@@ -109,41 +114,104 @@ class Reconciler:
                    where: Path | None = None) -> tuple[Path, list[str]]:
         """The spec written as a stack file (in `where`, else the resource's own directory), and its lines' field
         paths (kplan.operator.located)."""
-        meta = resource["metadata"]
-        path = (where or self.workdir / meta["namespace"] / meta["name"]) / f"stack{suffix}.yaml"
+        path = (where or self._dir(resource)) / f"stack{suffix}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         text, paths = spec_text(spec)
         path.write_text(text)
         return path, paths
 
-    def _load(self, resource: Mapping[str, Any], spec: Mapping[str, Any], wishes: Wishes, suffix: str = ""):
-        """The stack, its environment, and what says a text's places in its file as the spec's field paths."""
+    def _dir(self, resource: Mapping[str, Any]) -> Path:
+        return self.workdir / resource["metadata"]["namespace"] / resource["metadata"]["name"]
+
+    def configmap_files(self, namespace: str, ref: ConfigMapRef) -> dict[str, bytes]:
+        """The files of the ConfigMap a spec names (Failed when it cannot be read or lacks the stack's key)."""
+        try:
+            configmap = self.kube.call("GET", f"/api/v1/namespaces/{namespace}/configmaps/{ref.name}")
+        except KubeError as e:
+            what = "is not there" if e.status == 404 else f"cannot be read ({e.status})"
+            raise Failed("ConfigMapUnreadable", f"the ConfigMap {ref.name!r} named by spec.source.configMap {what}: "
+                                                "create it, or grant the operator get on ConfigMaps in "
+                                                f"namespace {namespace}") from None
+        files = files_of(configmap)
+        if ref.key not in files:
+            raise Failed("ConfigMapUnreadable", f"the ConfigMap {ref.name!r} has no key {ref.key!r} (its keys: "
+                                                f"{', '.join(sorted(files)) or 'none'}): name the stack file's key in "
+                                                "spec.source.configMap.key")
+        return files
+
+    def stack_of(self, resource: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The stack's content: the spec, or the YAML of the ConfigMap's key it names."""
+        ref = configmap_ref(resource["spec"])
+        if ref is None:
+            return resource["spec"]
+        text = self.configmap_files(resource["metadata"]["namespace"], ref)[ref.key]
+        try:
+            stack = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise Failed("InvalidStack", f"{ref.said}{ref.key}: not YAML: {e}") from None
+        if not isinstance(stack, dict):
+            raise Failed("InvalidStack", f"{ref.said}{ref.key}: not a stack (a mapping of its sections)")
+        return stack
+
+    def _stack_files(self, resource: Mapping[str, Any], spec: Mapping[str, Any] | None, suffix: str = "",
+                     where: Path | None = None) -> tuple[Path, Callable[[Diagnostic], str], Callable[[str], str]]:
+        """The stack file kplan loads (`spec`, else the resource's own stack), and how a finding and a text name
+        places in it to the resource's author: the spec's field paths, or the ConfigMap's key and line."""
+        ref = configmap_ref(resource["spec"])
+        if ref is not None and mixed(resource["spec"]):
+            raise Failed("InvalidStack", f"spec.source: a stack from a ConfigMap takes no stack keys beside it "
+                                         f"(found: {', '.join(mixed(resource['spec']))}): put them in its files")
+        if ref is None or spec is not None:
+            directory = where or self._dir(resource)
+            if ref is not None:  # an edited stack (a deletion's), beside the files it may reference
+                directory = self._configmap_dir(resource, ref, where)
+            path, paths = self.stack_file(resource, spec if spec is not None else resource["spec"], suffix,
+                                          directory)
+            return path, lambda d: at_fields(d, str(path), paths), lambda t: fields_in(t, str(path), paths)
+        directory = self._configmap_dir(resource, ref, where)
+        return (directory / ref.key, lambda d: in_configmap(d.located(), str(directory), ref),
+                lambda t: in_configmap(t, str(directory), ref))
+
+    def _configmap_dir(self, resource: Mapping[str, Any], ref: ConfigMapRef, where: Path | None) -> Path:
+        """The ConfigMap's files written out afresh (a key it no longer has is gone)."""
+        files = self.configmap_files(resource["metadata"]["namespace"], ref)
+        directory = (where or self._dir(resource)) / "configmap"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        for key, data in files.items():
+            (directory / key).write_bytes(data)
+        return directory
+
+    def _load(self, resource: Mapping[str, Any], spec: Mapping[str, Any] | None, wishes: Wishes, suffix: str = ""):
+        """The stack (`spec`, else the resource's own), its environment, and what says a text's places in its
+        files to the resource's author."""
         from kplan.stackfile import StackError, load_stack
 
         environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
-        path, paths = self.stack_file(resource, spec, suffix)
+        path, say, said = self._stack_files(resource, spec, suffix)
         try:
             stack = load_stack(str(path), environment=wishes.environment, environ=environ)
         except StackError as e:
-            raise Failed("InvalidStack", scrub("; ".join(at_fields(d, str(path), paths) for d in e.diagnostics
-                                                         if d.is_error))) from None
+            raise Failed("InvalidStack", scrub("; ".join(say(d) for d in e.diagnostics if d.is_error))) from None
         if stack.multi_cluster:
             raise Failed("InvalidStack", "a stack of several clusters (clusters:) is not reconciled by the operator "
                                          "yet: declare one KafkaStack per cluster")
-        return stack, environ, lambda text: fields_in(text, str(path), paths)
+        return stack, environ, said
 
     def check(self, resource: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-        """What `kplan validate` finds in the resource's spec (its errors, its warnings), at the spec's field paths:
-        the admission webhook's answer. A Secret it names that cannot be read raises Failed."""
+        """What `kplan validate` finds in the resource's stack (its errors, its warnings), at the spec's field paths
+        or the ConfigMap's lines: the admission webhook's answer. A Secret or ConfigMap it names that cannot be read
+        raises Failed."""
         from kplan.stackfile import validate_stack
 
         wishes = Wishes.of(resource)
         environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
         with tempfile.TemporaryDirectory(prefix="kplan-admission-") as scratch:  # requests run side by side
-            path, paths = self.stack_file(resource, resource.get("spec") or {}, where=Path(scratch))
+            path, say, _ = self._stack_files({**resource, "spec": resource.get("spec") or {}}, None,
+                                             where=Path(scratch))
             found = validate_stack(str(path), wishes.environment, environ, with_policy=True)[1]
-        errors = [scrub(at_fields(d, str(path), paths)) for d in found if d.is_error]
-        warnings = [scrub(at_fields(d, str(path), paths)) for d in found if d.severity is Severity.WARNING]
+        errors = [scrub(say(d)) for d in found if d.is_error]
+        warnings = [scrub(say(d)) for d in found if d.severity is Severity.WARNING]
         return errors, warnings
 
     def _plan(self, stack, environ: Mapping[str, str], said: Callable[[str], str], destroy: bool = False):
@@ -218,9 +286,9 @@ class Reconciler:
 
         wishes = Wishes.of(resource)
         sections = {u.section.key: u.kind_ref().type.value for u in UNITS if u.section is not None}
-        spec, forgotten = protected_removed(resource["spec"], sections)
         try:
-            stack, environ, _ = self._load(resource, spec, wishes, ".destroy")
+            spec, forgotten = protected_removed(self.stack_of(resource), sections)
+            stack, environ, _ = self._load(resource, spec if forgotten else None, wishes, ".destroy")
             if forgotten:  # handed over to nobody first: a destroy refuses a stack that declares a protected one
                 self._checked(self._run(stack, environ, lambda p: True), "forgetting the protected resources")
             self._checked(self._run(stack, environ, lambda p: True, destroy=True), "destroy")
@@ -318,7 +386,7 @@ class Reconciler:
 
         try:
             resource = self.kube.call("GET", self._path(resource), ok_missing=True) or resource  # its status now
-            stack, environ, _ = self._load(resource, resource["spec"], Wishes.of(resource))
+            stack, environ, _ = self._load(resource, None, Wishes.of(resource))
             cluster = Cluster.open(stack, environ)
         except (Failed, KplanError):
             return  # its reconcile says what is wrong

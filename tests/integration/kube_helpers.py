@@ -79,7 +79,7 @@ def operator_account(admin: Api, k8s, namespace: str) -> Api:
                  json={"metadata": {"name": account}}).status_code == 201
     subject = [{"kind": "ServiceAccount", "name": account, "namespace": namespace}]
     for kind, role in (("ClusterRole", "kplan-operator"), ("ClusterRole", "kplan-operator-secrets"),
-                       ("Role", lease_role["metadata"]["name"])):
+                       ("ClusterRole", "kplan-operator-configmaps"), ("Role", lease_role["metadata"]["name"])):
         binding = {"metadata": {"name": role}, "subjects": subject,
                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role}}
         assert admin("POST", f"{rbac}/namespaces/{namespace}/rolebindings", json=binding).status_code == 201

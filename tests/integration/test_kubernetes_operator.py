@@ -126,8 +126,11 @@ def test_the_operators_account_has_its_rights_and_no_more(admin_api, kubernetes,
     path = STACKS.format(ns=namespace)
     assert sa("GET", path).status_code == 200
     assert sa("GET", f"/api/v1/namespaces/{namespace}/secrets/none").status_code == 404  # allowed, absent
+    assert sa("GET", f"/api/v1/namespaces/{namespace}/configmaps").status_code == 200  # read and watched here
     refused = [("POST", path, {"metadata": {"name": "x"}}), ("DELETE", f"{path}/x", None),
-               ("GET", f"/api/v1/namespaces/{namespace}/configmaps", None),
+               ("GET", "/api/v1/namespaces/default/configmaps", None),
+               ("POST", f"/api/v1/namespaces/{namespace}/configmaps", {"metadata": {"name": "x"}}),
+               ("GET", f"/api/v1/namespaces/{namespace}/secrets", None),
                ("GET", "/api/v1/namespaces/default/secrets", None),
                ("GET", "/api/v1/namespaces/default/secrets/x", None),
                ("GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/another", None),

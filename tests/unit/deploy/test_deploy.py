@@ -132,6 +132,9 @@ def test_the_operator_manifest_is_valid_and_runs_the_cli_image_with_least_rights
     assert {(n, res, v) for n, _, res, v in rules if res.startswith("kafkastacks")} == {
         ("kplan-operator", "kafkastacks", v) for v in ("get", "list", "watch", "patch")} | {
         ("kplan-operator", "kafkastacks/status", v) for v in ("get", "patch")}
+    # ConfigMaps read and watched, never written, and only where a RoleBinding grants them
+    assert {(n, v) for n, _, res, v in rules if res == "configmaps"} == {
+        ("kplan-operator-configmaps", v) for v in ("get", "list", "watch")}
     bindings = [d for d in docs if d["kind"] == "ClusterRoleBinding"]
     assert [b["roleRef"]["name"] for b in bindings] == ["kplan-operator"]
 

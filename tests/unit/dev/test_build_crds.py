@@ -13,7 +13,7 @@ from build_crds import ANY, crd, structural
 ALLOWED = {"type", "description", "example", "nullable", "enum", "properties", "additionalProperties", "items",
            "required", "anyOf", "oneOf", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
            "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "minProperties", "maxProperties", "format",
-           "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string"}
+           "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-validations"}
 
 
 def problems(node: dict, path: str = "") -> list[str]:
@@ -43,6 +43,17 @@ def test_the_crd_is_structural():
     assert topic["type"] == "object" and "name" in topic["required"]
     # a count, or a ${VAR} reference substituted before kplan validates it
     assert topic["properties"]["partitions"]["x-kubernetes-int-or-string"] is True
+
+
+def test_a_spec_names_a_configmap_or_is_a_stack_not_both():
+    spec = crd(json.loads(build_crds.STACK_SCHEMA.read_text()))["spec"]["versions"][0]["schema"]["openAPIV3Schema"][
+        "properties"]["spec"]
+    assert spec["properties"]["source"]["properties"]["configMap"]["required"] == ["name"]
+    (rule,) = spec["x-kubernetes-validations"]
+    # every typed stack key is refused beside `source` (CEL cannot name a key of any value: kplan refuses those)
+    for key in ("stack", "cluster", "topics", "connectors", "subjects", "environments"):
+        assert f"has(self.{key})" in rule["rule"]
+    assert rule["rule"].count("has(self.source)") == 1 and "has(self.vars)" not in rule["rule"]
 
 
 def test_what_kubernetes_can_say_is_kept_the_rest_dropped():
