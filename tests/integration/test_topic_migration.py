@@ -363,3 +363,39 @@ def test_a_sink_connector_of_the_stack_stopped_then_switched_reads_the_new_topic
              what=f"{group} committed past the new topic's last records")  # it has read all it will read
     assert sorted(lines()) == want  # each record once: the 600 read from the old topic, the 100 from the new
     assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+
+
+def test_a_cutover_at_a_time_follows_until_then_and_says_what_was_written_after_it(stack, admin, prefix, tmp_path):
+    """`cutover: {at: ...}`: the copy follows the producer until that time, then the groups move; the producer goes
+    on writing the old topic after it (not moved, as it should have been), and apply says how many records the new
+    topic does not hold. Every record up to where the copy stopped is in the new topic once."""
+    import datetime
+
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 600)
+    doc = _stack(stack, prefix, old, new)
+    doc["topics"][0]["cutover"] = {"at": (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+        seconds=8)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    write_stack(path, doc)
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random"})
+    log = tmp_path / "apply.log"
+    with log.open("w") as out:
+        apply = subprocess.Popen([sys.executable, "-m", "kplan", "apply", str(path), "--auto-approve"], cwd=ROOT,
+                                 env=run_env(None), stdout=out, stderr=subprocess.STDOUT)
+    sent = 0
+    try:
+        while apply.poll() is None:  # writing throughout, and until the apply has ended
+            producer.produce(old, key=f"key-{sent % KEYS}".encode(), value=f"late{sent}".encode())
+            sent += 1
+            producer.poll(0)
+            time.sleep(0.01)
+    finally:
+        assert producer.flush(30) == 0
+    assert apply.wait(10) == 0, log.read_text()
+    text = log.read_text()
+    assert f"Warning: {old} gained " in text and f"{new} does not hold them" in text, text
+    copied = _committed(admin, f"kplan-migrate-{new}")
+    before = [r for r in _read(stack.bootstrap_servers, old, OLD_PARTITIONS) if r[1] < copied[(old, r[0])]]
+    after = _read(stack.bootstrap_servers, new, NEW_PARTITIONS)
+    assert sorted(r[2:] for r in after) == sorted(r[2:] for r in before)  # up to the cutover, each record once
+    assert len(before) > 600  # it followed: records written while the apply ran were copied
+    assert len(_read(stack.bootstrap_servers, old, OLD_PARTITIONS)) == 600 + sent > len(before)

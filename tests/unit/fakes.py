@@ -140,6 +140,9 @@ class FakeWriter:
         self.migrated.add(new)
         return {}
 
+    def late_records(self, old, partitions, ends):
+        return 0
+
     def check_copied(self, old, new, partitions, ends):
         if new not in self.migrated:
             raise WriteError(f"the copy of {old} into {new} is not complete")

@@ -3,6 +3,7 @@ the brokers took it is told apart by reading the topics' overrides back."""
 
 from __future__ import annotations
 
+import sys
 from typing import Mapping
 
 from kplan.errors import KplanError
@@ -71,6 +72,12 @@ class MigrateTopicHandler(StepHandler[MigrateTopic]):
             io.move_groups(step.target, io.targets(step.source, step.target, step.partitions_from, step.partitions,
                                                    groups))
         io.mark_done(step.source, step.target, step.partitions_from)
+        late = io.late_records(step.source, step.partitions_from, ends)
+        if late:  # said, not refused: the copy did what was declared; these records were written after it stopped
+            sys.stderr.write(f"Warning: {step.source} gained {plural(late, 'offset')} after the copy stopped "
+                             f"(records written after the cutover{'' if step.cutover else ', or during the copy'}): "
+                             f"{step.target} does not hold them; move {step.source}'s producers to {step.target} "
+                             "(docs/migrations.md)\n")
 
     def undo(self, step: MigrateTopic, ctx: StepContext) -> None:
         ctx.io(MigrationWrites).forget_copy(step.target)

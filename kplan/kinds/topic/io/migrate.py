@@ -347,6 +347,12 @@ class MigrationWrites(SessionsIO):
             consumer.close()
         return ends
 
+    def late_records(self, old: str, partitions: int, ends: Mapping[tuple[str, int], int]) -> int:
+        """How many offsets `old` gained after `ends` (where the copy stopped): records written after the cutover,
+        which the new topic does not hold."""
+        now = _offsets(self.admin, {old: partitions}, "latest", self.cluster.timeout_s, committed=True)
+        return sum(max(now[k] - ends.get(k, 0), 0) for k in now)
+
     def _copied(self, old: str, new: str, partitions: int) -> dict[int, tuple[int, dict[str, Any]]]:
         return _progress(self.admin, old, new, partitions, self.cluster.timeout_s)
 
