@@ -349,7 +349,9 @@ def test_a_sink_connector_of_the_stack_stopped_then_switched_reads_the_new_topic
                           new, "running"))
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 2 and f"{group} (committed on 12 partitions)" in r.out, r.text
-    assert "migration-connector-on-old-topic" not in r.out, r.text
+    assert "still names" not in r.out, r.text  # no warning: the connector names the new topic
+    assert (f"connector '{sink}' of the stack names '{new}' in its topics: apply updates it after the copy of '{old}' "
+            "and the groups' moves") in r.out, r.text
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0, r.text
     ends = {p: o for (t, p), o in _committed(admin, group).items() if t == new}

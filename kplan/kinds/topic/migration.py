@@ -178,6 +178,12 @@ def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
                         "stopped: docs/migrations.md)", "migration-connector-on-old-topic",
                         address=address_of(rtype, c.name), origin=getattr(c, "origin", None))
                 for rtype, c, key in _naming(stack, old)]
+        if t.name not in topics:  # the migration is to run: what switches to the new topic with it
+            out += [PlanDiagnostic(Severity.INFO, f"{rtype.value} {c.name!r} of the stack names {t.name!r} in its "
+                                   f"{key}: apply updates it after the copy of {old!r} and the groups' moves",
+                                   "migration-connector-switched", address=address_of(rtype, c.name),
+                                   origin=getattr(c, "origin", None))
+                    for rtype, c, key in _naming(stack, t.name)]
     return out
 
 

@@ -107,6 +107,21 @@ def test_a_connector_of_the_stack_still_on_the_old_topic_is_named_with_what_to_d
         "connector stopped by an earlier apply resumes where it stopped: docs/migrations.md)")
 
 
+def test_a_connector_of_the_stack_switched_to_the_new_topic_is_shown_while_the_migration_is_to_run():
+    from builders import connector
+
+    sink = connector("archive", {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                                 "topics": "orders.v2", "file": "/tmp/out"})
+    declared = stack([topic("orders.v2", partitions=4, rf=1, migrate_from="orders")], [sink])
+    plan = make_plan(declared, live([ltopic("orders", partitions=12, rf=1)]))
+    (n,) = [d for d in plan.diagnostics if d.code == "migration-connector-switched"]
+    assert n.address == "connector.archive" and n.message == (
+        "connector 'archive' of the stack names 'orders.v2' in its topics: apply updates it after the copy of "
+        "'orders' and the groups' moves")
+    done = make_plan(declared, live([ltopic("orders", partitions=12, rf=1), ltopic("orders.v2", partitions=4, rf=1)]))
+    assert "migration-connector-switched" not in {d.code for d in done.diagnostics}  # once migrated: nothing to say
+
+
 def test_the_copy_stops_at_each_groups_positions_in_turn_so_no_group_reads_a_record_twice():
     # no group: one pass to the end; groups ordered by how far they read, each pass at the least of those left
     assert copy_passes({}, 3) == []
