@@ -37,6 +37,7 @@ from kplan_helpers import base_stack, faulty_kplan, kplan, wait_for, write_stack
 
 import localstack
 from kplan.transport.share_protocol import DescribeShareGroupOffsetsRequest, ShareGroupDescribeRequest
+from localstack.common import JIT  # C1 only, as the stack's JVMs: a JVM of seconds
 
 SOURCE = Path(__file__).parent / "share_consumer" / "ShareReader.java"
 CLIENT_JARS = ("kafka-clients-", "zstd-jni-", "lz4-java-", "snappy-java-", "slf4j-api-", "log4j-")
@@ -75,7 +76,7 @@ class ShareReader:
 
     def __init__(self, group: str, topic: str, bootstrap: str) -> None:
         self.lines: list[str] = []
-        self.proc = subprocess.Popen(["java", "-Xmx256m", "-cp", f"{_compiled()}:{_classpath()}", "ShareReader",
+        self.proc = subprocess.Popen(["java", "-Xmx256m", *JIT, "-cp", f"{_compiled()}:{_classpath()}", "ShareReader",
                                       group, topic, bootstrap], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         threading.Thread(target=self._read, daemon=True).start()
