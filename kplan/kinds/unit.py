@@ -265,11 +265,12 @@ class KindUnit:
     live_ref: Callable[[], LivePart] | None
     # Its resources written as stack entries by `kplan import` (kplan.kinds.importing); None: it imports none
     importer_ref: Callable[[], KindImporter] | None
-    # A declared resource as `kplan render` shows it (kplan.stackfile.export); None: it renders none
-    render_ref: Callable[[], Callable[[Any], dict[str, Any]]] | None
     # Its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts of the stack and
     # plan schemas are derived (`make schemas`)
     shape_ref: Callable[[], Shape]
+    # A declared resource as `kplan render` shows it (kplan.stackfile.export); None: its shape's `rendered`, the
+    # image of its rows (a kind without a section renders none)
+    render_ref: Callable[[], Callable[[Any], dict[str, Any]]] | None = None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up_ref: Callable[[], FollowUp] | None = None
@@ -314,6 +315,10 @@ class KindUnit:
     def shape(self) -> Shape:
         return self.shape_ref()
 
+    @property
+    def render(self) -> Callable[[Any], dict[str, Any]]:
+        return self.shape.rendered if self.render_ref is None else self.render_ref()
+
     follow_up: ClassVar[_Ref[FollowUp]] = _Ref()
     live_from_json: ClassVar[_Ref[Callable[[Mapping[str, Any]], KindState]]] = _Ref("live_ref", "live_from_json")
     live_defaults: ClassVar[_Ref[Callable[[Mapping[str, Any]], Mapping[str, Any]]]] = _Ref()
@@ -324,7 +329,6 @@ class KindUnit:
     kind_state: ClassVar[_Ref[Callable[[Any, Any, Any], KindState]]] = _Ref("live_ref", "kind_state")
 
     importer: ClassVar[_Ref[KindImporter]] = _Ref()
-    render: ClassVar[_Ref[Callable[[Any], dict[str, Any]]]] = _Ref()
     secret_fields: ClassVar[_Ref[Callable[[Any], Iterable[SecretField]]]] = _Ref()
     takes_groups: ClassVar[_Ref[Callable[[ResourceChange, LiveState], Mapping[str, str]]]] = _Ref()
     runtime: ClassVar[_Ref[Runtime]] = _Ref()

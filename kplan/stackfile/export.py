@@ -33,7 +33,7 @@ def stack_data(stack: Stack) -> dict:
                "clusters": {m.cluster_name: d["cluster"] for m, d in zip(stack.members, members)},
                "authoritative_config": stack.authoritative_config}
         for u in UNITS:
-            if u.render is None or u.section is None:
+            if u.section is None:
                 continue
             items = [{"cluster": m.cluster_name, **item} for m, d in zip(stack.members, members)
                      for item in d.get(u.section.key, [])]
@@ -48,7 +48,7 @@ def stack_data(stack: Stack) -> dict:
         "authoritative_config": stack.authoritative_config,
         **{u.section.key: [_with_meta(stack, u.section.key, spec.name, _stack_wide(stack, u.render(spec)))
                            for spec in stack.of(u.section.key)]
-           for u in UNITS if u.render is not None and u.section is not None
+           for u in UNITS if u.section is not None
            and (u.section.always_counted or stack.of(u.section.key))},
     }
 

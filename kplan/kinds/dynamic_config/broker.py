@@ -18,7 +18,6 @@ UNIT = KindUnit(
     handlers_ref=lambda: handlers,
     live_ref=lambda: kind.BROKER_CONFIG,
     importer_ref=lambda: kind.BROKER_IMPORTER,
-    render_ref=lambda: section.BROKER_CONFIGS.rendered,
     shape_ref=lambda: section.BROKER_CONFIGS,
     io=KindIO(lambda: io_broker.read_broker_configs, OWN, validation_ref=lambda: io_broker.BrokerConfigValidation),
 )

@@ -18,7 +18,6 @@ UNIT = KindUnit(
     handlers_ref=lambda: handlers,
     live_ref=lambda: kind.GROUP_CONFIG,
     importer_ref=lambda: kind.GROUP_IMPORTER,
-    render_ref=lambda: section.GROUP_CONFIGS.rendered,
     shape_ref=lambda: section.GROUP_CONFIGS,
     io=KindIO(lambda: io_group.read_group_configs, OWN, validation_ref=lambda: io_group.GroupConfigValidation),
 )

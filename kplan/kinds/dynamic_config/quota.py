@@ -17,7 +17,6 @@ UNIT = KindUnit(
     handlers_ref=lambda: handlers,
     live_ref=lambda: kind.QUOTA,
     importer_ref=lambda: kind.QUOTA_IMPORTER,
-    render_ref=lambda: section.QUOTAS.rendered,
     policy_ref=lambda: section.QUOTA_POLICY,
     shape_ref=lambda: section.QUOTAS,
     io=KindIO(lambda: io_quota.read_quotas, OWN),

@@ -15,5 +15,4 @@ def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnost
     return named_section(SHAPE, UserSpec, "user", entries, smap, diags)
 
 
-rendered = SHAPE.rendered
 entry_word = entry_words("name", "user")

@@ -17,7 +17,6 @@ UNIT = KindUnit(
     handlers_ref=lambda: handlers,
     live_ref=lambda: live,
     importer_ref=lambda: importer.IMPORTER,
-    render_ref=lambda: section.rendered,
     secret_fields_ref=lambda: kind.secret_fields,
     shape_ref=lambda: model.SHAPE,
     io=KindIO(lambda: io.UserRead, ADMIN),
