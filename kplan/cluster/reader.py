@@ -268,12 +268,16 @@ class OwnerIndex:
         kinds_loaded()
         from kplan.kinds import KINDS
 
+        owned_on_its_own = {kind.section: kind for kind in KINDS if kind.owned_on_its_own}
         self.owners: dict[str, list[str]] = {}  # address -> its owners, in stack-name order
         for stack, record in sorted(records.items()):
-            for kind in KINDS:
-                if kind.owned_on_its_own:
-                    for n in record.owned(kind.section):
-                        self.owners.setdefault(kind.address(n), []).append(stack)
+            # the parts a record has (most records, those of destroyed stacks, own nothing), not every kind
+            for word in {*record.names, *record.kinds}:
+                kind = owned_on_its_own.get(word)
+                if kind is None:
+                    continue
+                for n in record.owned(word):
+                    self.owners.setdefault(kind.address(n), []).append(stack)
         self.last = {a: owners[-1] for a, owners in sorted(self.owners.items())}
 
     def foreign(self, name: str) -> Mapping[str, str]:
