@@ -407,10 +407,14 @@ def _targets(doc: dict, where: tuple) -> list[tuple]:
     return [where]
 
 
+# Each seed parsed once (pure-Python PyYAML: parsing SECTIONS_SEED for every example was half of a section's draw)
+SECTION_DOCS = {section: yaml.safe_load(seed) for section, (seed, _) in SECTIONS.items()}
+
+
 @st.composite
 def mutated_section(draw, section: str):
-    seed, wheres = SECTIONS[section]
-    doc = yaml.safe_load(seed)
+    wheres = SECTIONS[section][1]
+    doc = copy.deepcopy(SECTION_DOCS[section])
     for _ in range(draw(st.integers(1, 3))):
         roots = [t for w in wheres for t in _targets(doc, w)]
         if not roots:
