@@ -37,6 +37,7 @@ KINDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("mirrors", "mirror", "Mirror (MirrorMaker 2)", ("connector",)),
     ("streams_apps", "streams-app", "Kafka Streams application", ("streams_app",)),
     ("features", "feature", "Feature version", ("feature",)),
+    ("delete_records", "delete-records", "Delete-records request", ("records",)),
 )
 # The top-level keys about the stack as a whole, documented on the stack format's pages.
 CROSS_CUTTING = frozenset({"$schema", "stack", "cluster", "clusters", "template_dirs", "authoritative_config",

@@ -21,8 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     KINDS: tuple[AnyKind, ...]
 
 # the kinds' names (their resource types), in the order of plans and reports
-ORDER = ("topic", "connector", "offsets", "consumer_group", "share_group", "acl", "streams_app", "user", "quota",
-         "broker_config", "group_config", "subject", "feature")
+ORDER = ("topic", "connector", "offsets", "consumer_group", "share_group", "records", "acl", "streams_app", "user",
+         "quota", "broker_config", "group_config", "subject", "feature")
 # The kinds written as one family, in the family's folder: kind -> the module of its UNIT there
 UNIT_MODULES = {"consumer_group": "group_request.consumer", "share_group": "group_request.share",
                 "quota": "dynamic_config.quota", "broker_config": "dynamic_config.broker",

@@ -57,6 +57,7 @@ class Phase(IntEnum):
     CHANGE_TIERED_STORAGE = 82  # a topic's tiered storage turned on or off (KIP-950: one-way)
     ALTER_USERS = 85  # a password replaced cannot be put back
     REPLACE_TOPICS = 90
+    DELETE_RECORDS = 91  # a topic's delete-records request: irreversible (the records are gone)
     DELETE_CONSUMER_GROUPS = 92  # a group's delete request: irreversible (its committed offsets are gone)
     DELETE_USERS = 93
     DELETE_SUBJECTS = 94  # soft (and, when the stack says so, hard) deletes of schema registry subjects

@@ -65,6 +65,7 @@ class ResourceType(str, Enum):
     SHARE_GROUP = "share_group"  # a share group's declared request (KIP-932): share_group.jobs (kinds/group_request)
     STREAMS_APP = "streams_app"  # a Kafka Streams application: streams_app.<application.id> (kinds/streams_app)
     FEATURE = "feature"  # a finalized feature version (KIP-584): feature.share.version (kinds/feature)
+    RECORDS = "records"  # a topic's delete-records request: records.orders (kinds/records)
 
 
 class Reason(str, Enum):
@@ -91,6 +92,9 @@ class Reason(str, Enum):
     GROUP_ABSENT = "no such group: nothing to delete"
     SHARE_GROUP_REQUESTED = "share group request not applied yet"
     SHARE_GROUP_APPLIED = "share group request already applied"
+    RECORDS_REQUESTED = "delete-records request not applied yet"
+    RECORDS_APPLIED = "delete-records request already applied"
+    RECORDS_NONE_BEFORE = "no record before the requested offsets: nothing to delete"
     ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     METADATA = "owner, description or labels differ from kplan's record"
     FORGOTTEN = "forget: no longer owned, left on the cluster"
@@ -142,6 +146,8 @@ class NoteKind(str, Enum):
     SHARE_GROUP_REQUEST = "a new share group request: applied once, then recorded"
     SHARE_GROUP_OFFSET_NEW = "no start offset yet: set to the requested position"
     SHARE_GROUP_OFFSET_AGAIN = "set again: records acknowledged after it are delivered again"
+    RECORDS_REQUEST = "a new delete-records request: applied once, then recorded"
+    RECORDS_DELETED = "low watermark moved: the records before it are deleted (irreversible)"
     SCHEMA_FIELD = "the schema's part differs"
     DECLARED_IS_OLDER = "the declared schema is an older version: registries do not register it again"
 

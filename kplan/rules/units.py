@@ -16,7 +16,9 @@ Plain numbers and strings still work: `604800000` and `"604800000"` normalize to
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from kplan.rules import topic_configs
 
@@ -51,6 +53,26 @@ def parse_duration_ms(text: str) -> int:
     if total != total.to_integral_value():
         raise UnitError(f"invalid duration {s!r}: it is not a whole number of milliseconds")
     return int(total)
+
+
+def timestamp_ms(value: Any, forms: str, key: str = "reset") -> int:
+    """An ISO datetime (a string, or the datetime YAML made of it) -> epoch milliseconds; `key` names the value in
+    the messages and `forms` says what it may be. Raises UnitError."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        raise UnitError(f"{key}: {value.isoformat()} is a date without a time: write e.g. "
+                        f"{value.isoformat()}T00:00:00Z")
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise UnitError(f"{key}: {text!r} is not one of: {forms}") from None
+    if moment.tzinfo is None:
+        raise UnitError(f"{key}: the datetime {moment.isoformat()} has no time zone: add one (Z for UTC, or "
+                        "+02:00)")
+    return int(moment.astimezone(timezone.utc).timestamp() * 1000)
 
 
 def parse_duration_seconds(value) -> float:

@@ -1,7 +1,7 @@
 """Kill + `recover --resume` (or `--rollback`) of every one-time request kind: a consumer group's reset to earliest,
-latest, a time, a duration ago or explicit offsets, its delete request, and a connector's offsets request (reset,
-set), each killed at the start of its step and in its middle, then recovered; the verdict is BEFORE, AFTER or
-NEITHER.
+latest, a time, a duration ago or explicit offsets, its delete request, a connector's offsets request (reset,
+set), and a delete-records request (before an offset, before a time), each killed at the start of its step and in
+its middle, then recovered; the verdict is BEFORE, AFTER or NEITHER.
 
     PYTHONPATH=dev python tests/integration/request_sweep.py [--kinds K,...] [--points P,...] [--recoveries R,...]
                                                             [--repeat N]
@@ -12,17 +12,19 @@ test_request_resume.py runs one trial per kind and point.
 A trial, on the real local stack, with a fresh stack name:
 1. BASE: topic `.t` (1 partition) with records 0-4 written before an instant and 5-9 after it; for a group kind
    the group `<P>-g` committed at 3; for a connector kind a STOPPED FileStreamSink `<P>-sink` on `.t` whose
-   offsets are set (through Connect) to 3. Applied with `kplan apply`, then the offsets are set.
+   offsets are set (through Connect) to 3; for a delete-records kind nothing more (its state: the low watermark, 0).
+   Applied with `kplan apply`, then the offsets are set.
 2. CHANGE = BASE + the request (token `r1`, no token recorded before). `kplan apply CHANGE` is SIGKILLed at a
    point of the request's step (POINTS): `start` right after the journal says the step started (nothing written
    yet); `middle` right after the step journaled what it found, before it writes (for a connector's request, also
-   once the connector is stopped); `end` once its writes are done and the journal still says "started".
+   once the connector is stopped; for a delete-records request, once it journaled that DeleteRecords is about to be
+   sent); `end` once its writes are done and the journal still says "started".
 3. `kplan recover --resume|--rollback --force --auto-approve`.
 4. The verdict: AFTER when the offsets (or the group's absence) are the request's target and `kplan plan
    --detailed-exitcode` exits 0 (the token is recorded); BEFORE when they are as in step 1 and the plan exits 2
    (the request is still to apply: not recorded as applied); else NEITHER (e.g. not moved but recorded: the request
-   lost). A `--resume` must end AFTER, a `--rollback` BEFORE (or, once a delete was requested, which is
-   irreversible, AFTER: the rollback then exits 3 and must name it).
+   lost). A `--resume` must end AFTER, a `--rollback` BEFORE (or, once a group's or records' deletion was done,
+   which is irreversible, AFTER: the rollback then exits 3 and must name it).
 """
 
 from __future__ import annotations
@@ -59,9 +61,16 @@ CONNECTOR_KINDS = {
     "connector-reset": ({"reset": True}, {}),
     "connector-set": (lambda t: {"set": [{"topic": t, "partition": 0, "offset": 7}]}, {0: 7}),
 }
-KINDS = list(GROUP_KINDS) + list(CONNECTOR_KINDS)
+# a delete-records request on `.t`: before an offset, or before the instant (records 0-4 deleted); the target is the
+# partition's low watermark
+RECORDS_KINDS = {
+    "records-offsets": (lambda t, between: [{"partition": 0, "offset": 7}], {0: 7}),
+    "records-time": (lambda t, between: between, {0: 5}),
+}
+KINDS = list(GROUP_KINDS) + list(CONNECTOR_KINDS) + list(RECORDS_KINDS)
 # kind -> point name -> the kill point of the apply (faulty_kplan --kill-at)
-POINTS = {k: {"start": START, "middle": "journal-written:3", "end": "in-step:1"} for k in GROUP_KINDS}
+POINTS = {k: {"start": START, "middle": "journal-written:3", "end": "in-step:1"}
+          for k in (*GROUP_KINDS, *RECORDS_KINDS)}
 for _k in CONNECTOR_KINDS:  # journaled: the state it had (before stopping), then its offsets (stopped)
     POINTS[_k] = {"start": START, "middle": "journal-written:3", "stopped": "journal-written:4", "end": "in-step:1"}
 COMMITTED = 3
@@ -137,6 +146,10 @@ class RequestSweep:
             change["connectors"][0]["offsets"] = {"request": "r1", **(req(topic) if callable(req) else req)}
             return base, change
         change = json.loads(json.dumps(base))
+        if kind in RECORDS_KINDS:
+            before = RECORDS_KINDS[kind][0](topic, between)
+            change["delete_records"] = [{"topic": topic, "request": "r1", "before": before}]
+            return base, change
         make, _ = GROUP_KINDS[kind]
         group = {"name": f"{p}-g"}
         group.update({"delete": {"request": "r1"}} if make is None else
@@ -172,6 +185,8 @@ class RequestSweep:
                 {"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": COMMITTED}}]})
             r2.raise_for_status()
             before = {"offsets": self.connector_offsets(name), "state": self.connector_state(name)}
+        elif kind in RECORDS_KINDS:
+            before = {"offsets": self.low_watermarks(topic)}
         else:
             group = f"{p}-g"
             self.admin.alter_consumer_group_offsets(
@@ -180,12 +195,26 @@ class RequestSweep:
         _, change_doc = self.docs(kind, p, between)
         return write_stack(d / "change.yaml", change_doc), before
 
+    def low_watermarks(self, topic: str) -> dict:
+        """partition -> low watermark (the first offset left) of the 1-partition topic."""
+        from confluent_kafka import Consumer, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "kplanreq-unused"})
+        try:
+            return {0: consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=30)[0]}
+        finally:
+            consumer.close()
+
     def state(self, kind: str, p: str) -> dict:
+        if kind in RECORDS_KINDS:
+            return {"offsets": self.low_watermarks(f"{p}.t")}
         if kind in CONNECTOR_KINDS:
             return {"offsets": self.connector_offsets(f"{p}-sink"), "state": self.connector_state(f"{p}-sink")}
         return {"offsets": self.committed(f"{p}-g")}
 
     def target(self, kind: str, before: dict) -> dict:
+        if kind in RECORDS_KINDS:
+            return {"offsets": RECORDS_KINDS[kind][1]}
         if kind in CONNECTOR_KINDS:
             return {"offsets": CONNECTOR_KINDS[kind][1], "state": before["state"]}
         return {"offsets": GROUP_KINDS[kind][1]}
@@ -197,6 +226,8 @@ class RequestSweep:
         record = read_stack_ownership(self.admin, self.bootstrap, p)
         if kind in CONNECTOR_KINDS:
             return record.of("offsets").get(f"{p}-sink")
+        if kind in RECORDS_KINDS:
+            return record.of("delete_records").get(f"{p}.t")
         return record.of("consumer_groups").get(f"{p}-g")
 
     def judge(self, kind: str, p: str, change: Path, out: Outcome) -> None:

@@ -28,11 +28,12 @@ def test_a_request_killed_in_its_step_is_applied_by_resume(sweep, kind, point):
 
 
 ROLLBACKS = [("group-earliest", "middle", "BEFORE"), ("group-delete", "start", "BEFORE"),
-             ("group-delete", "end", "AFTER"), ("connector-reset", "stopped", "BEFORE")]
+             ("group-delete", "end", "AFTER"), ("connector-reset", "stopped", "BEFORE"),
+             ("records-offsets", "middle", "BEFORE"), ("records-time", "end", "AFTER")]
 
 
 @pytest.mark.parametrize("kind,point,verdict", ROLLBACKS, ids=[f"{k}@{p}" for k, p, _ in ROLLBACKS])
 def test_a_request_killed_in_its_step_is_rolled_back(sweep, kind, point, verdict):
-    """BEFORE; or, once the group's deletion was requested (irreversible, named by the rollback), AFTER."""
+    """BEFORE; or, once the group's or the records' deletion was done (irreversible, named by the rollback), AFTER."""
     res = sweep.trial(kind, point, "rollback")
     assert res.verdict == verdict, res.detail()

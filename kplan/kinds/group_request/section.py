@@ -30,7 +30,7 @@ partition once, each topic once, a group declared once. The sections' keys are t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable
 
 from kplan.kinds.group_request import model
@@ -67,7 +67,7 @@ from kplan.kinds.shape import (
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
-from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms
+from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms, timestamp_ms
 
 
 @dataclass(frozen=True)
@@ -135,25 +135,6 @@ def token(raw: Any) -> str | None:
 
 def _whole(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def timestamp_ms(value: Any, forms: str) -> int:
-    """An ISO datetime (a string, or the datetime YAML made of it) -> epoch milliseconds. Raises UnitError."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        raise UnitError(f"reset: {value.isoformat()} is a date without a time: write e.g. "
-                        f"{value.isoformat()}T00:00:00Z")
-    else:
-        text = str(value).strip()
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise UnitError(f"reset: {text!r} is not one of: {forms}") from None
-    if moment.tzinfo is None:
-        raise UnitError(f"reset: the datetime {moment.isoformat()} has no time zone: add one (Z for UTC, or "
-                        "+02:00)")
-    return int(moment.astimezone(timezone.utc).timestamp() * 1000)
 
 
 def reset_of(raw: Any, forms: str) -> GroupReset:

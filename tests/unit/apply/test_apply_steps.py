@@ -217,6 +217,17 @@ def groups_plan():
     return stack, live, make_plan(stack, live)
 
 
+def records_plan():
+    """A delete-records request (pending): partition 0 moves from 10 to 40, partition 1 is past its offset already."""
+    from kplan.kinds.records.model import LiveRecords, RecordsSpec, Watermarks
+
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"delete_records": (
+        RecordsSpec("t", "r1", ((0, 40), (1, 5))),)})
+    live = live_state("c", 1, {}, {}).with_kind(ResourceType.RECORDS, resources=freeze({
+        "t": LiveRecords("t", None, 2, (Watermarks(0, 10, 100, 40), Watermarks(1, 8, 9, 5)))}))
+    return stack, live, make_plan(stack, live)
+
+
 def share_groups_plan():
     """Share groups: one reset to earliest (pending), moving one start offset of two and setting the other again;
     the stack's features turn share.version on first (0 -> 1)."""
@@ -361,6 +372,7 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
              Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.START_RENAMED_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.CHANGE_TIERED_STORAGE, Phase.ALTER_USERS, Phase.REPLACE_TOPICS,
+             Phase.DELETE_RECORDS,
              Phase.DELETE_CONSUMER_GROUPS,
              Phase.DELETE_USERS,
              Phase.DELETE_SUBJECTS, Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
@@ -388,8 +400,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     renamed = build(*_args(pg_rename())).steps
     elections = build(*_args(election_plan())).steps
     migrations = build(*_args(migration_plan())).steps
+    records = build(*_args(records_plan())).steps
     every = (built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed + group_configs
-             + elections + migrations)
+             + elections + migrations + records)
     assert {type(s) for s in every} == set(step_types().values())
     for step in every:
         doc = step.to_json()
@@ -420,11 +433,18 @@ def test_kinds_are_the_journal_words():
         "alter-topic-configs", "alter-users", "change-tiered-storage", "copy-connector-offsets", "create-acls",
         "create-streams-app-acls",
         "create-streams-internal-topics", "create-topics", "create-users", "delete-acls", "delete-connector",
-        "delete-consumer-group", "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects",
+        "delete-consumer-group", "delete-records", "delete-streams-app-acls", "delete-streams-internal-topics",
+        "delete-subjects",
         "delete-topics", "delete-users", "drop-cdc-database-objects", "elect-leaders", "increase-partitions",
         "migrate-topic", "put-connector",
         "put-subject", "reassign-replicas", "record-ownership", "replace-topics", "restart-connector",
         "snapshot-signal", "start-connector", "stop-connector", "update-features"]
+
+
+def test_a_delete_records_step_deletes_exactly_the_planned_partitions_irreversibly():
+    [step, _] = build(*_args(records_plan())).steps
+    assert (step.kind, step.topic, step.lows, step.irreversible) == ("delete-records", "t", ((0, 40),), True)
+    assert step.phase > Phase.INCREASE_PARTITIONS  # after every reversible step
 
 
 def test_steps_are_immutable_all_the_way_down():

