@@ -227,6 +227,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     assert set(step_types().values()) <= set(_HANDLERS)
     from kplan.kinds.connector.steps import DropCdcDatabaseObjects
     from kplan.kinds.group_request.steps import DeleteConsumerGroup
+    from kplan.kinds.records.steps import DeleteRecords
     from kplan.kinds.streams_app.steps import DeleteInternalTopics
     from kplan.kinds.subject.steps import DeleteSubjects
     from kplan.kinds.topic.steps import ChangeTieredStorage
@@ -235,7 +236,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     irreversible = {t for t in step_types().values() if t.irreversible}
     assert irreversible == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
                             DropCdcDatabaseObjects, DeleteSubjects, DeleteConsumerGroup,
-                            DeleteInternalTopics, ChangeTieredStorage}
+                            DeleteInternalTopics, ChangeTieredStorage, DeleteRecords}
     assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in irreversible)
 
 
