@@ -95,6 +95,7 @@ class FakeWriter:
         self.migrated: set[str] = set()  # the new topics whose migration copy is done
         self.features: dict[str, int] = {}  # feature -> finalized level
         self.never_downgraded: set[str] = set()  # features whose downgrades the controller refuses
+        self.lows: dict[tuple[str, int], int] = {}  # (topic, partition) -> its low watermark
 
     # -- topics
 
@@ -387,6 +388,16 @@ class FakeWriter:
         if self.group_members_.get(group):
             raise WriteError(f"consumer group {group} has live members")
         self.group_offsets_.pop(group, None)
+
+    # -- a topic's low watermarks (kinds/records/io.py)
+
+    def low_watermarks(self, topic, partitions):
+        return {p: self.lows.get((topic, p), 0) for p in partitions}
+
+    def delete_records(self, topic, offsets):
+        self.calls.append("delete_records")
+        for p, o in offsets:
+            self.lows[(topic, p)] = max(self.lows.get((topic, p), 0), o)
 
     # -- finalized features (kinds/feature/io.py)
 
