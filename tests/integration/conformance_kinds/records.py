@@ -1,11 +1,12 @@
 """Delete-records requests: setup writes 10 records to a topic of its own (`<P>.t`, made out of band: a request
 deletes records of a topic, it makes none). v1: records before offset 3 deleted (request r1); v2: before offset 6
-(r2), and a topic `<P>.u` created beside it (a reversible step the same apply runs first). Read with a plain
-consumer's watermarks and the topic listing, not kplan's reader: `<P>.t`'s low and high watermarks, whether `<P>.u`
-exists.
+(r2). Each version also creates a topic beside the request (v1 `<P>.u`, v2 `<P>.v` too: a reversible step the same
+apply runs first). Read with a plain consumer's watermarks and the topic listing, not kplan's reader: `<P>.t`'s low and
+high watermarks, whether `<P>.u` and `<P>.v` exist.
 
 A deletion is irreversible (kplan.kinds.records.steps): a rollback of an apply killed once the DeleteRecords request
-was answered exits 3 naming it, deletes `<P>.u` again, and the kit judges the low watermark as before or as after
+was answered exits 3 naming it and deletes the topic that apply created again; the kit judges the low watermark as
+before or as after
 (`irreversible`)."""
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def sections(ctx: Ctx, version: int) -> dict:
     offset, token = (3, "r1") if version == 1 else (6, "r2")
     out: dict = {"delete_records": [{"topic": _topic(ctx), "request": token,
                                      "before": [{"partition": 0, "offset": offset}]}]}
-    if version == 2:
-        out["topics"] = [{"name": f"{ctx.prefix}.u", "partitions": 1, "replication_factor": 1}]
+    # a topic created beside the request by the same apply (a reversible step that runs first): .u, then .v too
+    out["topics"] = [{"name": f"{ctx.prefix}.{t}", "partitions": 1, "replication_factor": 1}
+                     for t in ("u", "v")[:version]]
     return out
 
 
@@ -37,7 +39,8 @@ def read(ctx: Ctx) -> dict:
         low, high = consumer.get_watermark_offsets(TopicPartition(_topic(ctx), 0), timeout=30)
     finally:
         consumer.close()
-    return {"low": low, "high": high, "u": f"{ctx.prefix}.u" in ctx.admin.list_topics(timeout=20).topics}
+    listed = ctx.admin.list_topics(timeout=20).topics
+    return {"low": low, "high": high, **{t: f"{ctx.prefix}.{t}" in listed for t in ("u", "v")}}
 
 
 def setup(ctx: Ctx) -> None:
@@ -48,12 +51,12 @@ def setup(ctx: Ctx) -> None:
     for i in range(RECORDS):
         producer.produce(topic, value=f"record-{i}".encode(), partition=0)
     assert producer.flush(30) == 0
-    wait_for(lambda: read(ctx) == {"low": 0, "high": RECORDS, "u": False}, 30, "the records written")
+    wait_for(lambda: read(ctx) == {"low": 0, "high": RECORDS, "u": False, "v": False}, 30, "the records written")
 
 
 def teardown(ctx: Ctx) -> None:
     existing = ctx.admin.list_topics(timeout=20).topics
-    for topic in (_topic(ctx), f"{ctx.prefix}.u"):
+    for topic in (_topic(ctx), f"{ctx.prefix}.u", f"{ctx.prefix}.v"):
         if topic in existing:
             ctx.admin.delete_topics([topic])[topic].result(30)
 
