@@ -127,12 +127,20 @@ class Ownership:
     @classmethod
     def from_json(cls, doc: Mapping[str, Any] | None) -> "Ownership":
         doc = doc or {}
-        kinds = {str(w): {str(n): _entry(e) for n, e in entries.items() if not isinstance(e, list) or e}
-                 for w, entries in doc.items() if w not in _CORE and isinstance(entries, dict)}
-        lists = {str(w): frozenset(map(str, v)) for w, v in doc.items() if w not in _CORE and isinstance(v, list)}
-        protected = {w[len(_PROTECTED):]: v for w, v in lists.items() if w.startswith(_PROTECTED)}
-        names = {w: v for w, v in lists.items() if not w.startswith(_PROTECTED)}
-        return cls(names, {w: v for w, v in protected.items() if v},
+        names: dict[str, frozenset[str]] = {}
+        protected: dict[str, frozenset[str]] = {}
+        kinds: dict[str, dict[str, Entry]] = {}
+        for w, v in doc.items():  # one pass: a plan decodes every stack's record
+            if w in _CORE:
+                continue
+            if isinstance(v, list):
+                if not str(w).startswith(_PROTECTED):
+                    names[str(w)] = frozenset(map(str, v))
+                elif v:
+                    protected[str(w)[len(_PROTECTED):]] = frozenset(map(str, v))
+            elif isinstance(v, dict):
+                kinds[str(w)] = {str(n): _entry(e) for n, e in v.items() if not isinstance(e, list) or e}
+        return cls(names, protected,
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
                    {w: e for w, e in kinds.items() if e},
                    {str(a): m for a, d in (doc.get("metadata") or {}).items() if not (m := Meta.from_json(d)).empty})
