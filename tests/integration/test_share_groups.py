@@ -11,9 +11,10 @@ kafka-clients), which joins a share group and prints every record it is delivere
   records from exactly the requested offsets; the plan is then "No changes" (applied once).
 - A plan deleting the topic the share group reads names the group (share group, its member, its lag) in the topic's
   consumer context and is refused without --allow-active-consumers while the consumer runs; with it, applied.
-A 4.3.1 broker with share groups turned off (share.version downgraded to 0 by a fixture, upgraded back after: the
-test is `serial`) refuses a stack declaring a request with one located line naming the feature; `compat`: so does a
-Kafka without share groups (3.9), naming the version.
+A 4.3.1 broker with share groups turned off (a broker of its own formatted with share.version 0, features_broker.py:
+the session's stack never has its features changed; `serial`, as it starts a broker) refuses a stack declaring a
+request with one located line naming the feature; `compat`: so does a Kafka without share groups (3.9), naming the
+version.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import by_hand
 import pytest
 from confluent_kafka import Producer
+from features_broker import share_off
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsRequest
 from kplan_helpers import base_stack, faulty_kplan, kplan, wait_for, write_stack
@@ -444,29 +446,14 @@ def test_share_group_requests_on_this_kafka(stack, admin, prefix, tmp_path):
                      r"the cluster has no share groups \(KIP-932: Kafka 4\.1 or newer", line), line
 
 
-@pytest.fixture
-def share_version_off(stack):
-    """The broker's share.version feature downgraded to 0 (share groups off) for the test, upgraded back to 1 after
-    it: the one way to see a 4.x cluster without share groups on the local stack (serial: broker-wide)."""
-    admin = KafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
-    try:
-        assert admin.update_features({"share.version": ("SAFE_DOWNGRADE", 0)}) == {"share.version": "OK"}
-        # the controller answers before the broker's metadata has the new level: wait until it shows it
-        wait_for(lambda: (admin.describe_features().get("share.version") or {}).get("finalized") in (None, (0, 0)),
-                 30, "share.version 0")
-        yield
-    finally:
-        assert admin.update_features({"share.version": ("UPGRADE", 1)}) == {"share.version": "OK"}
-        wait_for(lambda: (admin.describe_features().get("share.version") or {}).get("finalized") == (1, 1), 30,
-                 "share.version 1 again")
-        admin.close()
-
-
 @pytest.mark.serial
 @pytest.mark.skipif(not _supported(), reason="share.version is a feature of Kafka 4.1 and newer")
-def test_share_group_requests_are_refused_in_one_line_while_share_version_is_0(stack, prefix, tmp_path,
-                                                                              share_version_off):
-    path = write_stack(tmp_path / "s.yaml", base_stack(prefix, stack) | {
+def test_share_group_requests_are_refused_in_one_line_while_share_version_is_0(features_cluster, prefix, tmp_path):
+    """On the broker of its own formatted with share.version 0 (features_broker.py): the session's stack keeps its
+    features, so that the tests running beside this one see share groups on."""
+    share_off(features_cluster.bootstrap)  # where test_features.py left it on
+    path = write_stack(tmp_path / "s.yaml", {
+        "stack": prefix, "cluster": {"bootstrap_servers": features_cluster.bootstrap, "timeout": "20s"},
         "share_groups": [{"name": f"{prefix}-g", "offsets": {"request": "r1", "reset": "earliest",
                                                               "topics": ["t"]}}]})
     r = kplan("plan", str(path), "--no-color")
