@@ -12,8 +12,9 @@ import json
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
-from features_broker import finalized, share_off
+from features_broker import feature_off, finalized, share_off
 from kplan_helpers import kplan, write_stack
+from test_group_configs import _own
 from test_share_groups import _starts
 
 from kplan.transport.kafka import dispose
@@ -34,11 +35,11 @@ def _topic(bootstrap: str, name: str) -> None:
     assert producer.flush(30) == 0
 
 
-def doc(name: str, bootstrap: str, features: list, share_groups: list | None = None) -> dict:
+def doc(name: str, bootstrap: str, features: list, share_groups: list | None = None, **more: list) -> dict:
     out = {"stack": name, "cluster": {"bootstrap_servers": bootstrap, "timeout": "20s"}, "features": features}
     if share_groups:
         out["share_groups"] = share_groups
-    return out
+    return out | more
 
 
 def released(path, cwd) -> None:
@@ -109,3 +110,40 @@ def test_a_level_beyond_the_brokers_range_and_an_unknown_feature_are_refused(fea
             "supported by every broker") in plan.out
     assert ("s.yaml:8:3: feature.nosuch.version.level: no broker of the cluster knows feature 'nosuch.version'"
             in plan.out)
+
+
+def test_group_configs_plan_against_the_declared_group_version(features_cluster, unique, tmp_path):
+    """KIP-848 group configs (consumer.*) act only on consumer groups of the new protocol, which group.version turns
+    on (Kafka stores them with it off): refused at plan while the feature is neither finalized nor declared; declared,
+    one apply finalizes it and then sets the configs, and the next plan has no changes."""
+    from kafka.admin import KafkaAdminClient
+
+    bootstrap = features_cluster.bootstrap
+    name = unique("features-gv")
+    group = f"{name}-orders"
+    feature_off(bootstrap, "group.version")
+    configs = [{"group": group, "configs": {"consumer.session.timeout.ms": 50000}}]
+    bare = write_stack(tmp_path / "bare.yaml", doc(name, bootstrap, [], group_configs=configs))
+    refused = kplan("plan", bare.name, cwd=tmp_path)
+    assert refused.code == 1, refused.out + refused.err
+    assert (f"bare.yaml:7:3: group_config.{group}: group {group}: consumer.session.timeout.ms act(s) only on KIP-848 "
+            "consumer groups, which need feature group.version at 1 or above (it is 0 on the cluster): declare it in "
+            "the stack's features") in refused.out, refused.out
+
+    path = write_stack(tmp_path / "stack.yaml", doc(name, bootstrap, [{"name": "group.version", "level": 1}],
+                                                  group_configs=configs))
+    applied = kplan("apply", path.name, "--auto-approve", cwd=tmp_path)
+    assert applied.code == 0, applied.out + applied.err
+    lines = [ln for ln in applied.out.splitlines() if ln.startswith("[")]
+    assert "finalize feature(s) group.version 0 -> 1" in lines[0] and f"group {group}" in lines[1], lines
+    assert finalized(bootstrap)["group.version"] == 1
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        assert _own(admin, group) == {"consumer.session.timeout.ms": "50000"}
+    finally:
+        admin.close()
+
+    again = kplan("plan", path.name, "--detailed-exitcode", cwd=tmp_path)
+    assert again.code == 0 and "No changes" in again.out, again.out + again.err
+    released(path, tmp_path)
+    feature_off(bootstrap, "group.version")  # the broker as it was formatted

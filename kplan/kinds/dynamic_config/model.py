@@ -16,7 +16,7 @@ what each kind knows of its entities. Pure and light: loading a stack imports it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, Hashable, Mapping, TypeVar
+from typing import Any, Generic, Hashable, Iterable, Mapping, TypeVar
 
 from kplan.model.desired import freeze
 from kplan.model.source import Origin
@@ -29,6 +29,23 @@ def entity_name(entity: Any) -> str:
     """The resource's name of an entity: a name is its own, a kind's own entity says its `name`."""
     return entity if isinstance(entity, str) else str(entity.name)
 
+
+# The finalized feature a group config key takes effect under, by the key's prefix: its group type's protocol
+# (KIP-848's consumer groups, KIP-932's share groups, KIP-1071's streams groups). Kafka stores the key with the feature
+# off (checked on Kafka 4.3.1, group.version 0: set and shown), but no group of that type can exist until it is on.
+GROUP_KEY_FEATURES = (("consumer.", "group.version", "KIP-848 consumer groups"),
+                      ("share.", "share.version", "share groups"),
+                      ("streams.", "streams.version", "streams groups"))
+
+
+def features_needed(keys: Iterable[str]) -> dict[str, tuple[str, list[str]]]:
+    """feature -> (the groups it turns on, the keys among `keys` that need it)."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for key in sorted(keys):
+        for prefix, feature, groups in GROUP_KEY_FEATURES:
+            if key.startswith(prefix):
+                out.setdefault(feature, (groups, []))[1].append(key)
+    return out
 
 @dataclass(frozen=True)
 class KeysSpec(Generic[E, V]):

@@ -189,15 +189,19 @@ class Client:
         return low <= min(high, request_class.max_version)
 
     def finalized(self, feature: str) -> int:
-        """The cluster-wide finalized version of a feature (share.version...), 0 when not finalized (ApiVersions
-        v3+, KIP-584)."""
+        """The cluster-wide finalized version of a feature (share.version...), 0 when not finalized."""
+        return self.finalized_levels().get(feature, 0)
+
+    def finalized_levels(self) -> dict[str, int]:
+        """feature -> its finalized level, as the broker answering knows them (ApiVersions v3+, KIP-584: one request;
+        a feature at 0 is not listed)."""
         import kplan
         from kplan.transport.wire.messages import ApiVersionsRequest
 
         answer = self.send(
             ApiVersionsRequest(client_software_name="kplan", client_software_version=kplan.__version__, min_version=3)
         )
-        return max((f.max_version_level for f in answer.finalized_features or () if f.name == feature), default=0)
+        return {f.name: f.max_version_level for f in answer.finalized_features or ()}
 
     def _bootstrap(self) -> str:
         return ",".join(f"{h}:{p}" for h, p in self.settings.servers)

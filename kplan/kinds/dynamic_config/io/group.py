@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from kplan.kinds.dynamic_config.io import configs
 from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, planned_writes
+from kplan.kinds.dynamic_config.model import features_needed
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
@@ -69,18 +70,40 @@ def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
 
 def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
     """The plan's group-config writes sent validate-only, in one request: whatever the brokers would refuse (an
-    unknown key, a bad value, one out of their range) is one error line at plan time, at the entry."""
+    unknown key, a bad value, one out of their range) is one error line at plan time, at the entry. A key of a group
+    type whose feature is off (`model.GROUP_KEY_FEATURES`: consumer.* needs group.version...) is refused too, unless
+    the plan turns the feature on first (its step runs before every other): one ApiVersions for the levels."""
     from kplan.kinds.dynamic_config.kind import GroupConfigPlanned
     from kplan.model.plan import error
 
     todo = {group: (c, values) for c, group, values in planned_writes(plan, GroupConfigPlanned)}
     if not todo:
         return []
+    needed = {g: features_needed(k for k, v in values.items() if v is not None) for g, (_, values) in todo.items()}
     with open_client(cluster, secrets) as client:
         refused = configs.altered(client, GROUP, {g: values for g, (_, values) in todo.items()}, validate_only=True)
-    return [error(f"the brokers refuse the configs of group {group}: {message or name}", "group-config-invalid",
-                  address=todo[group][0].address, origin=todo[group][0].origin)
-            for group, (name, message) in sorted(refused.items())]
+        levels = {**client.finalized_levels(), **planned_levels(plan)} if any(needed.values()) else {}
+    out = [error(f"the brokers refuse the configs of group {group}: {message or name}", "group-config-invalid",
+                 address=todo[group][0].address, origin=todo[group][0].origin)
+           for group, (name, message) in sorted(refused.items())]
+    for group, features in sorted(needed.items()):
+        for feature, (groups, keys) in sorted(features.items()):
+            if levels.get(feature, 0) < 1:
+                out.append(error(
+                    f"group {group}: {', '.join(keys)} act(s) only on {groups}, which need feature {feature} at 1 "
+                    f"or above (it is {levels.get(feature, 0)} on the cluster): declare it in the stack's features "
+                    f"(`- name: {feature}` with `level: 1`; applied before the group configs), or enable it with "
+                    f"kafka-features.sh upgrade --feature {feature}=1", "group-config-feature-off",
+                    address=todo[group][0].address, origin=todo[group][0].origin))
+    return out
+
+
+def planned_levels(plan: "Plan") -> dict[str, int]:
+    """feature -> the level the plan finalizes (its feature step runs first: kplan.kinds.feature)."""
+    from kplan.model.plan import ResourceType
+
+    return {c.name: int(c.after["level"]) for c in plan.changes
+            if c.type is ResourceType.FEATURE and c.is_change and c.after}
 
 
 # The kind's plan-time validation (kplan.cluster.kind_io): `validate`, looked up when it runs

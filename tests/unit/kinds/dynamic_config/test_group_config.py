@@ -4,6 +4,7 @@ cluster without group configs, the section's errors, the read's answer, the vali
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
@@ -162,6 +163,10 @@ def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
 
         def __exit__(self, *exc):
             pass
+
+        def finalized_levels(self):
+            return {"group.version": 1}
+
     def alter(client, resource_type, changes, validate_only):
         sent.append((changes, validate_only))
         return {"orders": ("INVALID_CONFIG", "consumer.session.timeout.ms must be greater than or equal to "
@@ -174,6 +179,35 @@ def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
     assert sent == [({"orders": {"consumer.session.timeout.ms": "5"}}, True)]
     assert d.code == "group-config-invalid" and d.address == "group_config.orders"
     assert "refuse the configs of group orders: consumer.session.timeout.ms must be" in d.message
+
+
+def test_a_key_of_a_group_type_whose_feature_is_off_is_refused_unless_the_plan_turns_it_on(monkeypatch):
+    """consumer.* acts only on KIP-848 consumer groups (group.version), share.* on share groups (share.version): one
+    error per group and feature off, at the entry; a plan finalizing the feature first plans against its level."""
+    from kplan.kinds.dynamic_config.io import group as io
+    from kplan.model.plan import ResourceChange, ResourceType
+
+    class Client:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+        def finalized_levels(self):
+            return {"share.version": 1}
+
+    monkeypatch.setattr(io, "open_client", lambda cluster, secrets: Client())
+    monkeypatch.setattr(io.configs, "altered", lambda *args, **kwargs: {})
+    plan = make_plan(stack(spec("orders", consumer_session_timeout_ms="50000", share_auto_offset_reset="earliest"),
+                           spec("jobs", share_record_lock_duration_ms="30000")), _live())
+    (d,) = io.validate(ClusterSpec("b:1"), None, plan)  # type: ignore[arg-type]
+    assert d.code == "group-config-feature-off" and d.address == "group_config.orders"
+    assert d.message.startswith("group orders: consumer.session.timeout.ms act(s) only on KIP-848 consumer groups, "
+                                "which need feature group.version at 1 or above (it is 0 on the cluster): declare it")
+    feature = ResourceChange("feature.group.version", ResourceType.FEATURE, "group.version", Action.UPDATE,
+                             before={"name": "group.version", "level": 0}, after={"name": "group.version", "level": 1})
+    assert io.validate(ClusterSpec("b:1"), None, dataclasses.replace(plan, changes=(*plan.changes, feature))) == []  # type: ignore[arg-type]
 
 
 def test_import_writes_each_group_with_configs_selected_by_name():
