@@ -1,8 +1,9 @@
 """`kplan watch`'s part in the resources' own restart policies (a connector's `auto_restart`, docs/auto-restart.md):
 after each round's plans, each kind's runtime (`Runtime.healing`) steps its resources' tracks against the live
 state the round read; a restart due is made, told on stderr and to the audit feed, and what the watcher did
-is kept on the stack's cluster for `kplan status` (kplan.state.restarts). The cluster is opened only when something
-is to be done: a round with nothing due sends no request of its own. Names no kind."""
+is kept on the stack's cluster for `kplan status` (kplan.state.restarts). A watcher started again reads that record
+back when it first sees the stack, and goes on with its attempts and backoff. Otherwise the cluster is opened only
+when something is to be done: a round with nothing due sends no request of its own. Names no kind."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Healer:
         self.audit_topic, self.clock = audit_topic, clock
         self.tracks: dict[tuple[str, str], Any] = {}  # -> the kind's track
         self.limits: dict[tuple[str, str], int] = {}  # -> its policy's max_restarts, as last declared
+        self.read_back: set[tuple[str, str | None]] = set()  # (stack, member cluster) whose record was read
 
     def round(self, results) -> None:
         parts = healing_parts()
@@ -43,6 +45,8 @@ class Healer:
                 if live is None or not mine:
                     continue
                 stack = planned.name or planned.path
+                if (stack, member.cluster_name) not in self.read_back:
+                    self._read_back(stack, member, mine)
                 tracks = {key: t for (s, key), t in self.tracks.items() if s == stack}
                 for part in mine:
                     at = self.clock()
@@ -78,6 +82,29 @@ class Healer:
             self._keep(stack, cluster)
         finally:
             cluster.close()
+
+    def _read_back(self, stack: str, member, parts: list) -> None:
+        """The tracks this stack's record on the member's cluster keeps (a watcher that ran before), for the keys this
+        watcher does not track yet; read once (again next round when the read failed). The record's keys are the
+        healing kinds' resources by name: one kind heals today (the connector's), whose track each is."""
+        from kplan.session.open import open_session
+        from kplan.state.restarts import read_restarts
+        from kplan.transport.kafka import client_config
+
+        try:
+            session = open_session(member, environ=os.environ)
+            try:
+                kept = read_restarts(client_config(member.cluster, session.secrets), member.name,
+                                     session.reader.admin, member.cluster.timeout_s)
+            finally:
+                session.close()
+        except Exception as e:  # noqa: BLE001 - the watch goes on; the next round tries again
+            click.echo(scrub(f"Warning: stack {stack}: the restarts record could not be read back: {e}"), err=True)
+            return
+        self.read_back.add((stack, member.cluster_name))
+        for key, record in kept.items():
+            if (stack, key) not in self.tracks:
+                self.tracks[(stack, key)] = parts[0].track_of(record)
 
     def _keep_track(self, stack: str, s) -> None:
         self.tracks[(stack, s.key)] = s.track

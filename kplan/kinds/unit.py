@@ -359,6 +359,10 @@ class Healing(Protocol):
         """Ask the system to restart the resource's failed instances (raises KplanError when it does not)."""
         ...
 
+    def track_of(self, record: Mapping[str, Any]) -> Any:
+        """A resource's track from the watcher's record of it (its `as_json`): a watcher started again goes on."""
+        ...
+
     def notes(self, stack: "Stack", records: Mapping[str, Any]) -> tuple["PlanDiagnostic", ...]:
         """`kplan status`'s notes of what the watcher did (`records`: key -> its track as kept)."""
         ...

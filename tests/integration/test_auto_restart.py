@@ -95,3 +95,41 @@ def test_a_failed_sink_is_restarted_on_its_backoff_then_exhausted(stack, admin, 
         assert "its 2 attempts are spent" in status.out, status.text
     finally:
         end_watch(watcher, path, admin, audit)
+
+
+def test_a_watcher_started_again_goes_on_with_the_kept_attempts_and_backoff(stack, admin, prefix, tmp_path):
+    """The first watcher restarts the FAILED sink once (its task FAILS again: the directory stays gone), then stops;
+    a second watcher reads the record back (`__kplan_restarts`): it shows that restart from its first round and
+    waits the second backoff (an hour) from it, instead of restarting after the first backoff as a new policy would."""
+    sink_dir, audit, connector = tmp_path / "sink", f"{prefix}-audit", f"{prefix}-sink"
+    sink_dir.mkdir()
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.orders", "partitions": 1, "replication_factor": 1}]
+    doc["connectors"] = [{"name": connector, "class": "FileStreamSink", "tasks_max": 1,
+                          "auto_restart": {"max_restarts": 3, "backoff": ["2s", "1h"], "reset_after": "1h"},
+                          "config": {"topics": f"{prefix}.orders", "file": str(sink_dir / "out.txt")}}]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    labels = {"connector": connector, "stack": prefix}
+    first = Watcher(str(path), "--interval", "1s", "--audit-topic", audit)
+    try:
+        wait_for(lambda: first.rounds() >= 1, 120, "a first round")
+        shutil.rmtree(sink_dir)
+        _fail(stack, connector)
+        wait_for(lambda: first.value("kplan_connector_restarts_total", **labels) == 1.0, 120, "the first restart")
+    finally:
+        assert first.stop() == 0, first.told
+    wait_for(lambda: _task_state(stack, connector) == "FAILED", 120, "the restarted task FAILED again")
+
+    second = Watcher(str(path), "--interval", "1s", "--audit-topic", audit)
+    try:
+        wait_for(lambda: second.rounds() >= 1, 120, "the second watcher's first round")
+        assert second.value("kplan_connector_restarts_total", **labels) == 1.0
+        assert second.value("kplan_connector_auto_restart_attempts", **labels) == 1.0
+        start = second.rounds()
+        wait_for(lambda: second.rounds() >= start + 4, 120, "four more rounds (the first backoff twice over)")
+        assert second.value("kplan_connector_restarts_total", **labels) == 1.0
+        assert [e["restart"]["attempt"] for e in _restarts(stack, audit, prefix, admin)] == [1]
+        assert _task_state(stack, connector) == "FAILED"
+    finally:
+        end_watch(second, path, admin, audit)

@@ -83,6 +83,15 @@ class Track:
         return {"attempts": self.attempts, "restarts": self.restarts, "last_restart": self.last_restart,
                 "exhausted": self.exhausted}
 
+    @classmethod
+    def of_json(cls, record: Mapping[str, Any]) -> "Track":
+        """The track a watcher kept (`as_json`), as a watcher started again goes on from: the attempts, the restarts
+        and the last restart's time (the next backoff counts from it); a failure is seen afresh."""
+        last = record.get("last_restart")
+        return cls(attempts=int(record.get("attempts") or 0), restarts=int(record.get("restarts") or 0),
+                   last_restart=float(last) if isinstance(last, (int, float)) else None,
+                   exhausted=bool(record.get("exhausted")))
+
 
 # a connector's condition, as `condition` reads it from Connect's states
 FAILED, HEALTHY, HELD, OTHER = "failed", "healthy", "held", "other"

@@ -119,7 +119,7 @@ def test_the_runtime_is_the_connector_kinds_and_answers_its_protocol():
     from kplan.commands.watch_heal import healing_parts
 
     assert healing_parts() == [runs.healing()]
-    assert all(callable(getattr(runs.healing(), m)) for m in ("declares", "round", "restart", "notes"))
+    assert all(callable(getattr(runs.healing(), m)) for m in ("declares", "round", "restart", "track_of", "notes"))
 
 
 def test_one_kind_rebalances_and_guards_consumers():

@@ -52,6 +52,9 @@ class ConnectorHealing:
     def restart(self, stack: Stack, secrets: Any, key: str) -> None:
         request_restart_failed(stack.cluster, secrets, key)
 
+    def track_of(self, record: Mapping[str, Any]) -> Track:
+        return Track.of_json(record)
+
     def notes(self, stack: Stack, records: Mapping[str, Any]) -> tuple[PlanDiagnostic, ...]:
         return tuple(PlanDiagnostic(Severity.INFO, status_note(c.name, records[c.name], c.auto_restart.max_restarts),
                                     "connector-auto-restarts", address=address_of(CONNECTOR, c.name), origin=c.origin)

@@ -122,3 +122,18 @@ def test_a_short_healthy_spell_gives_nothing_back():
 def test_a_held_connector_is_never_restarted():
     policy = AutoRestart(3, (0.0,), 10.0)
     assert _run(policy, [(float(t), HELD) for t in range(10)]) == []
+
+
+def test_a_kept_track_goes_on_where_the_watcher_left_it():
+    """A watcher started again takes the record a watcher kept (`as_json`): the attempts, and the next backoff counted
+    from the last restart, not from the failure it sees first (as a new track would: restart after the first one)."""
+    policy = AutoRestart(3, (2.0, 3600.0), 3600.0)
+    kept = Track(attempts=1, restarts=1, failing_since=100.0, last_restart=103.0).as_json()
+    track = Track.of_json(kept)
+    assert track == Track(attempts=1, restarts=1, last_restart=103.0)
+    assert step(policy, track, FAILED, 110.0)[1] == NOTHING  # the second backoff (an hour) from 103
+    assert step(policy, Track(), FAILED, 110.0)[1] == NOTHING and \
+        step(policy, step(policy, Track(), FAILED, 110.0)[0], FAILED, 112.0)[1] == RESTART  # afresh: 2 s
+    assert step(policy, track, FAILED, 103.0 + 3600.0)[0].attempts == 2
+    assert Track.of_json({"attempts": 3, "restarts": 5, "last_restart": None, "exhausted": True}) == \
+        Track(attempts=3, restarts=5, exhausted=True)
