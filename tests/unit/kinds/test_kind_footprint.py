@@ -64,7 +64,8 @@ KINDS = {
 #   stackfile/sections.py (the bindings a cdc source generates, AclSpec).
 # - subject: model/plan.py (its ResourceType).
 # - feature: group_request/kind.py (share group requests plan against the share.version the stack's `features`
-#   declare).
+#   declare), dynamic_config/io/group.py (a group config key plans against its group type's feature version:
+#   group.version, share.version, streams.version, finalized or declared).
 # Every other kind is named by its own folder and its registration alone. A kind is counted by its ResourceType
 # member, its section key as a string and imports of its package, whatever the text around it is: a comment that
 # names a kind counts as code does, so the kind-neutral words are the ones written (kinds/base.py's `section`, "its
@@ -77,7 +78,7 @@ OTHER_TOOLS = tuple(f"kplan/importer/{tool}.py" for tool in ("topicctl", "terraf
                                                              "julieops", "sources"))
 CEILINGS = {"topic": 7, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 3,
             "streams_app": 0, "user": 0, "quota": 0, "broker_config": 0, "group_config": 0, "subject": 1,
-            "feature": 1, "records": 0}
+            "feature": 2, "records": 0}
 GOAL = 5
 
 # Text a kind's pattern matches that is not a reference to that kind, by kind and file, each with why: the census

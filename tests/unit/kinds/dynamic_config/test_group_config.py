@@ -152,10 +152,8 @@ def test_the_read_keeps_only_the_groups_own_values():
     assert io.describe_groups(client, ["g"]) == {"g": {"consumer.session.timeout.ms": "50000"}}  # type: ignore
 
 
-def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
-    from kplan.kinds.dynamic_config.io import group as io
-
-    sent = []
+def _levels_client(levels):
+    """A stand-in for kplan's Kafka client that answers only the finalized feature levels."""
 
     class Client:
         def __enter__(self):
@@ -165,8 +163,17 @@ def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
             pass
 
         def finalized_levels(self):
-            return {"group.version": 1}
+            return levels
 
+    return Client
+
+
+def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
+    from kplan.kinds.dynamic_config.io import group as io
+
+    sent = []
+
+    Client = _levels_client({"group.version": 1})
     def alter(client, resource_type, changes, validate_only):
         sent.append((changes, validate_only))
         return {"orders": ("INVALID_CONFIG", "consumer.session.timeout.ms must be greater than or equal to "
@@ -187,16 +194,7 @@ def test_a_key_of_a_group_type_whose_feature_is_off_is_refused_unless_the_plan_t
     from kplan.kinds.dynamic_config.io import group as io
     from kplan.model.plan import ResourceChange, ResourceType
 
-    class Client:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            pass
-
-        def finalized_levels(self):
-            return {"share.version": 1}
-
+    Client = _levels_client({"share.version": 1})
     monkeypatch.setattr(io, "open_client", lambda cluster, secrets: Client())
     monkeypatch.setattr(io.configs, "altered", lambda *args, **kwargs: {})
     plan = make_plan(stack(spec("orders", consumer_session_timeout_ms="50000", share_auto_offset_reset="earliest"),
