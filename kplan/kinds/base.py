@@ -407,12 +407,14 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                                 **self.status_live(current))
 
     def status_declared(self, spec: SpecT) -> dict[str, Any]:
-        """The kind's own fields of a declared resource's status entry from what the stack declares."""
-        return {}
+        """The kind's own fields of a declared resource's status entry from what the stack declares: by default
+        each of its `declared_keys` as the spec has it, in the record's `declared_<key>`."""
+        return {f"declared_{key}": getattr(spec, key) for key in self.declared_keys}
 
     def status_live(self, current: LiveT) -> dict[str, Any]:
-        """The kind's own fields of a status entry from what the cluster has."""
-        return {}
+        """The kind's own fields of a status entry from what the cluster has: by default each field of its
+        `status_keys` as the live resource has it."""
+        return {f: getattr(current, f) for f in self.status_keys.values()}
 
     def status_difference(self, a: AttributeChange) -> Difference:
         """How the status shows one attribute of the plan's change: worded by `difference_notes` per attribute kind

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kplan.kinds.base import Kind, PlanContext, TraceDict, rights_problems
+from kplan.kinds.base import Kind, PlanContext, rights_problems
 from kplan.kinds.feature.live import LiveFeature
 from kplan.kinds.feature.model import LATEST, SAFE, UNSAFE, UPGRADE, FeatureSpec
 from kplan.model.plan import (
@@ -154,22 +154,16 @@ class FeatureKind(Kind[FeatureSpec, LiveFeature, FeatureStatus]):
     def record_of(self, live: LiveState) -> dict[str, Entry]:
         return dict.fromkeys(sorted(live.of(FEATURE).owned), "")
 
-    def status_declared(self, spec: FeatureSpec) -> dict[str, Any]:
-        return {"declared_level": spec.level}
-
-    def status_live(self, current: LiveFeature) -> dict[str, Any]:
-        return {"level": current.level}
-
     def status_detail(self, r: FeatureStatus) -> str:
         return f"level {r.level}" if r.exists else f"declared level {r.declared_level}"
 
     def difference_text(self, r: FeatureStatus, d: Difference) -> str:
         return f"~ level: {d.live} on the cluster, {d.declared} declared"
 
-    def status_fields(self, r: FeatureStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return {"level": r.level, "declared": {"level": r.declared_level},
-                "differences": [{"path": list(d.path), "live": d.live, "declared": d.declared}
-                                for d in r.differences]}
+    status_keys, declared_keys = {"level": "level"}, ("level",)
+
+    def difference_fields(self, d: Difference) -> dict[str, Any]:
+        return {"path": list(d.path), "live": d.live, "declared": d.declared}
 
 
 KIND = FeatureKind()

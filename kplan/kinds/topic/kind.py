@@ -578,12 +578,6 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             "config": {k: normalize_topic_value(k, current.overrides[k]) for k in sorted(current.overrides)},
         }
 
-    def status_declared(self, spec: TopicSpec) -> dict[str, Any]:
-        return {"declared_partitions": spec.partitions, "declared_replication_factor": spec.replication_factor}
-
-    def status_live(self, current: LiveTopic) -> dict[str, Any]:
-        return {"partitions": current.partitions, "replication_factor": current.replication_factor}
-
     def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
         """Without differences: a topic the next apply deletes shows its size only."""
         return ResourceStatus(TOPIC, current.name, Status.NOT_DECLARED, True, **self.status_live(current))

@@ -35,6 +35,16 @@ def test_a_higher_level_is_an_upgrade_undone_by_a_safe_downgrade():
     assert change.planned == FeaturePlanned(1, 0, "upgrade")
 
 
+def test_the_status_json_shows_the_finalized_and_the_declared_level_and_each_difference():
+    change, _ = plan(FeatureSpec("share.version", 1))
+    drifted = KIND.status(FeatureSpec("share.version", 1), SHARE_OFF, change, str)
+    assert KIND.status_fields(drifted, lambda trace: None) == {
+        "level": 0, "declared": {"level": 1}, "differences": [{"path": ["level"], "live": 0, "declared": 1}]}
+    missing = KIND.status(FeatureSpec("share.version", "latest"), None, None, str)
+    assert KIND.status_fields(missing, lambda trace: None) == {"level": None, "declared": {"level": "latest"},
+                                                               "differences": []}
+
+
 def test_latest_is_the_highest_level_every_broker_supports():
     change, _ = plan(FeatureSpec("share.version", "latest"), LiveFeature("share.version", 0, 0, 2))
     assert change.planned == FeaturePlanned(2, 0, "upgrade")
