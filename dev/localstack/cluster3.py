@@ -8,6 +8,11 @@ normal stack; ports come from `KPLAN_STACK_CLUSTER_PORT` (default 19100): node N
 its controller on base+2(N-1)+1. A node counts as started when its controller port accepts connections (a
 broker cannot serve before a quorum exists, so the nodes start one after another and are waited for together);
 the cluster is ready when its metadata lists all three brokers.
+
+Its Connect worker (`CONNECT`, REST on `KPLAN_STACK_CLUSTER_CONNECT_PORT`, default 19110) is started only by the
+`multibroker_connect` fixture: the plain worker's config on this cluster, its storage topics with replication factor
+3, and only the connect-file plugin on its plugin path (what its tests run; loading the Debezium plugins would cost
+its every start). `down()` stops it before the nodes.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 from .common import DEV, HOST, JIT, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import ensure_dist
 from .kafka import check_java, java_cmd, rendered, tiered_settings, write_config
+from .overlay_worker import OverlayWorker
 from .process import Service
 
 NODES = 3
@@ -38,6 +44,17 @@ def controller_port(node: int) -> int:
 
 
 BOOTSTRAP = ",".join(f"{HOST}:{node_port(n)}" for n in range(1, NODES + 1))
+CONNECT_PORT = int(os.environ.get("KPLAN_STACK_CLUSTER_CONNECT_PORT", "19110"))
+CONNECT = OverlayWorker("connect-cluster3", CONNECT_PORT, f"""# the 3-broker cluster's Connect worker (cluster3.py)
+bootstrap.servers={BOOTSTRAP}
+group.id=kplan-dev-connect-cluster3
+listeners=http://{HOST}:{CONNECT_PORT}
+rest.advertised.port={CONNECT_PORT}
+config.storage.replication.factor=3
+offset.storage.replication.factor=3
+status.storage.replication.factor=3
+plugin.path=@DIST@/plugins/connect-file
+""")
 
 
 def _data(node: int) -> Path:
@@ -165,6 +182,7 @@ def start_node(node: int, timeout_s: float = 120.0) -> None:
 
 
 def down(wipe: bool = False) -> None:
+    CONNECT.down()
     for svc in reversed(nodes()):
         svc.stop()
     if wipe:

@@ -7,6 +7,8 @@
 - `secured` (session fixture): the secured side — the broker's SASL_SSL listener and the secured Connect worker
   (HTTPS, basic auth) — as a SecuredStack of endpoints, credentials and TLS files. It runs `up(secured=True)`,
   reusing whatever runs, and at the end stops only the services it started (`KPLAN_KEEP_STACK=1` keeps them).
+- `multibroker` (session fixture): the 3-broker cluster (`localstack.cluster3`); `multibroker_connect` its Connect
+  worker's URL. Each started on first use and stopped at the end if this session started it.
 - `forge` (session fixture): the local forge (Gitea) as a forge_api.Forge (URL, users, tokens; a repository, a
   push, a pull request, an approval, a comment, a merge; a pull request's workflow run by act), started once per
   session when a test uses it, stopped at the end if this session started it (`KPLAN_KEEP_STACK=1` keeps it).
@@ -154,6 +156,10 @@ def _stop(what: str, names: list[str]) -> None:
         from . import cluster3
 
         cluster3.down()
+    elif what == "multibroker-connect":
+        from . import cluster3
+
+        cluster3.CONNECT.down()
     elif what == "oidc":
         from . import oidc
 
@@ -212,6 +218,23 @@ def multibroker(pytestconfig):
     yield cluster3
     if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "multibroker", []):
         _stop("multibroker", [])
+
+
+@pytest.fixture(scope="session")
+def multibroker_connect(multibroker, pytestconfig):
+    """The 3-broker cluster's Connect worker (`cluster3.CONNECT`: internal topics with replication factor 3, the
+    connect-file plugin), its URL; started once per session when a test uses it, stopped at the end if this session
+    started it (before the cluster: this fixture is torn down before `multibroker`)."""
+    from . import START_TIMEOUT_S
+
+    try:
+        with _one_starter():
+            started = multibroker.CONNECT.up(START_TIMEOUT_S)
+    except LocalStackError as e:
+        pytest.fail(f"the 3-broker cluster's Connect worker could not be started: {e}", pytrace=False)
+    yield multibroker.CONNECT.url
+    if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "multibroker-connect", []):
+        _stop("multibroker-connect", [])
 
 
 @pytest.fixture(scope="session")
@@ -347,7 +370,8 @@ class _StackTests:
     def pytest_unconfigure(self):
         """On the xdist controller: stop what the workers started, now that none is using it (secured side first,
         the stack last)."""
-        order = {"secured": 0, "oidc": 0, "forge": 0, "connect2": 0, "multibroker": 1, "stack": 2}
+        order = {"secured": 0, "oidc": 0, "forge": 0, "connect2": 0, "multibroker-connect": 0, "multibroker": 1,
+                 "stack": 2}
         for what, names in sorted(self.to_stop, key=lambda x: order[x[0]]):
             _stop(what, list(names))
 

@@ -216,8 +216,9 @@ def wait_for(predicate, timeout: float = 60, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
-def cleanup(admin, connect_url: str, prefix: str) -> None:
-    for name in requests.get(f"{connect_url}/connectors", timeout=30).json():
+def cleanup(admin, connect_url: str | None, prefix: str) -> None:
+    """Delete the connectors (on the worker at `connect_url`, when given) and topics whose names start with `prefix`."""
+    for name in requests.get(f"{connect_url}/connectors", timeout=30).json() if connect_url else ():
         if name.startswith(prefix):
             requests.delete(f"{connect_url}/connectors/{name}", timeout=60)
     names = [n for n in admin.list_topics(timeout=20).topics if n.startswith(prefix)]

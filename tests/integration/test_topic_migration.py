@@ -14,12 +14,16 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from types import SimpleNamespace
+from typing import Any, Iterator
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from confluent_kafka.admin import OffsetSpec
-from kplan_helpers import ROOT, killed_kplan, kplan, run_env, wait_for, write_stack
+from confluent_kafka.admin import AdminClient, OffsetSpec
+from kplan_helpers import ROOT, cleanup, killed_kplan, kplan, run_env, wait_for, write_stack
+
+from kplan.transport.kafka import dispose
 
 OLD_PARTITIONS, NEW_PARTITIONS, KEYS = 12, 4, 40
 POSITIONS = {"early": lambda p: p % 3, "late": lambda p: 20 + p}  # each group's committed offset per old partition
@@ -124,20 +128,26 @@ def test_a_keyed_topic_with_two_groups_migrates_to_fewer_partitions_and_the_old_
     _migrates_and_keeps(stack, admin, prefix, tmp_path, rf=1)
 
 
+@contextmanager
+def _cluster3(multibroker, unique, connect_url: str | None = None) -> Iterator[tuple[SimpleNamespace, Any, str]]:
+    """The 3-broker cluster in the place of the stack: (the cluster, as the tests read `stack`: its bootstrap servers
+    and its Connect worker's URL when given; an admin client of it; the test's prefix). What the test made under the
+    prefix is deleted after."""
+    cluster = SimpleNamespace(bootstrap_servers=multibroker.BOOTSTRAP, connect_url=connect_url)
+    admin, prefix = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP}), unique("topic-migration")
+    try:
+        yield cluster, admin, prefix
+    finally:
+        cleanup(admin, connect_url, prefix)
+        dispose(admin)
+
+
 @pytest.mark.cluster3
 def test_on_the_3_broker_cluster_a_keyed_topic_migrates_with_its_groups(multibroker, unique, tmp_path):
     """The same on the 3-broker cluster, replication factor 3: the copy's transactions and the moved offsets with
     replicated partitions, the sizes asked of every broker."""
-    from confluent_kafka.admin import AdminClient
-
-    cluster = SimpleNamespace(bootstrap_servers=multibroker.BOOTSTRAP)
-    admin, prefix = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP}), unique("topic-migration")
-    try:
+    with _cluster3(multibroker, unique) as (cluster, admin, prefix):
         _migrates_and_keeps(cluster, admin, prefix, tmp_path, rf=3)
-    finally:
-        mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
-        for f in (admin.delete_topics(mine).values() if mine else ()):
-            f.result(30)
 
 
 def _migrates_and_keeps(stack, admin, prefix: str, tmp_path, rf: int) -> None:
@@ -220,16 +230,8 @@ def test_a_copy_follows_a_producer_writing_throughout_until_the_old_topic_is_idl
 
 @pytest.mark.cluster3
 def test_on_the_3_broker_cluster_a_copy_follows_a_producer_writing_throughout(multibroker, unique, tmp_path):
-    from confluent_kafka.admin import AdminClient
-
-    cluster = SimpleNamespace(bootstrap_servers=multibroker.BOOTSTRAP)
-    admin, prefix = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP}), unique("topic-migration")
-    try:
+    with _cluster3(multibroker, unique) as (cluster, admin, prefix):
         _follows_live_traffic(cluster, admin, prefix, tmp_path, rf=3)
-    finally:
-        mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
-        for f in (admin.delete_topics(mine).values() if mine else ()):
-            f.result(30)
 
 
 @pytest.mark.parametrize("recovery", ["resume", "rollback"])
@@ -312,9 +314,21 @@ def test_a_sink_connector_of_the_stack_stopped_then_switched_reads_the_new_topic
     and the connector's `topics` switched to the new topic in the next: the copy and the group moves run before the
     connector's update (the apply order), so the connector, running again, reads from the new topic exactly the records
     it had not read: every record once in its file, none twice."""
+    _sink_switched(stack, admin, prefix, tmp_path)
+
+
+@pytest.mark.cluster3
+def test_on_the_3_broker_cluster_a_sink_connector_switched_reads_the_new_topic_from_where_it_stopped(
+        multibroker, multibroker_connect, unique, tmp_path):
+    """The same on the 3-broker cluster (replication factor 3) with its own Connect worker."""
+    with _cluster3(multibroker, unique, multibroker_connect) as (cluster, admin, prefix):
+        _sink_switched(cluster, admin, prefix, tmp_path, rf=3)
+
+
+def _sink_switched(stack, admin, prefix: str, tmp_path, rf: int = 1) -> None:
     sink = f"{prefix}-sink"
     out = tmp_path / "sink.txt"
-    path, old, new = _fill(stack, admin, prefix, tmp_path, 600)
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 600, rf=rf)
 
     def doc(topic_entry: dict, topic: str, state: str) -> dict:
         d = _stack(stack, prefix, old, None)
@@ -329,7 +343,7 @@ def test_a_sink_connector_of_the_stack_stopped_then_switched_reads_the_new_topic
     def lines() -> list[str]:
         return out.read_text().splitlines() if out.exists() else []
 
-    old_entry = {"name": old, "partitions": OLD_PARTITIONS, "replication_factor": 1}
+    old_entry = {"name": old, "partitions": OLD_PARTITIONS, "replication_factor": rf}
     write_stack(path, doc(old_entry, old, "running"))
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0, r.text
@@ -345,7 +359,7 @@ def test_a_sink_connector_of_the_stack_stopped_then_switched_reads_the_new_topic
         producer.produce(old, key=f"key-{i % KEYS}".encode(), value=f"w{i}".encode())
     assert producer.flush(30) == 0
 
-    write_stack(path, doc({"name": new, "partitions": NEW_PARTITIONS, "replication_factor": 1, "migrate_from": old},
+    write_stack(path, doc({"name": new, "partitions": NEW_PARTITIONS, "replication_factor": rf, "migrate_from": old},
                           new, "running"))
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 2 and f"{group} (committed on 12 partitions)" in r.out, r.text
