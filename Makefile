@@ -118,8 +118,9 @@ release: venv
 	$(PY) dev/release.py $(VERSION)
 
 # The two schemas kplan ships, kplan/schemas/stack.schema.json and plan.schema.json, are generated: assembled from the
-# base (kplan/schemas/parts/) and each kind's parts (kplan/kinds/<kind>/*.part.json) by kplan/kinds/schema_parts.py;
-# dev/build_schemas.py reads and writes the files. A unit test fails while they are out of date.
+# base (kplan/schemas/parts/) and each kind's shape (its table of keys, kplan/kinds/shape.py) by
+# kplan/kinds/schema_parts.py; dev/build_schemas.py reads and writes the files. A unit test fails while they are out
+# of date.
 schemas: venv
 	$(PY) dev/build_schemas.py
 	$(PY) dev/build_crds.py

@@ -22,7 +22,6 @@ from kplan.kinds import ORDER, UNITS, claimable_sections, summed_units
 from kplan.kinds.shape_schema import plan_part, stack_part
 
 NAMES = ("stack", "plan", "policy")
-_PART_KEYS = {"properties", "extend", "$defs", "resource_change"}
 
 
 def shipped_path(name: str) -> str:
@@ -85,9 +84,6 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
     branches = []
     for kind, part in parts.items():
         where = f"the {kind} kind's {name} part"
-        unknown = set(part) - _PART_KEYS
-        if unknown:
-            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         _merge(doc.setdefault("properties", {}), part.get("properties", {}), f"{where} properties")
         for target, properties in part.get("extend", {}).items():
             if target not in defs:
