@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""`make crds`: writes deploy/kubernetes/crds/kafkastacks.kplan.dev.yaml, the KafkaStack custom resource definition,
-whose spec is a stack file's content, generated from kplan's own stack schema (kplan/schemas/stack.schema.json) so
-that the API server refuses what the schema refuses where Kubernetes can say it. `--check` writes nothing and exits 1
-when the shipped file is out of date.
+"""`make crds`: writes deploy/kubernetes/crds/, the KafkaStack custom resource definition (its spec a stack file's
+content) and the cluster-scoped KafkaCluster's (its spec a stack file's `cluster:` section, which stacks name by
+`clusterRef`), generated from kplan's own stack schema (kplan/schemas/stack.schema.json) so that the API server
+refuses what the schema refuses where Kubernetes can say it. `--check` writes nothing and exits 1 when a shipped file
+is out of date.
 
 Kubernetes takes only a *structural* schema (its CRD documentation, "Specifying a structural schema"): no `$ref`,
 one `type` per node (or `x-kubernetes-int-or-string`, or `x-kubernetes-preserve-unknown-fields` for any value), no
@@ -25,7 +26,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK_SCHEMA = ROOT / "kplan" / "schemas" / "stack.schema.json"
-TARGET = ROOT / "deploy" / "kubernetes" / "crds" / "kafkastacks.kplan.dev.yaml"
+CRDS = ROOT / "deploy" / "kubernetes" / "crds"
+TARGET = CRDS / "kafkastacks.kplan.dev.yaml"
+CLUSTER_TARGET = CRDS / "kafkaclusters.kplan.dev.yaml"
 GROUP, KIND, PLURAL, VERSION = "kplan.dev", "KafkaStack", "kafkastacks", "v1alpha1"
 
 KEPT = {"description", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
@@ -158,6 +161,20 @@ def _scalar_checks(out: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k not in ("minLength", "maxLength", "pattern", "minimum", "maximum")}
 
 
+CLUSTER_REF = {
+    "description": "The cluster-scoped KafkaCluster whose connection the stack uses as its `cluster:` (then the stack "
+                   "declares none of its own). A changed KafkaCluster is planned again. See docs/kubernetes.md.",
+    "type": "object", "required": ["name"],
+    "properties": {"name": {"description": "The KafkaCluster's name.", "type": "string", "minLength": 1}}}
+SECRET_REF = {
+    "description": "A key of a Kubernetes Secret: its value is the environment variable this entry is named after, "
+                   "which the connection's ${secret:env:NAME} references read. Never copied into a status.",
+    "type": "object", "required": ["name", "namespace", "key"],
+    "properties": {"name": {"description": "The Secret's name.", "type": "string", "minLength": 1},
+                   "namespace": {"description": "The Secret's namespace.", "type": "string", "minLength": 1},
+                   "key": {"description": "The key in the Secret's data.", "type": "string", "minLength": 1}}}
+ENV_NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
+
 SOURCE = {
     "description": "Where the stack is, when not in the spec itself (then the spec holds nothing else).",
     "type": "object", "required": ["configMap"],
@@ -181,16 +198,44 @@ def crd(schema: dict[str, Any]) -> dict[str, Any]:
     stack_keys = [k for k, v in spec["properties"].items()
                   if "type" in v and "type" in v.get("additionalProperties", {"type": v["type"]})]
     spec["properties"]["source"] = SOURCE
+    spec["properties"]["clusterRef"] = CLUSTER_REF
+    own_cluster = [k for k in ("cluster", "clusters") if k in stack_keys]
     spec["x-kubernetes-validations"] = [{
         "rule": "!has(self.source) || !(" + " || ".join(f"has(self.{k})" for k in stack_keys) + ")",
-        "message": "spec.source: a stack from a ConfigMap takes no stack keys beside it: put them in its files"}]
+        "message": "spec.source: a stack from a ConfigMap takes no stack keys beside it: put them in its files"}, {
+        "rule": "!has(self.clusterRef) || !(" + " || ".join(f"has(self.{k})" for k in own_cluster) + ")",
+        "message": "spec.clusterRef: a stack that names a KafkaCluster declares no cluster of its own: remove "
+                   "spec.cluster (its connection is the KafkaCluster's spec)"}]
     spec["description"] = ("A kplan stack: the content of a stack file (docs/stack-format.md), or `source` naming the "
-                           "ConfigMap that holds it.")
+                           "ConfigMap that holds it; `clusterRef` names the KafkaCluster it runs against.")
+    return _definition("Namespaced", PLURAL, KIND, "kstack", spec)
+
+
+def cluster_crd(schema: dict[str, Any]) -> dict[str, Any]:
+    """The KafkaCluster CRD (cluster-scoped): `spec` is a stack file's `cluster:` section, whose secrets are
+    ${secret:env:NAME} references, and `secrets` says which Secret key each NAME is."""
+    spec = structural(schema["$defs"]["cluster"], schema["$defs"])
+    assert "secrets" not in spec["properties"], "the stack schema's cluster section has a key `secrets` now"
+    spec["properties"]["secrets"] = {
+        "description": "NAME -> the Secret key whose value ${secret:env:NAME} reads in this connection (the "
+                       "operator reads it; it is never written to a status, an event or a log).",
+        "type": "object", "additionalProperties": SECRET_REF,
+        "x-kubernetes-validations": [{"rule": f"self.all(k, k.matches('{ENV_NAME}'))",
+                                      "message": "spec.secrets: each key is an environment variable's name "
+                                                 "([A-Za-z_][A-Za-z0-9_]*) that a ${secret:env:NAME} reference reads"}]}
+    spec["required"] = ["bootstrap_servers"]
+    spec["description"] = ("A Kafka cluster's connection as a stack file's `cluster:` section (docs/stack-format.md), "
+                           "for the KafkaStacks that name it in spec.clusterRef; `secrets` names the Secret keys its "
+                           "${secret:env:NAME} references read.")
+    return _definition("Cluster", "kafkaclusters", "KafkaCluster", "kcluster", spec)
+
+
+def _definition(scope: str, plural: str, kind: str, short: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{PLURAL}.{GROUP}"},
-        "spec": {"group": GROUP, "scope": "Namespaced",
-                 "names": {"plural": PLURAL, "singular": "kafkastack", "kind": KIND, "shortNames": ["kstack"]},
+        "metadata": {"name": f"{plural}.{GROUP}"},
+        "spec": {"group": GROUP, "scope": scope,
+                 "names": {"plural": plural, "singular": kind.lower(), "kind": kind, "shortNames": [short]},
                  "versions": [{"name": VERSION, "served": True, "storage": True, "subresources": {"status": {}},
                                "schema": {"openAPIV3Schema": {
                                    "type": "object", "required": ["spec"],
@@ -211,16 +256,20 @@ class _NoAliases(yaml.SafeDumper):
 
 
 def main(argv: list[str]) -> int:
-    text = render(crd(json.loads(STACK_SCHEMA.read_text(encoding="utf-8"))))
-    if TARGET.is_file() and TARGET.read_text(encoding="utf-8") == text:
-        return 0
-    if argv == ["--check"]:
-        print(f"out of date (run make crds): {TARGET.relative_to(ROOT)}")
-        return 1
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"written: {TARGET.relative_to(ROOT)}")
-    return 0
+    schema = json.loads(STACK_SCHEMA.read_text(encoding="utf-8"))
+    stale = 0
+    for target, make in ((TARGET, crd), (CLUSTER_TARGET, cluster_crd)):
+        text = render(make(schema))
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            continue
+        if argv == ["--check"]:
+            print(f"out of date (run make crds): {target.relative_to(ROOT)}")
+            stale = 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"written: {target.relative_to(ROOT)}")
+    return stale
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The operator's loop: KafkaStacks listed, then watched from the list's resourceVersion (listed again when the
 watch's version is gone, 410), each reconciled when what it asks changes (kplan.operator.decide.key_of: its
-generation, its annotations, its deletion) or when the ConfigMap it takes its stack from changes (watched in its
-namespace), and all of them again every `resync_s` (drift, and what failed). Only the lease's holder reconciles; at
+generation, its annotations, its deletion), when the ConfigMap it takes its stack from changes (watched in its
+namespace) or when the KafkaCluster it names changes (KafkaClusters watched once a stack names one), and all of them
+again every `resync_s` (drift, and what failed). Only the lease's holder reconciles; at
 each new leadership it first runs the journal's recovery of every stack (a run the previous leader left unfinished
 is finished or rolled back). A reconcile that failed (a Secret, a ConfigMap, a cluster that could not be read, an
 apply that failed) is tried again after RETRY_S, doubling each time up to the resync."""
@@ -12,8 +13,9 @@ import threading
 import time
 from typing import Callable
 
+from kplan.operator.connection import cluster_ref
 from kplan.operator.decide import key_of
-from kplan.operator.kube import Kube, KubeError, stacks_path
+from kplan.operator.kube import Kube, KubeError, clusters_path, stacks_path
 from kplan.operator.lease import Elector
 from kplan.operator.reconcile import Reconciler
 from kplan.operator.source import configmap_ref
@@ -40,6 +42,7 @@ class Controller:
         self.listed = threading.Event()
         self.reconciles = 0
         self.configmap_watches: set[str] = set()  # namespaces whose ConfigMaps are watched
+        self.clusters_watched = False
         self.stop = threading.Event()
 
     def _seen(self, resource: dict, kind: str) -> None:
@@ -52,6 +55,7 @@ class Controller:
             else:
                 self.known[key] = resource
                 self._follow_configmaps(resource)
+                self._follow_clusters(resource)
                 if self.done.get(key) != key_of(resource):
                     self.dirty.add(key)
             self.changed.notify_all()
@@ -112,6 +116,23 @@ class Controller:
         threading.Thread(target=self._follow, args=(path, f"ConfigMaps in {namespace}", lambda items: None,
                                                     touched, self.stop),
                          name=f"kplan-operator-configmaps-{namespace}", daemon=True).start()
+
+    def _follow_clusters(self, resource: dict) -> None:
+        """KafkaClusters watched, once a stack names one: a changed (created, deleted) KafkaCluster plans the stacks
+        that name it again."""
+        if cluster_ref(resource.get("spec")) is None or self.clusters_watched:
+            return
+        self.clusters_watched = True
+
+        def touched(kafkacluster: dict, kind: str) -> None:
+            name = kafkacluster["metadata"]["name"]
+            with self.changed:
+                self.dirty |= {k for k, r in self.known.items() if cluster_ref(r.get("spec")) == name}
+                self.changed.notify_all()
+
+        threading.Thread(target=self._follow, args=(clusters_path(), "KafkaClusters", lambda items: None, touched,
+                                                    self.stop), name="kplan-operator-kafkaclusters",
+                         daemon=True).start()
 
     def run(self, stop: threading.Event) -> None:
         """Reconcile while leader, until stopped."""

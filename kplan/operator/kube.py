@@ -114,3 +114,8 @@ class Kube:
 def stacks_path(namespace: str | None, name: str | None = None) -> str:
     base = f"/apis/{GROUP}/{VERSION}" + (f"/namespaces/{namespace}" if namespace else "") + f"/{PLURAL}"
     return base + (f"/{name}" if name else "")
+
+
+def clusters_path(name: str | None = None) -> str:
+    """KafkaClusters (cluster-scoped), or one of them."""
+    return f"/apis/{GROUP}/{VERSION}/kafkaclusters" + (f"/{name}" if name else "")

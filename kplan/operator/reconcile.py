@@ -1,9 +1,11 @@
 """One KafkaStack reconciled: its spec written out as a stack file (or the files of the ConfigMap it names,
-kplan.operator.source) and loaded as `kplan validate` loads one, planned
+kplan.operator.source; with the connection of the KafkaCluster it names as its `cluster:`,
+kplan.operator.connection) and loaded as `kplan validate` loads one, planned
 as `kplan plan` plans, its plan written to the resource's status, applied as `kplan apply` applies (its lock, its
 journal, its rollback) only when the resource approves that plan (kplan.operator.decide), and on deletion destroyed
 with the stack's own destroy rules before the finalizer is removed. The secrets the stack references come from
-Kubernetes Secrets it names; nothing of them reaches the status, the events or the log (kplan.secrets.scrub)."""
+Kubernetes Secrets it (or its KafkaCluster) names; nothing of them reaches the status, the events or the log
+(kplan.secrets.scrub)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import yaml
 
 from kplan.errors import KplanError
 from kplan.model.diagnostics import Diagnostic, Severity
+from kplan.operator.connection import Connection, appended, cluster_paths, cluster_ref, connection_of, with_cluster
 from kplan.operator.decide import (
     FINALIZER,
     Wishes,
@@ -31,7 +34,7 @@ from kplan.operator.decide import (
     summary_line,
     waiting_reason,
 )
-from kplan.operator.kube import Kube, KubeError, stacks_path
+from kplan.operator.kube import Kube, KubeError, clusters_path, stacks_path
 from kplan.operator.located import at_fields, fields_in, spec_text
 from kplan.operator.source import ConfigMapRef, configmap_ref, files_of, in_configmap, mixed
 from kplan.secrets import remember, scrub
@@ -93,32 +96,65 @@ class Reconciler:
         return stacks_path(meta["namespace"], meta["name"]) + ("/status" if status else "")
 
     # -- loading and planning ---------------------------------------------------------------------------------------
-    def environ_of(self, namespace: str, names: tuple[str, ...]) -> dict[str, str]:
-        """The process's environment with the named Secrets' keys over it (their values remembered as secrets)."""
+    def environ_of(self, namespace: str, names: tuple[str, ...],
+                   connection: Connection | None = None) -> dict[str, str]:
+        """The process's environment with the named Secrets' keys over it, and the Secret keys the KafkaCluster
+        names (their values remembered as secrets)."""
         out = dict(self.environ)
         for name in names:
-            try:
-                secret = self.kube.call("GET", f"/api/v1/namespaces/{namespace}/secrets/{name}")
-            except KubeError as e:
-                raise Failed("SecretUnreadable", f"the Secret {name!r} named by kplan.dev/secrets cannot be read "
-                                                 f"({e.status}): create it, or grant the operator get on it") from None
-            for key, value in (secret.get("data") or {}).items():
+            for key, value in (self._secret(namespace, name, "named by kplan.dev/secrets").get("data") or {}).items():
                 if not _ENV_NAME.match(key):
                     raise Failed("SecretUnreadable", f"the Secret {name!r} has a key {key!r} that is not an "
                                                      "environment variable's name ([A-Za-z_][A-Za-z0-9_]*)")
                 out[key] = base64.b64decode(value).decode("utf-8")
                 remember([out[key]])
+        cluster = f"KafkaCluster {connection.name}" if connection else ""
+        for ref in connection.secrets if connection else ():
+            data = self._secret(ref.namespace, ref.name, f"named by {cluster}").get("data") or {}
+            if ref.key not in data:
+                raise Failed("SecretUnreadable", f"the Secret {ref.namespace}/{ref.name} has no key {ref.key!r} "
+                                                 f"({cluster}, spec.secrets.{ref.env})")
+            out[ref.env] = base64.b64decode(data[ref.key]).decode("utf-8")
+            remember([out[ref.env]])
         return out
 
+    def _secret(self, namespace: str, name: str, by: str) -> dict:
+        try:
+            return self.kube.call("GET", f"/api/v1/namespaces/{namespace}/secrets/{name}")
+        except KubeError as e:
+            raise Failed("SecretUnreadable", f"the Secret {name!r} in namespace {namespace} {by} cannot be read "
+                                             f"({e.status}): create it, or grant the operator get on it") from None
+
+    def connection(self, resource: Mapping[str, Any]) -> Connection | None:
+        """The KafkaCluster the resource names (spec.clusterRef), None when it names none; Failed when it is not
+        there or cannot be read."""
+        name = cluster_ref(resource.get("spec"))
+        if name is None:
+            return None
+        try:
+            found = self.kube.call("GET", clusters_path(name), ok_missing=True)
+        except KubeError as e:
+            raise Failed("KafkaClusterUnreadable", f"the KafkaCluster {name!r} named by spec.clusterRef cannot be read "
+                                                   f"({e.status}): grant the operator get on kafkaclusters") from None
+        if found is None:
+            raise Failed("KafkaClusterMissing", f"spec.clusterRef names the KafkaCluster {name!r}, which is not there: "
+                                                "create it (kubectl apply -f its manifest), or name an existing one "
+                                                "(kubectl get kafkaclusters)")
+        own = [k for k in ("cluster", "clusters") if k in resource["spec"]]
+        if own:  # the CRD refuses it; an older CRD may not have
+            raise Failed("InvalidStack", f"spec.{own[0]}: a stack that names a KafkaCluster (spec.clusterRef) declares "
+                                         "no cluster of its own: remove it")
+        return connection_of(found)
+
     def stack_file(self, resource: Mapping[str, Any], spec: Mapping[str, Any], suffix: str = "",
-                   where: Path | None = None) -> tuple[Path, list[str]]:
-        """The spec written as a stack file (in `where`, else the resource's own directory), and its lines' field
-        paths (kplan.operator.located)."""
+                   where: Path | None = None, connection: Connection | None = None) -> tuple[Path, list[str]]:
+        """The spec written as a stack file (in `where`, else the resource's own directory; the KafkaCluster's
+        connection as its `cluster:`), and its lines' field paths (kplan.operator.located)."""
         path = (where or self._dir(resource)) / f"stack{suffix}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
-        text, paths = spec_text(spec)
+        text, paths = spec_text(with_cluster(spec, connection))
         path.write_text(text)
-        return path, paths
+        return path, cluster_paths(paths, connection)
 
     def _dir(self, resource: Mapping[str, Any]) -> Path:
         return self.workdir / resource["metadata"]["namespace"] / resource["metadata"]["name"]
@@ -154,7 +190,8 @@ class Reconciler:
         return stack
 
     def _stack_files(self, resource: Mapping[str, Any], spec: Mapping[str, Any] | None, suffix: str = "",
-                     where: Path | None = None) -> tuple[Path, Callable[[Diagnostic], str], Callable[[str], str]]:
+                     where: Path | None = None, connection: Connection | None = None,
+                     ) -> tuple[Path, Callable[[Diagnostic], str], Callable[[str], str]]:
         """The stack file kplan loads (`spec`, else the resource's own stack), and how a finding and a text name
         places in it to the resource's author: the spec's field paths, or the ConfigMap's key and line."""
         ref = configmap_ref(resource["spec"])
@@ -164,17 +201,29 @@ class Reconciler:
         if ref is None or spec is not None:
             directory = where or self._dir(resource)
             if ref is not None:  # an edited stack (a deletion's), beside the files it may reference
-                directory = self._configmap_dir(resource, ref, where)
+                directory = self._configmap_dir(resource, ref, where, None)
             path, paths = self.stack_file(resource, spec if spec is not None else resource["spec"], suffix,
-                                          directory)
+                                          directory, connection)
             return path, lambda d: at_fields(d, str(path), paths), lambda t: fields_in(t, str(path), paths)
-        directory = self._configmap_dir(resource, ref, where)
+        directory = self._configmap_dir(resource, ref, where, connection)
         return (directory / ref.key, lambda d: in_configmap(d.located(), str(directory), ref),
                 lambda t: in_configmap(t, str(directory), ref))
 
-    def _configmap_dir(self, resource: Mapping[str, Any], ref: ConfigMapRef, where: Path | None) -> Path:
-        """The ConfigMap's files written out afresh (a key it no longer has is gone)."""
+    def _configmap_dir(self, resource: Mapping[str, Any], ref: ConfigMapRef, where: Path | None,
+                       connection: Connection | None) -> Path:
+        """The ConfigMap's files written out afresh (a key it no longer has is gone), the KafkaCluster's connection
+        as the stack file's `cluster:`."""
         files = self.configmap_files(resource["metadata"]["namespace"], ref)
+        if connection is not None:
+            try:
+                declared = yaml.safe_load(files[ref.key])
+            except yaml.YAMLError:
+                declared = None  # kplan's load says where
+            own = [k for k in ("cluster", "clusters") if isinstance(declared, dict) and k in declared]
+            if own:
+                raise Failed("InvalidStack", f"{ref.said}{ref.key}: declares {own[0]}: while spec.clusterRef names "
+                                             f"the KafkaCluster {connection.name}: remove one of them")
+            files[ref.key] = appended(files[ref.key], connection)
         directory = (where or self._dir(resource)) / "configmap"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
@@ -187,8 +236,9 @@ class Reconciler:
         files to the resource's author."""
         from kplan.stackfile import StackError, load_stack
 
-        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
-        path, say, said = self._stack_files(resource, spec, suffix)
+        connection = self.connection(resource)
+        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets, connection)
+        path, say, said = self._stack_files(resource, spec, suffix, connection=connection)
         try:
             stack = load_stack(str(path), environment=wishes.environment, environ=environ)
         except StackError as e:
@@ -205,10 +255,11 @@ class Reconciler:
         from kplan.stackfile import validate_stack
 
         wishes = Wishes.of(resource)
-        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
+        connection = self.connection(resource)
+        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets, connection)
         with tempfile.TemporaryDirectory(prefix="kplan-admission-") as scratch:  # requests run side by side
             path, say, _ = self._stack_files({**resource, "spec": resource.get("spec") or {}}, None,
-                                             where=Path(scratch))
+                                             where=Path(scratch), connection=connection)
             found = validate_stack(str(path), wishes.environment, environ, with_policy=True)[1]
         errors = [scrub(say(d)) for d in found if d.is_error]
         warnings = [scrub(say(d)) for d in found if d.severity is Severity.WARNING]

@@ -10,6 +10,8 @@ import base64
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from kplan.operator.connection import CLUSTER_REF
+
 SOURCE = "source"
 DEFAULT_KEY = "stack.yaml"
 
@@ -37,7 +39,7 @@ def configmap_ref(spec: Mapping[str, Any] | None) -> ConfigMapRef | None:
 def mixed(spec: Mapping[str, Any]) -> list[str]:
     """The keys of a spec that names a source and declares stack keys too (the CRD refuses it; an older CRD may
     not have)."""
-    return sorted(k for k in spec if k != SOURCE) if SOURCE in spec else []
+    return sorted(k for k in spec if k not in (SOURCE, CLUSTER_REF)) if SOURCE in spec else []
 
 
 def files_of(configmap: Mapping[str, Any]) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ import requests
 from confluent_kafka.admin import AdminClient
 from features_broker import FEATURES
 from kplan_helpers import cleanup
-from kube_helpers import STACKS, Api, install_crd
+from kube_helpers import STACKS, Api, cluster_binding, install_crd
 from second_stack import SharedSecond
 
 from kplan.transport.kafka import dispose
@@ -129,3 +129,4 @@ def namespace(admin_api, unique):
         admin_api("PATCH", f"{STACKS.format(ns=name)}/{item['metadata']['name']}",
                   json={"metadata": {"finalizers": None}})
     admin_api("DELETE", f"/api/v1/namespaces/{name}")
+    admin_api("DELETE", f"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/{cluster_binding(name)}")

@@ -1,6 +1,6 @@
 """The local stack's Kubernetes API server as the tests call it (the admin's token, or a service account's), the
-KafkaStack CRD installed from deploy/kubernetes/crds/, and `kplan operator` run as a local process against it (no
-kubelet: as controller test environments do)."""
+KafkaStack and KafkaCluster CRDs installed from deploy/kubernetes/crds/, and `kplan operator` run as a local process
+against it (no kubelet: as controller test environments do)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD = ROOT / "deploy" / "kubernetes" / "crds" / "kafkastacks.kplan.dev.yaml"
+CLUSTER_CRD = CRD.parent / "kafkaclusters.kplan.dev.yaml"
+CLUSTERS = "/apis/kplan.dev/v1alpha1/kafkaclusters"
 OPERATOR = ROOT / "deploy" / "kubernetes" / "kplan-operator.yaml"
 STACKS = "/apis/kplan.dev/v1alpha1/namespaces/{ns}/kafkastacks"
 
@@ -55,17 +57,19 @@ def put(api: Api, path: str, doc: dict) -> None:
 
 
 def install_crd(api: Api) -> None:
-    put(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", yaml.safe_load(CRD.read_text()))
-    deadline = time.monotonic() + 60
-    while api("GET", STACKS.format(ns="default")).status_code != 200:  # served once established
-        assert time.monotonic() < deadline, "the KafkaStack CRD was not served within 60 s"
-        time.sleep(0.5)
+    """The KafkaStack and KafkaCluster CRDs, as shipped."""
+    for crd, served in ((CRD, STACKS.format(ns="default")), (CLUSTER_CRD, CLUSTERS)):
+        put(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", yaml.safe_load(crd.read_text()))
+        deadline = time.monotonic() + 60
+        while api("GET", served).status_code != 200:  # served once established
+            assert time.monotonic() < deadline, f"{crd.name} was not served within 60 s"
+            time.sleep(0.5)
 
 
 def operator_account(admin: Api, k8s, namespace: str) -> Api:
     """The operator's service account in `namespace`, with the rights deploy/kubernetes/kplan-operator.yaml gives
-    it (its ClusterRoles installed as shipped; bound in `namespace` only, the lease's Role there too), as an Api
-    with its token."""
+    it (its ClusterRoles installed as shipped; bound in `namespace` only, the lease's Role there too, but
+    kplan-operator-clusters, bound cluster-wide as KafkaClusters are), as an Api with its token."""
     docs = list(yaml.safe_load_all(OPERATOR.read_text()))
     rbac = "/apis/rbac.authorization.k8s.io/v1"
     for doc in docs:
@@ -83,6 +87,11 @@ def operator_account(admin: Api, k8s, namespace: str) -> Api:
         binding = {"metadata": {"name": role}, "subjects": subject,
                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role}}
         assert admin("POST", f"{rbac}/namespaces/{namespace}/rolebindings", json=binding).status_code == 201
+    # KafkaClusters are cluster-scoped: read through a ClusterRoleBinding (deleted with the namespace fixture)
+    binding = {"metadata": {"name": cluster_binding(namespace)}, "subjects": subject,
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                           "name": "kplan-operator-clusters"}}
+    assert admin("POST", f"{rbac}/clusterrolebindings", json=binding).status_code == 201
     issued = admin("POST", f"/api/v1/namespaces/{namespace}/serviceaccounts/{account}/token",
                    json={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}})
     assert issued.status_code == 201, issued.text
@@ -92,6 +101,11 @@ def operator_account(admin: Api, k8s, namespace: str) -> Api:
         assert time.monotonic() < deadline, "the operator's role bindings did not take effect within 30 s"
         time.sleep(0.5)
     return sa
+
+
+def cluster_binding(namespace: str) -> str:
+    """The ClusterRoleBinding that lets the operator's account of `namespace` read KafkaClusters."""
+    return f"kplan-operator-clusters-{namespace}"
 
 
 def start_operator(kubeconfig: Path, namespace: str, identity: str, workdir: Path, log: Path,

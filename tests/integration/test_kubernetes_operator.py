@@ -127,6 +127,7 @@ def test_the_operators_account_has_its_rights_and_no_more(admin_api, kubernetes,
     assert sa("GET", path).status_code == 200
     assert sa("GET", f"/api/v1/namespaces/{namespace}/secrets/none").status_code == 404  # allowed, absent
     assert sa("GET", f"/api/v1/namespaces/{namespace}/configmaps").status_code == 200  # read and watched here
+    assert sa("GET", "/apis/kplan.dev/v1alpha1/kafkaclusters").status_code == 200  # cluster-scoped: read, watched
     refused = [("POST", path, {"metadata": {"name": "x"}}), ("DELETE", f"{path}/x", None),
                ("GET", "/api/v1/namespaces/default/configmaps", None),
                ("POST", f"/api/v1/namespaces/{namespace}/configmaps", {"metadata": {"name": "x"}}),
@@ -135,6 +136,8 @@ def test_the_operators_account_has_its_rights_and_no_more(admin_api, kubernetes,
                ("GET", "/api/v1/namespaces/default/secrets/x", None),
                ("GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/another", None),
                ("GET", "/apis/kplan.dev/v1alpha1/kafkastacks", None),  # other namespaces: not bound there
+               ("POST", "/apis/kplan.dev/v1alpha1/kafkaclusters", {"metadata": {"name": "x"}}),
+               ("DELETE", "/apis/kplan.dev/v1alpha1/kafkaclusters/x", None),
                ("POST", f"/api/v1/namespaces/{namespace}/pods", {"metadata": {"name": "x"}})]
     for method, where, body in refused:
         assert sa(method, where, **({"json": body} if body else {})).status_code == 403, (method, where)

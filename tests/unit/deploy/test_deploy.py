@@ -136,7 +136,14 @@ def test_the_operator_manifest_is_valid_and_runs_the_cli_image_with_least_rights
     assert {(n, v) for n, _, res, v in rules if res == "configmaps"} == {
         ("kplan-operator-configmaps", v) for v in ("get", "list", "watch")}
     bindings = [d for d in docs if d["kind"] == "ClusterRoleBinding"]
-    assert [b["roleRef"]["name"] for b in bindings] == ["kplan-operator"]
+    assert [b["roleRef"]["name"] for b in bindings] == ["kplan-operator", "kplan-operator-clusters"]
+    # KafkaClusters read cluster-wide, never written; the Secrets they name by name only, in a Role
+    assert {(n, v) for n, _, res, v in rules if res == "kafkaclusters"} == {
+        ("kplan-operator-clusters", v) for v in ("get", "list", "watch")}
+    cluster_secrets = next(d for d in docs if d["metadata"]["name"] == "kplan-operator-cluster-secrets"
+                           and d["kind"] == "Role")
+    assert [(r["resources"], r["verbs"], bool(r["resourceNames"])) for r in cluster_secrets["rules"]] == [
+        (["secrets"], ["get"], True)]
 
 
 def test_the_webhook_manifest_is_valid_and_reaches_the_operators_webhook():

@@ -1,6 +1,6 @@
-"""The KafkaStack CRD (dev/build_crds.py, `make crds`) is generated from the stack schema, is structural as
-Kubernetes requires (every node typed, or int-or-string, or any value; no `$ref`; no keyword Kubernetes refuses),
-and is shipped up to date."""
+"""The KafkaStack and KafkaCluster CRDs (dev/build_crds.py, `make crds`) are generated from the stack schema, are
+structural as Kubernetes requires (every node typed, or int-or-string, or any value; no `$ref`; no keyword Kubernetes
+refuses), and are shipped up to date."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 
 import build_crds
 import yaml
-from build_crds import ANY, crd, structural
+from build_crds import ANY, cluster_crd, crd, structural
 
 ALLOWED = {"type", "description", "example", "nullable", "enum", "properties", "additionalProperties", "items",
            "required", "anyOf", "oneOf", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
@@ -49,11 +49,33 @@ def test_a_spec_names_a_configmap_or_is_a_stack_not_both():
     spec = crd(json.loads(build_crds.STACK_SCHEMA.read_text()))["spec"]["versions"][0]["schema"]["openAPIV3Schema"][
         "properties"]["spec"]
     assert spec["properties"]["source"]["properties"]["configMap"]["required"] == ["name"]
-    (rule,) = spec["x-kubernetes-validations"]
+    rule = spec["x-kubernetes-validations"][0]
     # every typed stack key is refused beside `source` (CEL cannot name a key of any value: kplan refuses those)
     for key in ("stack", "cluster", "topics", "connectors", "subjects", "environments"):
         assert f"has(self.{key})" in rule["rule"]
     assert rule["rule"].count("has(self.source)") == 1 and "has(self.vars)" not in rule["rule"]
+
+
+def test_a_spec_names_a_kafkacluster_or_declares_its_cluster_not_both():
+    spec = crd(json.loads(build_crds.STACK_SCHEMA.read_text()))["spec"]["versions"][0]["schema"]["openAPIV3Schema"][
+        "properties"]["spec"]
+    assert spec["properties"]["clusterRef"]["required"] == ["name"]
+    rule = spec["x-kubernetes-validations"][1]
+    assert rule["rule"] == "!has(self.clusterRef) || !(has(self.cluster) || has(self.clusters))"
+
+
+def test_the_kafkacluster_crd_is_the_stack_schemas_cluster_section_and_secret_references():
+    schema = json.loads(build_crds.STACK_SCHEMA.read_text())
+    made = cluster_crd(schema)
+    assert made["spec"]["scope"] == "Cluster" and made["spec"]["names"]["kind"] == "KafkaCluster"
+    spec = made["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert problems(spec) == []
+    assert set(spec["properties"]) == {*schema["$defs"]["cluster"]["properties"], "secrets"}
+    assert spec["properties"]["bootstrap_servers"] == structural(
+        schema["$defs"]["cluster"]["properties"]["bootstrap_servers"], schema["$defs"])
+    assert spec["required"] == ["bootstrap_servers"]
+    secret = spec["properties"]["secrets"]["additionalProperties"]
+    assert secret["required"] == ["name", "namespace", "key"] and "value" not in secret["properties"]
 
 
 def test_what_kubernetes_can_say_is_kept_the_rest_dropped():
@@ -83,7 +105,8 @@ def test_a_definition_that_holds_itself_is_any_value_there():
         "description": "", **ANY}}}
 
 
-def test_the_shipped_crd_is_up_to_date():
+def test_the_shipped_crds_are_up_to_date():
     schema = json.loads(build_crds.STACK_SCHEMA.read_text())
-    assert build_crds.TARGET.read_text() == build_crds.render(crd(schema)), "run make crds"
-    assert yaml.safe_load(build_crds.TARGET.read_text()) == crd(schema)
+    for target, make in ((build_crds.TARGET, crd), (build_crds.CLUSTER_TARGET, cluster_crd)):
+        assert target.read_text() == build_crds.render(make(schema)), "run make crds"
+        assert yaml.safe_load(target.read_text()) == make(schema)
