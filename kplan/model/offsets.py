@@ -61,6 +61,11 @@ def partition_key(offset: Mapping[str, Any]) -> str:
     return canonical(offset.get("partition") or {})
 
 
+def position_number(value: Any) -> int | None:
+    """A partition or an offset as a stack writes it: a whole number from 0 (not true or false), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def sink_position(topic: str, partition: int, offset: int) -> dict[str, Any]:
     return {"partition": {SINK_TOPIC: topic, SINK_PARTITION: partition}, "offset": {SINK_OFFSET: offset}}
 

@@ -66,6 +66,7 @@ from kplan.kinds.shape import (
 )
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
+from kplan.model.offsets import position_number
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms, timestamp_ms
 
@@ -131,10 +132,6 @@ def token(raw: Any) -> str | None:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not str(raw).strip():
         return None
     return str(raw).strip()
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def reset_of(raw: Any, forms: str) -> GroupReset:
@@ -205,7 +202,7 @@ def parse_positions(what: str, given: list[Any], loc: Loc, smap: SourceMap, diag
         iloc = (smap.loc(item) if isinstance(item, dict) else None) or loc
         if not isinstance(item, dict):
             return None  # the schema reported it
-        topic, p, o = item.get("topic"), _whole(item.get("partition")), _whole(item.get("offset"))
+        topic, p, o = item.get("topic"), position_number(item.get("partition")), position_number(item.get("offset"))
         if not isinstance(topic, str) or p is None or o is None:
             diags.error(iloc, f"{what}: a position is {{topic: <name>, partition: <number from 0>, offset: <number "
                               "from 0>}}")

@@ -20,7 +20,7 @@ from typing import Any
 
 from kplan.kinds.shape import BOOLEAN, Attr, Shape, Type, list_of, named, nullable, record, ref, row, scalars, text
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.offsets import OffsetsSpec, canonical, partition_key, sink_position
+from kplan.model.offsets import OffsetsSpec, canonical, partition_key, position_number, sink_position
 from kplan.model.source import Loc, SourceMap, to_origin
 
 SINK_EXAMPLE = {"topic": "orders.events", "partition": 0, "offset": 1200}
@@ -54,10 +54,6 @@ SHAPE = Shape(
     planned_description="What apply does with a connector's offsets request: its token, reset or the positions to "
                         "set (Connect's form), the connector state restored after, and the token recorded before.",
 )
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def build_offsets(owner: str, raw: Any, smap: SourceMap, diags: Diagnostics, where: Loc, *,
@@ -135,7 +131,7 @@ def _position(what: str, item: dict[str, Any], loc: Loc, diags: Diagnostics) -> 
     partition, offset = item.get("partition"), item.get("offset")
     if "topic" in item:
         topic = item.get("topic")
-        p, o = _whole(partition), _whole(offset)
+        p, o = position_number(partition), position_number(offset)
         if not isinstance(topic, str) or p is None or o is None:
             diags.error(loc, f"{what}: a sink position is topic (a name), partition and offset (whole numbers "
                              "from 0)")
