@@ -381,6 +381,41 @@ def _sink_switched(stack, admin, prefix: str, tmp_path, rf: int = 1) -> None:
     assert kplan("plan", str(path), "--detailed-exitcode").code == 0
 
 
+def test_a_reference_to_another_stacks_sink_on_the_old_topic_is_a_warning_saying_what_to_change(
+        stack, admin, prefix, tmp_path):
+    """The stack references a sink connector another stack owns and expects it to read the old topic
+    (`references:`): kplan never changes a referenced resource, so the migration's plan warns at the reference (text
+    and JSON alike) with what the connector's owner and this stack change; the connector is left as it was."""
+    import json
+
+    import requests
+
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 60)
+    sink = f"{prefix}-archive"
+    other = _stack(stack, f"{prefix}-other", old, None)
+    other["cluster"]["connect_url"] = stack.connect_url
+    other["topics"] = []
+    other["connectors"] = [{"name": sink, "class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                            "tasks_max": 1, "state": "stopped",
+                            "config": {"file": str(tmp_path / "archive.txt"), "topics": old}}]
+    r = kplan("apply", str(write_stack(tmp_path / "other.yaml", other)), "--auto-approve")
+    assert r.code == 0, r.text
+    doc = _stack(stack, prefix, old, new)
+    doc["cluster"]["connect_url"] = stack.connect_url
+    doc["references"] = [{"address": f"connector.{sink}", "expect": {"config": {"topics": old}}}]
+    write_stack(path, doc)
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    want = (f"the stack references connector.{sink}, expecting '{old}' in its topics ('{old}' is the topic '{new}' "
+            "migrates from): kplan never changes a referenced resource, so the reference does not switch with the "
+            f"migration; have the stack that owns the connector name '{new}' in its topics")
+    assert r.code == 2 and f"Warning: {path}:" in r.text and want in r.text, r.text
+    r = kplan("plan", str(path), "--format", "json")
+    assert r.code == 0, r.text
+    (found,) = [d for d in json.loads(r.out)["diagnostics"] if d["code"] == "migration-reference-on-old-topic"]
+    assert found["address"] == f"connector.{sink}" and found["message"].startswith(want), found
+    assert requests.get(f"{stack.connect_url}/connectors/{sink}/config", timeout=30).json()["topics"] == old
+
+
 def test_a_cutover_at_a_time_follows_until_then_and_says_what_was_written_after_it(stack, admin, prefix, tmp_path):
     """`cutover: {at: ...}`: the copy follows the producer until that time, then the groups move; the producer goes
     on writing the old topic after it (not moved, as it should have been), and apply says how many records the new

@@ -150,7 +150,8 @@ def summary(spec: "TopicSpec", m: MigrationPlanned) -> PlanDiagnostic:
 
 def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
     """What makes a declared migration impossible: its old topic absent while the new one is too, two topics
-    migrating from one, or the old topic still declared (then kplan would keep managing it)."""
+    migrating from one, or the old topic still declared (then kplan would keep managing it); and what switches with
+    it or does not: the stack's connectors naming either topic, its references naming the old one."""
     topics = live.of(ResourceType.TOPIC).resources
     declared = {t.name for t in stack.of("topics")}
     seen: dict[str, str] = {}
@@ -178,6 +179,11 @@ def problems(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
                         "stopped: docs/migrations.md)", "migration-connector-on-old-topic",
                         address=address_of(rtype, c.name), origin=getattr(c, "origin", None))
                 for rtype, c, key in _naming(stack, old)]
+        out += [warning(f"the stack references {ref.address}, {naming} ({old!r} is the topic {t.name!r} migrates "
+                        "from): kplan never changes a referenced resource, so the reference does not switch with the "
+                        f"migration; {todo}", "migration-reference-on-old-topic", address=ref.address,
+                        origin=ref.origin)
+                for ref, naming, todo in _references_naming(stack, live, old, t.name)]
         if t.name not in topics:  # the migration is to run: what switches to the new topic with it
             out += [PlanDiagnostic(Severity.INFO, f"{rtype.value} {c.name!r} of the stack names {t.name!r} in its "
                                    f"{key}: apply updates it after the copy of {old!r} and the groups' moves",
@@ -199,9 +205,36 @@ def _naming(stack: "Stack", topic: str) -> list[tuple[ResourceType, Any, str]]:
             config = getattr(c, "config", None)
             if not isinstance(config, Mapping):
                 continue
-            for key in ("topics", "topic"):
-                if topic in (v.strip() for v in str(config.get(key, "")).split(",")):
-                    out.append((kind.type, c, key))
+            out += [(kind.type, c, key) for key in ("topics", "topic") if _lists(config, key, topic)]
+    return out
+
+
+def _lists(config: Mapping[str, Any], key: str, topic: str) -> bool:
+    """Whether a connector config's `key` (`topics`, a list joined with ',', or `topic`) names `topic`."""
+    return topic in (v.strip() for v in str(config.get(key, "")).split(","))
+
+
+def _references_naming(stack: "Stack", live: "LiveState", old: str, new: str) -> list[tuple[Any, str, str]]:
+    """The stack's references (`references:`, kplan.plan.references) that name `old`, each with how it names it and
+    what the user changes instead (kplan changes no referenced resource, another stack's): the topic itself (unless the
+    stack owns it: that reference is an error already), a connector expected to read it (`topics`/`topic` in its
+    expected config), a principal expected to be allowed operations on it by name (a literal ACL)."""
+    out = []
+    for ref in stack.references:
+        if ref.type_word == "topic" and ref.name == old and old not in live.of(ResourceType.TOPIC).owned:
+            out.append((ref, "the topic itself", f"once the stack's clients read {new!r}, which it declares, drop it"))
+        config = ref.expect.get("config") if ref.type_word == "connector" else None
+        out += [(ref, f"expecting {old!r} in its {key}",
+                 f"have the stack that owns the connector name {new!r} in its {key} (a sink stopped before this "
+                 f"migration's apply resumes where it stopped: docs/migrations.md), then write {new!r} in this "
+                 "reference's expect")
+                for key in ("topics", "topic") if isinstance(config, Mapping) and _lists(config, key, old)]
+        ops = sorted({b.operation for b in ref.expect.get("allow") or () if ref.type_word == "acl"
+                      and (b.resource, b.pattern, b.name) == ("topic", "literal", old)})
+        if ops:
+            out.append((ref, f"expecting {', '.join(ops)} on topic {old!r}",
+                        f"have the stack that owns the principal's ACLs grant the same on {new!r}, then write "
+                        f"{new!r} in this reference's expect"))
     return out
 
 

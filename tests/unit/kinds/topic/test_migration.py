@@ -226,3 +226,43 @@ def test_a_following_copy_cuts_over_once_the_old_topic_is_idle_and_fails_past_it
                             clock=clock)
     finally:
         migrate._offsets, migrate.time.sleep = orig_offsets, orig_sleep
+
+
+def test_the_stacks_references_naming_the_old_topic_say_they_do_not_switch_and_what_to_change():
+    """`references:` naming the old topic: the topic itself, a connector expected to read it, a principal expected to
+    consume it. kplan changes none of them (another stack owns them): each is a warning at the reference, saying so and
+    what to change; a reference naming neither topic, or the old one by a prefix, is not one."""
+    from builders import lconn
+
+    from kplan.kinds import kind_of
+    from kplan.model.desired import Reference
+    from kplan.model.source import Origin
+
+    consume, _ = kind_of("acl").expectation({"consume": {"topics": ["orders", "audit"], "groups": ["billing"]}})
+    prefixed, _ = kind_of("acl").expectation({"allow": [{"resource": "topic", "name": "prefix:orders",
+                                                         "operations": ["READ"]}]})
+    refs = (Reference("topic.orders", freeze({}), Origin("stack.yaml", 9)),
+            Reference("connector.archive", freeze({"config": freeze({"topics": "audit,orders"})}),
+                      Origin("stack.yaml", 11)),
+            Reference("acl.User:billing", freeze(consume), Origin("stack.yaml", 14)),
+            Reference("acl.User:auditor", freeze(prefixed), Origin("stack.yaml", 18)),
+            Reference("topic.audit", freeze({}), Origin("stack.yaml", 21)))
+    declared = stack([topic("orders.v2", partitions=4, rf=1, migrate_from="orders")], references=refs)
+    state = live([ltopic("orders", partitions=12, rf=1), ltopic("audit", partitions=1, rf=1)],
+                 [lconn("archive", config={"topics": "audit,orders"})], owned_topics=[], owned_connectors=[])
+    plan = make_plan(declared, state)
+    found = [(d.address, d.origin.line, d.message) for d in plan.diagnostics
+             if d.code == "migration-reference-on-old-topic"]
+    tail = ("('orders' is the topic 'orders.v2' migrates from): kplan never changes a referenced resource, so the "
+            "reference does not switch with the migration; ")
+    assert found == [
+        ("topic.orders", 9, "the stack references topic.orders, the topic itself " + tail + "once the stack's clients "
+         "read 'orders.v2', which it declares, drop it"),
+        ("connector.archive", 11, "the stack references connector.archive, expecting 'orders' in its topics " + tail
+         + "have the stack that owns the connector name 'orders.v2' in its topics (a sink stopped before this "
+         "migration's apply resumes where it stopped: docs/migrations.md), then write 'orders.v2' in this reference's "
+         "expect"),
+        ("acl.User:billing", 14, "the stack references acl.User:billing, expecting DESCRIBE, READ on topic 'orders' "
+         + tail + "have the stack that owns the principal's ACLs grant the same on 'orders.v2', then write "
+         "'orders.v2' in this reference's expect")]
+    assert all(d.severity.value == "warning" for d in plan.diagnostics if d.code == "migration-reference-on-old-topic")
