@@ -77,6 +77,19 @@ def resumes(wishes: Wishes, applying: Mapping[str, Any], generation: int | None)
         wishes.auto_apply or wishes.approve == fingerprint)
 
 
+def drifted(before: Mapping[str, Any], generation: int | None, inputs: str | None, has_changes: bool,
+            has_errors: bool) -> bool:
+    """Whether a plan with changes is drift: the status before it said the cluster was as the stack declares
+    (a plan without changes or errors), or drifted already, for the same spec (its generation) and the same stack
+    inputs (the plan's inputs digest: a changed ConfigMap or KafkaCluster is no drift), so what changed is the
+    cluster."""
+    plan = before.get("plan") or {}
+    was = (plan.get("hasChanges") is False and not plan.get("errors")) or any(
+        c.get("type") == "Ready" and c.get("reason") == "Drifted" for c in before.get("conditions") or ())
+    return (has_changes and not has_errors and was and before.get("observedGeneration") == generation
+            and inputs is not None and plan.get("inputs") == inputs)
+
+
 def waiting_reason(wishes: Wishes, fingerprint: str) -> str:
     """Why a plan with changes was not applied, for the Approved condition."""
     if not wishes.approve:

@@ -27,6 +27,7 @@ from kplan.operator.decide import (
     FINALIZER,
     Wishes,
     condition,
+    drifted,
     plan_fingerprint,
     protected_removed,
     resumes,
@@ -78,7 +79,15 @@ class Reconciler:
             self._failed(resource, "Planned", e)
             return False
         fingerprint = plan_fingerprint(doc)
-        applied = None
+        applied, drift, before = None, None, resource.get("status") or {}
+        if drifted(before, resource["metadata"].get("generation"), doc.get("inputs_digest"), plan.has_changes,
+                   plan.has_errors):
+            drift = {"fingerprint": fingerprint, "summary": summary_line(doc["summary"]), "time": now()}
+            if (before.get("plan") or {}).get("fingerprint") != fingerprint:  # newly seen: said once
+                self.event(resource, "Drifted", f"the cluster drifted from the stack since it was in sync: "
+                                                f"{drift['summary']} (plan {fingerprint})", warning=True)
+            else:
+                drift = {**drift, **(before.get("lastDrift") or {})}
         if should_apply(wishes, fingerprint, plan.has_changes, plan.has_errors):
             applied = self._apply(resource, stack, environ, fingerprint, wishes.auto_apply)
             if applied["result"] == "applied":  # what the cluster is now, planned again
@@ -88,7 +97,7 @@ class Reconciler:
                     self._failed(resource, "Planned", e)
                     return False
                 fingerprint = plan_fingerprint(doc)
-        self._planned(resource, wishes, doc, plan, markdown, fingerprint, applied)
+        self._planned(resource, wishes, doc, plan, markdown, fingerprint, applied, drift)
         return applied is None or applied["result"] == "applied"
 
     def _path(self, resource: Mapping[str, Any], status: bool = False) -> str:
@@ -365,7 +374,7 @@ class Reconciler:
 
     # -- status and events ------------------------------------------------------------------------------------------
     def _planned(self, resource: dict, wishes: Wishes, doc: Mapping[str, Any], plan, markdown: str,
-                 fingerprint: str, applied: dict | None) -> None:
+                 fingerprint: str, applied: dict | None, drift: dict | None) -> None:
         status = resource.get("status") or {}
         generation = resource["metadata"].get("generation")
         at, before = now(), status.get("conditions") or []
@@ -373,17 +382,22 @@ class Reconciler:
         conditions = [condition("Planned", not plan.has_errors, "PlanErrors" if plan.has_errors else "Planned",
                                 scrub(errors) or summary_line(doc["summary"]), generation, at, before)]
         if plan.has_changes and not plan.has_errors:
-            conditions.append(condition("Ready", False, "AwaitingApproval", waiting_reason(wishes, fingerprint),
-                                        generation, at, before))
+            said = (f"the cluster drifted from the stack since it was in sync ({summary_line(doc['summary'])}); "
+                    if drift else "")
+            conditions.append(condition("Ready", False, "Drifted" if drift else "AwaitingApproval",
+                                        said + waiting_reason(wishes, fingerprint), generation, at, before))
         else:
             conditions.append(condition("Ready", not plan.has_errors, "InSync" if not plan.has_errors else "PlanErrors",
                                         "the cluster is as the stack declares" if not plan.has_errors else
                                         "the plan has errors: nothing can be applied", generation, at, before))
         new = {"observedGeneration": generation, "reconciledBy": self.identity, "conditions": conditions,
                "applying": None, "plan": {"fingerprint": fingerprint, "summary": summary_line(doc["summary"]),
-                        "hasChanges": plan.has_changes, "errors": len(plan.errors), "markdown": markdown}}
+                        "hasChanges": plan.has_changes, "errors": len(plan.errors), "markdown": markdown,
+                        "inputs": doc.get("inputs_digest")}}
         if applied is not None:
             new["lastApply"] = applied
+        if drift is not None:
+            new["lastDrift"] = drift
         if (status.get("plan") or {}).get("fingerprint") != fingerprint:
             self.event(resource, "Planned", f"plan {fingerprint}: {summary_line(doc['summary'])}"
                        + (f"; {len(plan.errors)} error(s)" if plan.has_errors else ""), warning=plan.has_errors)

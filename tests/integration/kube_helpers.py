@@ -110,11 +110,13 @@ def cluster_binding(namespace: str) -> str:
 
 def start_operator(kubeconfig: Path, namespace: str, identity: str, workdir: Path, log: Path,
                    lease_s: str = "8s", command: list[str] | None = None,
-                   extra: tuple[str, ...] = ()) -> subprocess.Popen:
+                   extra: tuple[str, ...] = (), resync: str = "1h") -> subprocess.Popen:
     """`kplan operator` for `namespace` (its lease there too), its output in `log`; `command`: what runs kplan
-    (default: this Python's kplan); `extra`: more of its options."""
+    (default: this Python's kplan); `extra`: more of its options; `resync`: how often it plans every stack again
+    (an hour: never within a test, unless the test is about it)."""
     args = ["operator", *extra, "--kubeconfig", str(kubeconfig), "--namespace", namespace, "--identity", identity,
-            "--lease-duration", lease_s, "--resync", "1h", "--workdir", str(workdir), "--metrics-addr", "127.0.0.1:0"]
+            "--lease-duration", lease_s, "--resync", resync, "--workdir", str(workdir),
+            "--metrics-addr", "127.0.0.1:0"]
     out = log.open("ab")
     return subprocess.Popen([*(command or [sys.executable, "-m", "kplan"]), *args], stdout=out, stderr=out,
                             stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})

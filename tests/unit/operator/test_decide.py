@@ -80,3 +80,20 @@ def test_a_dead_leaders_run_is_resumed_only_while_its_plan_is_still_approved_for
     assert not resumes(Wishes("sha256:b", False, (), None), applying, 3)  # another plan approved
     assert not resumes(Wishes("sha256:a", False, (), None), applying, 4)  # the spec changed since
     assert not resumes(Wishes("", True, (), None), {}, 3)  # not known what it applied
+
+
+def test_drift_is_changes_after_an_in_sync_plan_of_the_same_spec_and_inputs():
+    from kplan.operator.decide import drifted
+
+    in_sync = {"observedGeneration": 3, "plan": {"hasChanges": False, "errors": 0, "inputs": "d1"},
+               "conditions": [{"type": "Ready", "reason": "InSync"}]}
+    assert drifted(in_sync, 3, "d1", True, False)
+    assert not drifted(in_sync, 3, "d1", False, False)  # still in sync
+    assert not drifted(in_sync, 3, "d1", True, True)  # a plan with errors is no drift to correct
+    assert not drifted(in_sync, 4, "d1", True, False)  # a new spec
+    assert not drifted(in_sync, 3, "d2", True, False)  # new inputs: a ConfigMap, a KafkaCluster changed
+    assert not drifted({**in_sync, "plan": {"hasChanges": True, "errors": 0, "inputs": "d1"}}, 3, "d1", True, False)
+    still = {"observedGeneration": 3, "plan": {"hasChanges": True, "errors": 0, "inputs": "d1"},
+             "conditions": [{"type": "Ready", "reason": "Drifted"}]}
+    assert drifted(still, 3, "d1", True, False)  # drifted already: still drift at the next resync
+    assert not drifted({}, 1, "d1", True, False) and not drifted(in_sync, 3, None, True, False)
