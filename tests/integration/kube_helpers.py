@@ -32,6 +32,8 @@ class Api:
         if method == "PATCH":
             headers["Content-Type"] = "application/merge-patch+json"
             kw["data"] = json.dumps(kw.pop("json"))
+        elif method == "APPLY":  # server-side apply of `data` (YAML)
+            method, headers["Content-Type"] = "PATCH", "application/apply-patch+yaml"
         return requests.request(method, self.url + path, headers=headers, verify=self.ca, timeout=60, **kw)
 
     def kubeconfig(self, path: Path) -> Path:
