@@ -53,6 +53,13 @@ class Ownership:
     # keeps none, so the record does. Only resources with some; absent from records written before it existed.
     metadata: Mapping[str, Meta] = field(default_factory=dict)
 
+    @property
+    def empty(self) -> bool:
+        """Owns, protects and marks nothing: as a stack never applied, or destroyed, is (kplan.state.ownership writes
+        a tombstone for it)."""
+        return not (self.run or self.sensitive or self.kinds or any(self.names.values())
+                    or any(self.protected.values()) or not all(m.empty for m in self.metadata.values()))
+
     def of(self, word: str) -> Mapping[str, Entry]:
         """One kind's part of the record (empty when it owns none)."""
         return self.kinds.get(word, {})

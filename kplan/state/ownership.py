@@ -3,9 +3,11 @@
 A compacted topic `__kplan_ownership`, keyed by stack name, whose latest value is `{"stack": ..., "updated_at":
 ...}` with the record's JSON form (`kplan.model.ownership.Ownership.to_json`: each kind's part under its word — a
 names-only kind's `"<word>": [...]` and `"protected_<word>": [...]` lists, another kind's entries by name — and the
-run marker). Plans delete only what their stack owns; a resource created by a person or another stack is never
-touched. Keeping it in the cluster (not in a local state file) means every machine planning against the cluster
-sees the same record.
+run marker). A record that owns nothing (a destroyed stack's, a first run's rolled back) is written as a tombstone:
+every plan reads and decodes every stack's record, and compaction drops a tombstone (after `delete.retention.ms`)
+but keeps a value for good; read back, either is the empty record a stack never applied has. Plans delete only what
+their stack owns; a resource created by a person or another stack is never touched. Keeping it in the cluster (not
+in a local state file) means every machine planning against the cluster sees the same record.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ OWNERSHIP_TOPIC = "__kplan_ownership"
 RECORD_TOPIC_CONFIG = {"segment.ms": "3600000", "min.cleanable.dirty.ratio": "0.1", "delete.retention.ms": "3600000"}
 
 
-def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
+def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes | None]:
+    if ownership.empty:
+        return stack.encode(), None
     value = {"stack": stack, **ownership.to_json(), "run": dict(ownership.run) if ownership.run else None,
              "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     return stack.encode(), json.dumps(value, sort_keys=True).encode()

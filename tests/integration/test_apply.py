@@ -23,6 +23,9 @@ from kplan_helpers import (
     write_stack,
 )
 
+from kplan.state.ownership import OWNERSHIP_TOPIC
+from kplan.state.records import read_compacted
+
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -175,6 +178,12 @@ def test_destroy_protect_and_max_deletions(stack, admin, prefix, tmp_path):
     r = kplan("destroy", str(path), "--auto-approve")
     assert r.code == 0, r.text
     assert snapshot(admin, stack.connect_url, prefix) == {"topics": {}, "connectors": {}}
+    # the record of a stack that owns nothing is a tombstone, which compaction drops (kplan.state.ownership); read
+    # back, the stack owns nothing: all of it is planned anew
+    records = read_compacted({"bootstrap.servers": stack.bootstrap_servers}, OWNERSHIP_TOPIC, 20)
+    assert prefix.encode() in records and records[prefix.encode()] is None
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2 and "3 to add, 0 to change, 0 to destroy" in r.out, r.text
 
 
 def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, prefix, tmp_path):

@@ -7,11 +7,13 @@ frozen here as the previous release wrote them."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from kplan.model.metadata import Meta
 from kplan.model.ownership import NamesPart, Ownership
-from kplan.state.ownership import decode
+from kplan.state.ownership import decode, encode
 
 # tests/golden/steps/users: a names-only kind's part empty, another kind's entries tokens (one of them "")
 USERS = {"connectors": [], "protected_connectors": [], "protected_topics": [], "sensitive": {}, "topics": [],
@@ -71,3 +73,38 @@ def test_a_record_as_the_ownership_topic_holds_it_loads_the_same():
     record = decode(json.dumps(value, sort_keys=True).encode())
     assert record.run is None and record.to_json() == {k: v for k, v in CDC.items() if k != "run"}
     assert record == Ownership.from_json(CDC).marked(None)
+
+
+# what a destroyed stack's record was written as before it became a tombstone (still in the topics of clusters
+# destroyed on before it; compaction never drops a value)
+DESTROYED = {"connectors": [], "protected_connectors": [], "protected_topics": [], "run": None, "sensitive": {},
+             "stack": "shop", "topics": [], "updated_at": "2026-01-01T00:05:00Z"}
+
+
+def test_a_record_that_owns_nothing_is_written_as_a_tombstone_and_read_back_as_owning_nothing():
+    """A destroyed stack's record (every part empty, no marker) is a tombstone, which compaction drops in time: read
+    back, it is what the empty record written before was, and what a stack never applied has."""
+    destroyed = Ownership()  # as a destroy's record step computes it (apply/steps/ownership.py: ownership_after)
+    for word, part in (("topics", NamesPart()), ("connectors", NamesPart()), ("users", {})):
+        destroyed = destroyed.with_part(word, part)
+    assert destroyed.names == {"topics": frozenset(), "connectors": frozenset()} and destroyed.empty
+    assert encode("shop", destroyed) == (b"shop", None)
+    old = decode(json.dumps(DESTROYED, sort_keys=True).encode())
+    assert decode(None) == Ownership() and old.empty and not any(old.owned(w) for w in ("topics", "connectors"))
+    for word in ("topics", "connectors"):
+        assert decode(None).owned(word) == old.owned(word) == frozenset()
+        assert decode(None).protects(word) == old.protects(word) == frozenset()
+
+
+@pytest.mark.parametrize("keeps", [
+    lambda o: o.marked({"run_id": "r"}),  # a run's marker: the run may still create what it planned
+    lambda o: o.with_part("topics", NamesPart(frozenset({"orders"}))),
+    lambda o: o.with_part("topics", NamesPart(frozenset(), frozenset({"orders"}))),  # protected, though not owned
+    lambda o: o.with_part("users", {"billing": ""}),
+    lambda o: replace(o, sensitive={"sink": ("connection.password",)}),
+    lambda o: replace(o, metadata={"topic.orders": Meta(owner="team-shop")}),
+], ids=["marker", "owned", "protected", "entries", "secret-keys", "metadata"])
+def test_a_record_that_keeps_anything_is_written_as_a_value(keeps):
+    record = keeps(Ownership())
+    key, value = encode("shop", record)
+    assert not record.empty and value is not None and decode(value) == record
