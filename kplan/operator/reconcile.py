@@ -192,9 +192,10 @@ class Reconciler:
         text = self.configmap_files(resource["metadata"]["namespace"], ref)[ref.key]
         try:
             stack = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise Failed("InvalidStack", f"{ref.said}{ref.key}: not YAML: {e}") from None
-        if not isinstance(stack, dict):
+        except yaml.YAMLError:
+            stack = None
+        if not isinstance(stack, dict):  # kplan's own load says where, as a plan says it
+            self._load(resource, None, Wishes.of(resource))
             raise Failed("InvalidStack", f"{ref.said}{ref.key}: not a stack (a mapping of its sections)")
         return stack
 

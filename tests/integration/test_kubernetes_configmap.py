@@ -123,3 +123,59 @@ def test_a_stack_from_a_configmap_is_planned_again_when_the_configmap_changes(
         stop(op)
         drop_topics(admin, prefix)
     assert "Traceback" not in (tmp_path / "operator.log").read_text()
+
+
+def test_a_configmap_whose_stack_is_not_yaml_is_said_at_its_key_and_line_when_planned_and_when_deleted(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    """The ConfigMap is no KafkaStack: the API server (and the webhook) admit any text in it, so the operator's
+    status and event are where a broken stack file is said, at the ConfigMap's key and line as `kplan validate`
+    says it; also when the resource is deleted (the destroy reads the stack first) and nothing is destroyed until
+    the file is mended."""
+    sa = operator_account(admin_api, kubernetes, namespace)
+    prefix = unique("cmbad")
+    path, maps = STACKS.format(ns=namespace), CONFIGMAPS.format(ns=namespace)
+    good = stack_file(stack, prefix, [f"{prefix}.one"])
+    broken = good.replace("partitions: 1,", "partitions: [1,")  # an unclosed flow sequence
+    op = start_operator(sa.kubeconfig(tmp_path / "kubeconfig"), namespace, "only", tmp_path / "work",
+                        tmp_path / "operator.log")
+    try:
+        assert admin_api("POST", maps, json=configmap(broken)).status_code == 201
+        resource = {"apiVersion": "kplan.dev/v1alpha1", "kind": "KafkaStack", "spec": {
+            "source": {"configMap": {"name": "orders"}}}, "metadata": {"name": "s", "annotations": {
+                "kplan.dev/auto-apply": "true"}}}
+        assert admin_api("POST", path, json=resource).status_code == 201
+        expected = "; ".join(kplan_validate(broken, tmp_path))
+        assert expected.startswith("configmap/orders/stack.yaml:") and "invalid YAML" in expected, expected
+        said = wait("the broken file in the status", lambda: (lambda s: s if s.get("conditions") else None)(
+            status_of(admin_api, namespace, "s")))
+        assert ready(said)["reason"] == "InvalidStack" and ready(said)["message"] == expected, said
+        events = admin_api("GET", f"/api/v1/namespaces/{namespace}/events").json()["items"]
+        assert [(e["type"], e["message"]) for e in events if e["reason"] == "InvalidStack"] == [("Warning", expected)]
+
+        current = admin_api("GET", f"{maps}/orders").json()
+        assert admin_api("PUT", f"{maps}/orders", json={**configmap(good), "metadata": current["metadata"]}) \
+            .status_code == 200
+        wait("mended: applied", lambda: (lambda s: s if ready(s).get("reason") == "InSync" else None)(
+            status_of(admin_api, namespace, "s")))
+        assert topics(admin, prefix) == {f"{prefix}.one": 1}
+
+        # broken again, then the resource deleted: the destroy says the same line, and destroys nothing
+        current = admin_api("GET", f"{maps}/orders").json()
+        assert admin_api("PUT", f"{maps}/orders", json={**configmap(broken), "metadata": current["metadata"]}) \
+            .status_code == 200
+        assert admin_api("DELETE", f"{path}/s").status_code == 200
+        refused = wait("the deletion's refusal", lambda: (lambda s: s if any(
+            c["type"] == "Destroyed" for c in s.get("conditions") or ()) else None)(
+            status_of(admin_api, namespace, "s")))
+        destroyed = next(c for c in refused["conditions"] if c["type"] == "Destroyed")
+        assert destroyed["reason"] == "InvalidStack" and destroyed["message"] == expected, destroyed
+        assert topics(admin, prefix) == {f"{prefix}.one": 1}
+        current = admin_api("GET", f"{maps}/orders").json()
+        assert admin_api("PUT", f"{maps}/orders", json={**configmap(good), "metadata": current["metadata"]}) \
+            .status_code == 200
+        wait("the resource gone (destroyed)", lambda: admin_api("GET", f"{path}/s").status_code == 404)
+        assert topics(admin, prefix) == {}
+    finally:
+        stop(op)
+        drop_topics(admin, prefix)
+    assert "Traceback" not in (tmp_path / "operator.log").read_text()
