@@ -95,6 +95,7 @@ class Reason(str, Enum):
     RECORDS_REQUESTED = "delete-records request not applied yet"
     RECORDS_APPLIED = "delete-records request already applied"
     RECORDS_NONE_BEFORE = "no record before the requested offsets: nothing to delete"
+    RECORDS_TOPIC_CREATED = "the topic is created by this plan: no record to delete yet"
     ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     METADATA = "owner, description or labels differ from kplan's record"
     FORGOTTEN = "forget: no longer owned, left on the cluster"

@@ -1,17 +1,21 @@
 """Delete-records requests on the real stack (docs/delete-records.md): records deleted up to an offset per partition
 and up to a time, checked by consuming without kplan (the records before the new low watermark gone, the rest
-untouched), run once; and each refusal — a topic another stack owns, a topic not found, an offset beyond the high
-watermark, records a consumer group has not read yet — one located error line that leaves the cluster unchanged."""
+untouched), run once; each refusal — a topic another stack owns, a topic not found, an offset beyond the high
+watermark, records a consumer group has not read yet or a share group has not acknowledged — one located error line
+that leaves the cluster unchanged; on the secured listener, a principal that cannot describe every group is refused
+unless any group may lose records; and a request on a topic the same apply creates deletes nothing, once."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import datetime, timezone
 
+import by_hand
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from kplan_helpers import base_stack, forget_stack, kplan, write_stack
+from kplan_helpers import base_stack, can_log_in, forget_stack, kplan, wait_for, write_stack
 
 
 def _produce(bootstrap: str, topic: str, partition: int, values: range) -> None:
@@ -179,3 +183,144 @@ def test_a_refused_request_is_one_located_line_and_changes_nothing(stack, admin,
         if case == "owned-elsewhere":
             kplan("destroy", str(theirs), "--auto-approve")
             forget_stack(admin, stack.bootstrap_servers, other)
+
+
+def test_a_share_group_that_has_not_acknowledged_the_records_refuses_the_request(stack, prefix, tmp_path):
+    from kplan.kinds.group_request.io import alter_share
+    from kplan.model.desired import ClusterSpec
+    from kplan.transport.wire.client import open_client
+
+    topic, group, done = f"{prefix}.t", f"{prefix}-workers", f"{prefix}-done"
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, [topic]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, 0, range(10))
+    with open_client(ClusterSpec(stack.bootstrap_servers)) as client:  # share groups at their first unacknowledged
+        alter_share(client, group, [(topic, 0, 2)])
+        alter_share(client, done, [(topic, 0, 7)])  # one that has acknowledged past the cut: no refusal
+    request = {"topic": topic, "request": "r1", "before": [{"partition": 0, "offset": 5}]}
+    write_stack(path, _stack(stack, prefix, [topic], [request]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1 and "Traceback" not in r.text, r.text
+    [error] = [x for x in r.text.splitlines() if "delete_records of topic" in x]
+    assert (f"it deletes records that share group(s) {group} have not acknowledged yet (start offset below the new "
+            f"low watermark: {group} (partition 0 at 2 < 5)); let them read past it, move them (share_groups), or "
+            f"allow it: allow_unread: [{group}]") in error, error
+    assert _lows(stack.bootstrap_servers, topic, 1) == {0: 0}
+
+    write_stack(path, _stack(stack, prefix, [topic], [{**request, "allow_unread": [group]}]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert _lows(stack.bootstrap_servers, topic, 1) == {0: 5}
+
+
+def _if_said(run, pattern: str):
+    """The run when its output matches `pattern` (the ACLs just written reach the broker's authorizer within a
+    moment)."""
+    return run if re.search(pattern, run.text) else None
+
+
+@pytest.fixture
+def watcher(secured, unique):
+    """A SCRAM user that may DESCRIBE one topic (which holds 10 records) and nothing else, a consumer group with
+    offsets on it that the user may not describe, and the super user's admin client: (user, password, topic, admin).
+    """
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        NewTopic,
+        ResourcePatternType,
+        ResourceType,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+    )
+
+    from kplan.transport.kafka import dispose
+
+    user, password = unique("rec-watcher"), "rec-watcher-pw-1"
+    topic, group = f"{user}.t", f"{user}-hidden"
+    admin = AdminClient(secured.kafka_config())
+    by_hand.upsert_scram(admin, {user: password}, iterations=8192)
+    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to log in")
+    by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])
+    by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
+                                           "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
+    producer = Producer(secured.kafka_config())
+    for i in range(10):
+        producer.produce(topic, value=f"record-{i}".encode())
+    producer.flush(30)
+    _commit(admin, group, topic, {0: 3})
+    yield user, password, topic, admin
+    for f in admin.delete_consumer_groups([group]).values():
+        f.result(30)
+    for f in admin.delete_topics([topic]).values():
+        f.result(30)
+    for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}", None,
+                                                 AclOperation.ANY, AclPermissionType.ANY)]).values():
+        f.result(30)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
+                                                ).values():
+        f.result(20)
+    dispose(admin)
+
+
+def test_a_principal_that_cannot_see_every_group_is_refused_unless_any_group_may_lose_records(stack, secured, watcher,
+                                                                                               tmp_path):
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    user, password, topic, admin = watcher
+    env = "KPLAN_TEST_KAFKA_PASSWORD"
+    client = {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": user,
+              "sasl.password": "${secret:env:%s}" % env, "ssl.ca.location": secured.ca_file}
+
+    def planned(allow: list[str] | None = None):
+        request = {"topic": topic, "request": "r1", "before": [{"partition": 0, "offset": 6}],
+                   **({"allow_unread": allow} if allow else {})}
+        path = write_stack(tmp_path / "s.yaml", {"stack": user, "cluster": {
+            "bootstrap_servers": secured.bootstrap_servers, "timeout": "10s", "client": client},
+            "delete_records": [request]})
+        r = kplan("plan", str(path), "--detailed-exitcode", env={env: password})
+        assert "Traceback" not in r.text and password not in r.text, r.text
+        return r
+
+    unseen = (f"kplan cannot tell whether every group has read the records it deletes: User:{user} may not DESCRIBE "
+              "the cluster, so Kafka lists only the groups it may describe; grant it the DESCRIBE it lacks, or let any "
+              'group lose unread records: allow_unread: ["*"]')
+    r = wait_for(lambda: _if_said(planned(), re.escape(unseen)), 20, "the plan to refuse the unseen groups")
+    assert r.code == 1 and [x for x in r.text.splitlines() if "delete_records of topic" in x] == [
+        x for x in r.text.splitlines() if unseen in x], r.text
+
+    r = planned(["*"])  # any group may lose records: the groups are not read, the deletion is planned
+    assert r.code == 2 and "Error:" not in r.text, r.text
+    assert f"apply deletes 6 records of topic '{topic}'" in r.out, r.out
+
+    # DESCRIBE on the cluster lists every group, but the groups the user may not describe are counted and named
+    by_hand.create_acls(admin, [AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL,
+                                           f"User:{user}", "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
+    hidden = f"kplan cannot tell whether every group has read the records it deletes: User:{user} may not DESCRIBE "
+    r = wait_for(lambda: _if_said(planned(), re.escape(hidden) + r"\d+ groups? \("), 20, "the plan to count the groups")
+    assert r.code == 1, r.text
+    assert _lows(stack.bootstrap_servers, topic, 1) == {0: 0}  # nothing deleted
+
+
+def test_a_request_on_a_topic_the_same_apply_creates_deletes_nothing_once(stack, prefix, tmp_path):
+    topic, pinned = f"{prefix}.new", f"{prefix}.pinned"
+    write_stack(tmp_path / "s.yaml", _stack(stack, prefix, [topic, pinned], [
+        {"topic": topic, "request": "r1", "before": "7d"},
+        {"topic": pinned, "request": "p1", "before": [{"partition": 0, "offset": 5}]}]))
+    r = kplan("plan", str(tmp_path / "s.yaml"))
+    assert r.code == 1, r.text
+    [error] = [x for x in r.text.splitlines() if "delete_records of topic" in x]
+    assert (f"delete_records of topic '{pinned}': this plan creates the topic, which has no records yet (partition 0: "
+            "offset 5); apply the topic first") in error, error
+
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, [topic, pinned], [
+        {"topic": topic, "request": "r1", "before": "7d"}]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0 and "delete the records" not in r.out, r.text
+    assert _lows(stack.bootstrap_servers, topic, 2) == {0: 0, 1: 0}
+    _produce(stack.bootstrap_servers, topic, 0, range(5))
+    r = kplan("plan", str(path), "--detailed-exitcode")  # the token was recorded: the request is not asked again
+    assert r.code == 0 and "No changes." in r.out, r.text

@@ -6,8 +6,11 @@ Facts (confluent-kafka 2.16, Kafka 4.x KRaft, checked on the local stack): `dele
 start offset (its low watermark, ListOffsets `earliest`) to the offset given within its answer; an offset at or
 below the low watermark changes nothing and is answered without error (a resumed request is harmless); one above the
 high watermark is refused with OFFSET_OUT_OF_RANGE. Consumer groups are listed once and their committed offsets on
-the topic asked all at once (one OffsetFetch per group); share groups are not read (their start offsets are Kafka's
-to clamp)."""
+the topic asked all at once (one OffsetFetch per group); share groups are listed (ListGroups, type `share`) and their
+start offsets read (DescribeShareGroupOffsets) with kplan's own Kafka client. Without DESCRIBE on the cluster, Kafka
+lists only the groups the principal may describe and DescribeCluster leaves its authorized operations out; with it, a
+group the principal may not describe is listed but its offsets are refused (GROUP_AUTHORIZATION_FAILED). Either way
+the plan cannot rule out unread records, and says so (`unseen`)."""
 
 from __future__ import annotations
 
@@ -20,11 +23,33 @@ from kplan.kinds.records.model import Cut
 from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.log_offsets import resolve
+from kplan.transport.permissions import principal
+from kplan.transport.reach import kafka_error_name
 from kplan.transport.sessions import SessionsIO
+from kplan.transport.share_groups import list_share_groups, start_offsets, supported
+from kplan.transport.wire.client import Client, open_client
+from kplan.transport.wire.codec import Refused
+from kplan.words import plural
+
+DENIED = ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED")
 
 
-def committed_on(admin: Any, topic: str, partitions: int, timeout_s: float) -> list[dict[str, Any]]:
-    """Every consumer group's committed offsets on the topic: [{group, partition, offset}]."""
+def sees_every_group(admin: Any, timeout_s: float) -> bool:
+    """Whether kplan's principal may DESCRIBE the cluster: without it Kafka lists only the groups it may describe
+    (and DescribeCluster leaves the principal's operations out, which therefore also says no)."""
+    from confluent_kafka.admin import AclOperation
+
+    try:
+        ops = admin.describe_cluster(include_authorized_operations=True, request_timeout=timeout_s).result(
+            timeout=timeout_s + 2).authorized_operations
+    except Exception as e:  # noqa: BLE001
+        raise KplanError(f"could not describe the cluster: {describe_kafka_error(e)}") from None
+    return AclOperation.DESCRIBE in (ops or ())
+
+
+def committed_on(admin: Any, topic: str, partitions: int, timeout_s: float) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every consumer group's committed offsets on the topic, [{group, partition, offset}], and the groups kplan's
+    principal may not describe (listed, but their offsets unread)."""
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
     try:
@@ -34,17 +59,61 @@ def committed_on(admin: Any, topic: str, partitions: int, timeout_s: float) -> l
         for g in sorted(listing.valid, key=lambda g: g.group_id):
             futures.update(admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g.group_id, wanted)],
                                                              request_timeout=timeout_s))
-        return [{"group": gid, "partition": tp.partition, "offset": tp.offset}
-                for gid, f in sorted(futures.items()) for tp in f.result(timeout=timeout_s + 2).topic_partitions or ()
-                if tp.offset >= 0 and tp.topic == topic]
+        found, denied = [], []
+        for gid, f in sorted(futures.items()):
+            try:
+                answer = f.result(timeout=timeout_s + 2).topic_partitions or ()
+            except Exception as e:  # noqa: BLE001
+                if kafka_error_name(e) not in DENIED:
+                    raise
+                denied.append(gid)
+                continue
+            found += [{"group": gid, "partition": tp.partition, "offset": tp.offset}
+                      for tp in answer if tp.offset >= 0 and tp.topic == topic]
+        return found, denied
     except Exception as e:  # noqa: BLE001
         raise KplanError(f"could not read the consumer groups' committed offsets on topic {topic}: "
                          f"{describe_kafka_error(e)}") from None
 
 
+def share_starts_on(client: Client, topics: Iterable[str]) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """Every share group's start offsets on these topics (topic -> [{group, partition, offset, share}]: the first
+    record it has not acknowledged), and the share groups kplan's principal may not describe; nothing on a cluster
+    without share groups."""
+    if supported(client) is not None:
+        return {}, []
+    wanted, denied = set(topics), []
+    found: dict[str, list[dict[str, Any]]] = {}
+    for group in sorted(list_share_groups(client)):
+        try:
+            starts = start_offsets(client, group)
+        except Refused as e:
+            if e.code not in DENIED:
+                raise KplanError(str(e)) from None
+            denied.append(group)
+            continue
+        for (t, p), (o, _) in sorted(starts.items()):
+            if t in wanted:
+                found.setdefault(t, []).append({"group": group, "partition": p, "offset": o, "share": True})
+    return found, denied
+
+
+def unseen(every: bool, denied: Iterable[str], who: str | None) -> str | None:
+    """Why the groups read may not be all of them, as the plan says it; None when they are."""
+    whom = who or "kplan's principal"
+    names = sorted(set(denied))
+    if not every:
+        return f"{whom} may not DESCRIBE the cluster, so Kafka lists only the groups it may describe"
+    if names:
+        return (f"{whom} may not DESCRIBE {plural(len(names), 'group')} ({', '.join(names[:5])}"
+                f"{', ...' if len(names) > 5 else ''})")
+    return None
+
+
 class RecordsRead:
     """The follow-up read (kplan.kinds.records.live.RecordReads) on the batched reader's admin client, after its read
-    (the topics' partition counts: its metadata of every topic)."""
+    (the topics' partition counts: its metadata of every topic), and a Kafka client of kplan's own for the share
+    groups (which confluent-kafka does not speak), opened only when a request needs the groups."""
 
     def __init__(self, reader: Any):
         self.reader = reader
@@ -74,8 +143,22 @@ class RecordsRead:
                 {"partition": p, "low": found[(topic, p, "earliest")], "high": found[(topic, p, "latest")],
                  "target": found[(topic, p, at)] if at is not None else declared.get(p, found[(topic, p, "earliest")])}
                 for p in parts]
-            out[topic]["groups"] = committed_on(admin, topic, counts[topic], timeout_s)
+        self._groups(out, [t for t in asked if queries[t].get("groups", True)])
         return out
+
+    def _groups(self, out: dict[str, dict[str, Any]], topics: list[str]) -> None:
+        """Each topic's consumer and share groups' positions, and why some may be missing (`unseen`)."""
+        if not topics:
+            return
+        r = self.reader
+        who, timeout_s = principal(r.cluster.client_properties), r.cluster.timeout_s
+        every = sees_every_group(r.admin, timeout_s)
+        with open_client(r.cluster, r.secrets) as client:
+            shares, share_denied = share_starts_on(client, topics)
+        for topic in topics:
+            groups, denied = committed_on(r.admin, topic, out[topic]["partitions"], timeout_s)
+            out[topic]["groups"] = groups + shares.get(topic, [])
+            out[topic]["unseen"] = unseen(every, denied + share_denied, who)
 
 
 def follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:

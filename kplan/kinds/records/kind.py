@@ -5,14 +5,17 @@ Only for the topics whose token is not the one recorded, the plan reads (io.py) 
 watermarks, resolves a time to offsets (ListOffsets by timestamp) and reads every consumer group's committed offsets
 on the topic; it shows per partition the low watermark now and the new one, the records deleted and their total.
 It refuses (one error at the entry) a topic another stack owns or the cluster does not have, an offset beyond a
-partition's high watermark, a partition the topic does not have, and a deletion of records a consumer group has not
-read yet (its committed offset below the new low watermark) unless `allow_unread` names the group. Apply deletes
-exactly the planned offsets (steps.py) and reads the low watermarks back. A deletion cannot be undone.
+partition's high watermark, a partition the topic does not have, a deletion of records a consumer group has not read
+yet (its committed offset below the new low watermark) or a share group has not acknowledged (its start offset below
+it) unless `allow_unread` names the group, and one kplan cannot check because its principal may not describe every
+group, unless `allow_unread: ["*"]` lets any group lose records. A topic this plan creates has no records: the
+request deletes nothing (its token is recorded). Apply deletes exactly the planned offsets (steps.py) and reads the
+low watermarks back. A deletion cannot be undone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
@@ -95,8 +98,19 @@ def describe_cut(spec: RecordsSpec, current: LiveRecords) -> str:
 
 
 def problems(spec: RecordsSpec, current: LiveRecords, address: str) -> list[PlanDiagnostic]:
-    """Why the request cannot be applied: the topic the cluster lacks, a partition it lacks, an offset beyond a high
-    watermark, records a consumer group has not read (unless allowed). (A topic another stack owns: `checks`.)"""
+    """Why the request cannot be applied: a topic another stack owns, the cluster lacks, or this plan creates with an
+    offset past its (empty) end; a partition it lacks, an offset beyond a high watermark, records a group has not
+    read (unless allowed), or groups kplan could not see (unless any may lose records)."""
+    if current.owner is not None:
+        return [_refuse(spec, address, f"the topic is owned by stack {current.owner!r}; a stack deletes records only "
+                        "of a topic it owns or that no stack owns: declare the request in that stack",
+                        "records-owned-by-another-stack")]
+    if current.created:
+        past = [f"partition {p}: offset {o}" for p, o in spec.offsets if o > 0]
+        if not past:
+            return []
+        return [_refuse(spec, address, f"this plan creates the topic, which has no records yet ({'; '.join(past)}); "
+                        "apply the topic first, then ask with the offsets it has", "records-beyond-end")]
     if not current.exists:
         return [_refuse(spec, address, "the cluster has no such topic; check its name, or remove the request",
                         "records-topic-not-found")]
@@ -109,18 +123,40 @@ def problems(spec: RecordsSpec, current: LiveRecords, address: str) -> list[Plan
     if ends:
         out.append(_refuse(spec, address, "an offset is beyond the partition's high watermark (the end of its log): "
                            f"{'; '.join(ends)}; give an offset up to the high watermark", "records-beyond-end"))
+    if spec.any_unread:
+        return out
     new = {m.partition: max(m.low, m.target) for m in current.marks}
-    unread: dict[str, list[str]] = {}
+    unread: dict[tuple[bool, str], list[str]] = {}
     for c in current.groups:
         if c.partition in new and c.offset < new[c.partition] and c.group not in spec.allow_unread:
-            unread.setdefault(c.group, []).append(f"partition {c.partition} at {c.offset} < {new[c.partition]}")
+            unread.setdefault((c.share, c.group), []).append(f"partition {c.partition} at {c.offset} < "
+                                                             f"{new[c.partition]}")
     if unread:
-        said = "; ".join(f"{g} ({', '.join(ps)})" for g, ps in sorted(unread.items()))
-        out.append(_refuse(spec, address, f"it deletes records that consumer group(s) {', '.join(sorted(unread))} "
-                           f"have not read yet (committed offset below the new low watermark: {said}); let them read "
-                           f"past it, move them (consumer_groups), or allow it: allow_unread: "
-                           f"[{', '.join(sorted(unread))}]", "records-unread"))
+        out.append(_refuse(spec, address, _unread(unread), "records-unread"))
+    if current.unseen is not None:
+        out.append(_refuse(spec, address, f"kplan cannot tell whether every group has read the records it deletes: "
+                           f"{current.unseen}; grant it the DESCRIBE it lacks, or let any group lose unread "
+                           'records: allow_unread: ["*"]', "records-groups-unseen"))
     return out
+
+
+_GROUP_WORDS = ((False, "consumer group(s)", "read", "committed offset", "consumer_groups"),
+                (True, "share group(s)", "acknowledged", "start offset", "share_groups"))
+
+
+def _unread(unread: Mapping[tuple[bool, str], list[str]]) -> str:
+    """The refusal of records groups have not read: each kind of group, its positions, and the ways out."""
+    said, moves = [], []
+    for share, who, verb, what, section in _GROUP_WORDS:
+        mine = {g: ps for (s, g), ps in unread.items() if s == share}
+        if mine:
+            each = "; ".join(f"{g} ({', '.join(ps)})" for g, ps in sorted(mine.items()))
+            said.append(f"{who} {', '.join(sorted(mine))} have not {verb} yet ({what} below the new low watermark: "
+                        f"{each})")
+            moves.append(section)
+    names = ", ".join(sorted({g for _, g in unread}))
+    return (f"it deletes records that {' and '.join(said)}; let them read past it, move them ({', '.join(moves)}), "
+            f"or allow it: allow_unread: [{names}]")
 
 
 def _refuse(spec: RecordsSpec, address: str, text: str, code: str) -> PlanDiagnostic:
@@ -149,6 +185,10 @@ class RecordsKind(RequestKind[RecordsSpec, LiveRecords]):
             return ResourceChange(address, RECORDS, spec.name, Action.NOOP, before=shown, after=shown,
                                   unchanged_attributes=1, reason=Reason.RECORDS_APPLIED, origin=spec.origin), []
         diags = problems(spec, current, address)
+        if current.created and not diags:
+            shown = records_repr(spec.name, spec.request, None)
+            return ResourceChange(address, RECORDS, spec.name, Action.NOOP, before=shown, after=shown,
+                                  reason=Reason.RECORDS_TOPIC_CREATED, origin=spec.origin), []
         marks = current.marks
         moves = tuple((m.partition, m.target) for m in marks if m.target > m.low)
         removed = sum(m.target - m.low for m in marks if m.target > m.low)
@@ -176,18 +216,11 @@ class RecordsKind(RequestKind[RecordsSpec, LiveRecords]):
                 address=address, origin=spec.origin))
         return with_planned(change, RecordsPlanned(spec.request, moves, removed, current.token)), diags
 
-    def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange],
-               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
-        """A request on a topic another stack owns is refused: a stack deletes records only of a topic it owns or
-        that no stack owns (checked for the pending requests: one applied is history)."""
-        out = []
-        for spec in pending(stack.of(SECTION), live.of(RECORDS).records):
-            owner = live.foreign_owners.get(address_of(ResourceType.TOPIC, spec.name))
-            if owner is not None:
-                out.append(_refuse(spec, self.address(spec.name), f"the topic is owned by stack {owner!r}; a stack "
-                                   "deletes records only of a topic it owns or that no stack owns: declare the "
-                                   "request in that stack", "records-owned-by-another-stack"))
-        return out
+    def live(self, live: LiveState) -> Mapping[str, LiveRecords]:
+        """The requests as read, each on a topic another stack owns with that stack (`owner`: the plan refuses it)."""
+        owners = live.foreign_owners
+        return {n: replace(r, owner=o) if (o := owners.get(address_of(ResourceType.TOPIC, n))) else r
+                for n, r in live.of(RECORDS).resources.items()}
 
     def live_repr(self, current: LiveRecords, spec: RecordsSpec | None = None) -> dict[str, Any]:
         return records_repr(current.name, current.token, current.marks)
@@ -212,11 +245,22 @@ KIND = RecordsKind()
 
 def follow_up(stack: "Stack", live: LiveState, reader: Any, destroy: bool) -> LiveState:
     """The live state with what the cluster has for every topic whose declared request is pending (not on destroy);
-    a live-state file keeps what it says."""
+    a live-state file keeps what it says. A topic another stack owns (`RecordsKind.live` says which), or one this
+    plan creates, is not read: what the plan says of it follows from that alone."""
     specs = [] if destroy else pending(stack.of(SECTION), live.of(RECORDS).records)
-    if not specs or not isinstance(reader, RecordReads):
+    if not specs:
         return live
-    answers = reader.delete_records({s.name: s.query() for s in specs})
     tokens = live.of(RECORDS).records
-    found = {**live.of(RECORDS).resources, **{n: records_of(n, tokens.get(n), doc) for n, doc in answers.items()}}
+    topics = live.of(ResourceType.TOPIC).resources
+    declared = {t.name for t in stack.of("topics")}
+    said: dict[str, LiveRecords] = {}
+    for s in specs:
+        owner = live.foreign_owners.get(address_of(ResourceType.TOPIC, s.name))
+        if owner is not None or (s.name in declared and s.name not in topics):
+            said[s.name] = LiveRecords(s.name, tokens.get(s.name), created=owner is None)
+    asked = [s for s in specs if s.name not in said]
+    answers = reader.delete_records({s.name: s.query() for s in asked}) if asked and isinstance(
+        reader, RecordReads) else {}
+    found = {**live.of(RECORDS).resources, **{n: records_of(n, tokens.get(n), doc) for n, doc in answers.items()},
+             **said}
     return live.with_kind(RECORDS, resources=freeze(found))

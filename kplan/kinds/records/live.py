@@ -4,12 +4,15 @@
     {"records_tokens": {"orders": "<request token kplan last applied>"},
      "delete_records": {"orders": {"partitions": 2,
                                    "marks": [{"partition": 0, "low": 0, "high": 100, "target": 40}],
-                                   "groups": [{"group": "billing", "partition": 0, "offset": 60}],
-                                   "at_ms": null}}}
+                                   "groups": [{"group": "billing", "partition": 0, "offset": 60},
+                                              {"group": "jobs", "partition": 0, "offset": 12, "share": true}],
+                                   "at_ms": null, "unseen": null}}}
 
 `delete_records` holds what the cluster has for the topics whose declared request is pending (only those are read):
 the partition count (0: no such topic), each partition's low and high watermarks and where the request moves its low
-watermark (`target`), every consumer group's committed offsets on the topic, and the time a duration ago resolved to.
+watermark (`target`), every consumer group's committed offsets and every share group's start offsets on the topic
+(`share`), why some groups could not be read (`unseen`), and the time a duration ago resolved to. The plan adds, for
+a topic it does not read, `owner` (another stack owns it) or `created` (this plan creates it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ class RecordReads(Protocol):
     """The follow-up read (io.RecordsRead; a live-state file's reader has none)."""
 
     def delete_records(self, queries: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Mapping[str, Any]]:
-        """topic -> {"partitions", "marks", "groups", "at_ms"} as the document has them, for these topics only."""
+        """topic -> {"partitions", "marks", "groups", "at_ms", "unseen"} as the document has them, for these topics
+        only."""
         ...
 
 
@@ -39,8 +43,8 @@ def _marks(items: Any) -> tuple[Watermarks, ...]:
 
 
 def _groups(items: Any) -> tuple[Committed, ...]:
-    return tuple(sorted((Committed(str(g["group"]), int(g["partition"]), int(g["offset"])) for g in items or ()),
-                        key=lambda c: (c.group, c.partition)))
+    return tuple(sorted((Committed(str(g["group"]), int(g["partition"]), int(g["offset"]), bool(g.get("share")))
+                         for g in items or ()), key=lambda c: (c.share, c.group, c.partition)))
 
 
 _records = shape(LiveRecords, marks=_marks, groups=_groups)

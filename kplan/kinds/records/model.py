@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from kplan.kinds.codec import JsonKey
 
 Cut = tuple[int, int]  # (partition, offset): the records before the offset go
+ANY_GROUP = "*"  # in allow_unread: every group
 
 
 def cuts(items: Any) -> tuple[Cut, ...]:
@@ -43,10 +44,16 @@ class RecordsSpec:
     allow_unread: tuple[str, ...] = ()
     origin: Any = None
 
+    @property
+    def any_unread(self) -> bool:
+        """`allow_unread: ["*"]`: any group may lose records it has not read (the groups are then not read)."""
+        return ANY_GROUP in self.allow_unread
+
     def query(self) -> Mapping[str, Any]:
-        """What the follow-up read resolves: the partitions named (None: every one) with their offsets, or the time."""
+        """What the follow-up read resolves: the partitions named (None: every one) with their offsets, or the time,
+        and whether it reads the groups' positions."""
         return {"partitions": [p for p, _ in self.offsets] or None, "cuts": [list(c) for c in self.offsets],
-                "at_ms": self.at_ms, "ago_ms": self.ago_ms}
+                "at_ms": self.at_ms, "ago_ms": self.ago_ms, "groups": not self.any_unread}
 
 
 @dataclass(frozen=True)
@@ -62,18 +69,22 @@ class Watermarks:
 
 @dataclass(frozen=True)
 class Committed:
-    """A consumer group's committed offset on a partition of the topic."""
+    """A group's position on a partition of the topic: a consumer group's committed offset, or a share group's start
+    offset (`share`: the first record it has not acknowledged)."""
 
     group: str
     partition: int
     offset: int
+    share: bool = False
 
 
 @dataclass(frozen=True)
 class LiveRecords:
     """What the cluster has for a topic whose declared request is not applied yet. `token`: the request kplan last
     applied (None: none recorded); `partitions`: the topic's partition count (0: no such topic); `at_ms`: the time a
-    duration ago resolved to."""
+    duration ago resolved to; `unseen`: why some groups' positions could not be read (kplan's principal may not
+    describe them), so that unread records cannot be ruled out. Not read, and said instead: `owner`, the stack that
+    owns the topic when it is another; `created`, the topic is one this plan creates (it has no records yet)."""
 
     name: str
     token: str | None
@@ -81,6 +92,9 @@ class LiveRecords:
     marks: tuple[Watermarks, ...] = ()
     groups: tuple[Committed, ...] = ()
     at_ms: int | None = None
+    unseen: str | None = None
+    owner: str | None = None
+    created: bool = False
 
     @property
     def exists(self) -> bool:

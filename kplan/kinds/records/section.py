@@ -5,7 +5,8 @@
         request: 2026-11-28-trim              # a new token asks for one more deletion
         before: 2026-11-20T00:00:00Z          # every record older than this (or a duration ago: 7d), or
                                               #   [{partition: 0, offset: 1200}, ...]: the records before these
-        allow_unread: [audit]                 # groups that may lose records they have not read (default: none)
+        allow_unread: [audit]                 # groups that may lose records they have not read (default: none;
+                                              #   "*": any group)
 
 The JSON Schema checks the shape (`SHAPE`, from which its schema parts follow); here what it cannot say: a token, a
 time with its zone or a duration, each partition once, each group once."""
@@ -48,9 +49,9 @@ SHAPE = Shape(
              "Delete the records before this: an ISO datetime with its time zone (every record older than it), a "
              "duration ago (7d), or the new first offset of each partition named [{partition, offset}].",
              ("2026-11-20T00:00:00Z", "7d", CUT_EXAMPLE), required=True),
-        Attr("allow_unread", list_of(text(1, 255), unique=True), "Consumer groups that may lose records they have not "
-             "read yet (their committed offset below the new first offset); any other such group refuses the plan.",
-             (["audit"],)),
+        Attr("allow_unread", list_of(text(1, 255), unique=True), "Consumer and share groups that may lose records "
+             "they have not read yet (their committed or start offset below the new first offset); any other such "
+             "group refuses the plan. \"*\": any group (the groups are then not read).", (["audit"], ["*"])),
         row("partitions", list_of(PLAN_PARTITION), "The partitions the request moves: their low and high "
             "watermarks, and after, the records deleted (none: applied already, not read).", False),
         row("removed", whole(), "The records apply deletes in all (after only).", False),
