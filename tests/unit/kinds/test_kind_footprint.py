@@ -101,6 +101,10 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         "kplan/kinds/connector/handlers.py": (r'ctx\.record\(\{"offsets": ',
                                               r'\.get\("offsets"\)  # None: never read'),
     },
+    # A delete-records refusal's advice names the section that moves each kind of group (words of a message, not a
+    # reference to the group kinds).
+    "consumer_group": {"kplan/kinds/records/kind.py": (r'"consumer_groups"\)',)},
+    "share_group": {"kplan/kinds/records/kind.py": (r'"share_groups"\)',)},
     # The user kind's section key is also a database table's name: a CDC source's `tables` example; and a kubeconfig's
     # list of users (the operator's credentials).
     "user": {"kplan/kinds/connector/keys.py": (r'\(\["users", \{"name": "orders"',),
