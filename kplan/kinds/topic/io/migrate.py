@@ -297,6 +297,14 @@ def _follow(run: _Copy, admin: Any, ends: dict[tuple[str, int], int], cutover: C
         time.sleep(FOLLOW_EVERY_S)
 
 
+def producer_config(conf: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The copy's transactional producer: the clients' settings with a transaction timeout of at least their socket
+    timeout (the stack's `timeout`, at most 5 minutes: librdkafka refuses a socket timeout above the transaction
+    timeout, 60 s by default, + 100 ms; brokers allow up to 15 minutes by default)."""
+    return {**conf, "transactional.id": name, "enable.idempotence": True, "partitioner": "murmur2_random",
+            "linger.ms": 5, "transaction.timeout.ms": max(60_000, int(conf.get("socket.timeout.ms", 0)))}
+
+
 class MigrationWrites(SessionsIO):
     """Apply's side of a migration: the copy and the groups' offsets moved (kplan.kinds.topic.handlers)."""
 
@@ -323,8 +331,7 @@ class MigrationWrites(SessionsIO):
         consumer = Consumer({**conf, "group.id": name, "isolation.level": "read_committed",
                              "enable.auto.commit": False, "enable.partition.eof": True,
                              "auto.offset.reset": "earliest"})
-        producer = Producer({**conf, "transactional.id": name, "enable.idempotence": True,
-                             "partitioner": "murmur2_random", "linger.ms": 5})
+        producer = Producer(producer_config(conf, name))
         try:
             producer.init_transactions(timeout_s)
             start = consumer.committed([TopicPartition(old, p) for p in range(partitions)], timeout=timeout_s)

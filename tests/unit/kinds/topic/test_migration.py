@@ -3,6 +3,7 @@ topic kept, the refusals; and the refusal of a partition decrease pointing at a 
 
 from __future__ import annotations
 
+import pytest
 from builders import live, ltopic, stack, topic
 
 from kplan.kinds.topic import section
@@ -266,3 +267,18 @@ def test_the_stacks_references_naming_the_old_topic_say_they_do_not_switch_and_w
          + tail + "have the stack that owns the principal's ACLs grant the same on 'orders.v2', then write "
          "'orders.v2' in this reference's expect")]
     assert all(d.severity.value == "warning" for d in plan.diagnostics if d.code == "migration-reference-on-old-topic")
+
+
+@pytest.mark.parametrize("timeout_s", [5, 60, 61, 300])
+def test_the_copys_producer_takes_any_stack_timeout(timeout_s):
+    """librdkafka refuses a producer whose socket timeout exceeds its transaction timeout + 100 ms (a stack timeout
+    of 300 s failed the copy: "`socket.timeout.ms` must be set <= `transaction.timeout.ms` + 100")."""
+    from confluent_kafka import Producer
+
+    from kplan.kinds.topic.io.migrate import producer_config
+    from kplan.model.desired import ClusterSpec
+    from kplan.transport.kafka import client_config
+
+    conf = producer_config(client_config(ClusterSpec("127.0.0.1:1", timeout_s=timeout_s)), "kplan-migrate-x")
+    Producer(conf)  # refused at creation when the timeouts disagree
+    assert conf["transaction.timeout.ms"] == max(60_000, timeout_s * 1000)
