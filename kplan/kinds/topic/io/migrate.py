@@ -47,7 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
     from kplan.secrets import SecretValues
 
-BATCH = 2000  # records per transaction
+BATCH = 2000  # records per consume
+# a transaction's records: up to this many, or this many bytes (each commit costs the brokers' round trips: at 2,000
+# records a transaction the copy of 1 GiB took ~2x a plain consumer-to-producer loop, bench/migration_copy.py)
+TXN_RECORDS, TXN_BYTES = 20_000, 32 * 1024 * 1024
 FOLLOW_EVERY_S = 0.5  # how often a copy that follows live traffic reads the old topic's end
 DONE = "kplan.done"  # the end mark in the copy's offset metadata: the groups were moved
 
@@ -187,23 +190,36 @@ class CopyProgress:
         self.stream.flush()
 
 
-def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bound: Mapping[int, int] | None,
-           timeout_s: float) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """One batch of `old`'s records produced into `new` inside the open transaction, each (old partition, offset) with
-    the (new partition, offset) it was written at, in the order read; a partition at its end leaves `left`, one at
-    its `bound` (the pass's) is paused and its records from there are left to the next pass. A record not
-    acknowledged aborts the transaction (WriteError): nothing of the batch is kept."""
-    from confluent_kafka import KafkaError, TopicPartition
+class _Txn:
+    """What one transaction of the copy wrote: each old record's (partition, offset) in the order read (`seen`), its
+    bytes, and where each record the offset map needs went in the new topic (`placed`, by the delivery reports of
+    those records only: `wanted`)."""
 
-    seen: list[tuple[int, int]] = []
-    placed: dict[tuple[int, int], tuple[int, int]] = {}
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int]] = []
+        self.wanted: list[tuple[int, int]] = []
+        self.placed: dict[tuple[int, int], tuple[int, int]] = {}
+        self.bytes = 0
 
-    def delivered(key: tuple[int, int]) -> Callable[[Any, Any], None]:
+    def delivered(self, key: tuple[int, int]) -> Callable[[Any, Any], None]:
         def on(err: Any, msg: Any) -> None:
             if err is None:
-                placed[key] = (int(msg.partition()), int(msg.offset()))
+                self.placed[key] = (int(msg.partition()), int(msg.offset()))
         return on
 
+    @property
+    def full(self) -> bool:
+        return len(self.seen) >= TXN_RECORDS or self.bytes >= TXN_BYTES
+
+
+def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bound: Mapping[int, int] | None,
+           txn: _Txn, mapped: Callable[[int, int], bool]) -> int:
+    """One consume of `old`'s records produced into `new` inside the open transaction (`txn`), the records `mapped`
+    (the offset map needs where they go) with a delivery report; the records read. A partition at its end leaves
+    `left`; one at its `bound` (the pass's) is paused and its records from there are left to the next pass."""
+    from confluent_kafka import KafkaError, TopicPartition
+
+    read = 0
     for msg in consumer.consume(num_messages=BATCH, timeout=1.0):
         err = msg.error()
         if err is not None:
@@ -215,15 +231,22 @@ def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bou
         if bound is not None and key[1] >= bound[key[0]]:
             consumer.pause([TopicPartition(old, key[0])])
             continue
-        seen.append(key)
+        read += 1
+        txn.seen.append(key)
+        value, k = msg.value(), msg.key()
+        txn.bytes += len(value or b"") + len(k or b"")
+        extra = {}
+        if mapped(*key):
+            txn.wanted.append(key)
+            extra["on_delivery"] = txn.delivered(key)
         _, ts = msg.timestamp()
-        producer.produce(new, value=msg.value(), key=msg.key(), headers=msg.headers(), timestamp=max(ts, 0),
-                         on_delivery=delivered(key))
-    if producer.flush(timeout_s) or len(placed) != len(seen):
-        producer.abort_transaction(timeout_s)
-        raise WriteError(f"copying {old} into {new}: {len(seen) - len(placed)} record(s) were not acknowledged in "
-                         "time; nothing of this batch is kept (kplan recover --resume copies it again)")
-    return [(k, placed[k]) for k in seen]
+        while True:
+            try:
+                producer.produce(new, value=value, key=k, headers=msg.headers(), timestamp=max(ts, 0), **extra)
+                break
+            except BufferError:  # the producer's queue is full (large records): let it send
+                producer.poll(0.05)
+    return read
 
 
 class _Copy:
@@ -235,10 +258,17 @@ class _Copy:
         self.consumer, self.producer, self.old, self.new, self.groups = consumer, producer, old, new, groups
         self.at, self.maps, self.timeout_s, self.progress = at, maps, timeout_s, progress
         self.copied = 0
+        # per old partition, the least committed offset of the groups moved: the map needs the records from there
+        self.mapped_from = {p: min(c.get(p, 0) for c in groups.values()) for p in at} if groups else {}
+
+    def mapped(self, partition: int, offset: int) -> bool:
+        """Whether the offset map needs to know where this record goes (at or after a moved group's position)."""
+        return partition in self.mapped_from and offset >= self.mapped_from[partition]
 
     def to(self, limit: Mapping[int, int], bounded: bool) -> None:
         """Each old partition copied up to `limit` (`bounded`: a pass's bound, no further; otherwise on to the end
-        the consumer finds), one transaction per batch, each committing the positions and offset map with it."""
+        the consumer finds), in transactions of up to TXN_RECORDS records or TXN_BYTES, each committing the positions
+        and offset map with it."""
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
         consumer, producer, old, at = self.consumer, self.producer, self.old, self.at
@@ -249,8 +279,17 @@ class _Copy:
             consumer.resume(assigned)
         while left:
             producer.begin_transaction()
-            pairs = _batch(consumer, producer, old, self.new, left, limit if bounded else None, self.timeout_s)
-            for (p, o), (q, n) in pairs:  # the offset map: the first record at or after each group's position
+            txn = _Txn()
+            while left and not txn.full and _batch(consumer, producer, old, self.new, left,
+                                                   limit if bounded else None, txn, self.mapped):
+                pass
+            if producer.flush(self.timeout_s) or len(txn.placed) != len(txn.wanted):
+                producer.abort_transaction(self.timeout_s)
+                raise WriteError(f"copying {old} into {self.new}: {len(txn.wanted) - len(txn.placed)} record(s) were "
+                                 "not acknowledged in time; nothing of this transaction is kept (kplan recover "
+                                 "--resume copies it again)")
+            for p, o in txn.wanted:  # the offset map: the first record at or after each group's position
+                q, n = txn.placed[(p, o)]
                 for g, committed in self.groups.items():
                     if o >= committed.get(p, 0):
                         self.maps[p].setdefault(g, {}).setdefault(str(q), n)
@@ -263,8 +302,8 @@ class _Copy:
                        for p, o in sorted(positions.items())]
             if offsets:
                 producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), self.timeout_s)
-            producer.commit_transaction(self.timeout_s)
-            self.copied += len(pairs)
+            producer.commit_transaction(self.timeout_s)  # fails if a record without a report was not delivered
+            self.copied += len(txn.seen)
             self.progress(self.copied)
             left -= {p for p in positions if positions[p] >= limit[p]}
 
