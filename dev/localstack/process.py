@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -85,6 +85,8 @@ class Service:
     # Why a running, healthy process must still be restarted (its rendered config changed since it started, say);
     # None when it need not be.
     outdated: Callable[[], str | None] = lambda: None
+    # Variables added to the process's environment (the launcher's own stays as it is).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def marker(self) -> str:
@@ -149,6 +151,7 @@ class Service:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 cwd=stack_dir(),
+                env={**os.environ, **self.env} if self.env else None,
             )
         self.pid_file.write_text(f"{proc.pid}\n")
         self.dist_file.write_text(pom_digest() + "\n")
