@@ -240,10 +240,25 @@ class ConnectWrites:
         self.wait_connector(name, state)
 
     def restart_connector(self, name: str) -> None:
+        """Restart the connector and its tasks, then until the status shows each instance the answer names as
+        RESTARTING no longer as it was before (Connect answers before its status topic has the restart, so a status
+        read at once can still show the old RUNNING), at most STALE_S: a restart that finished between two reads is
+        not seen moving. The caller then waits for the state it wants (`wait_connector`)."""
         worker, name = self._at(name)
-        worker.call("POST", rest_path("connectors", name, "restart",
-                                      query={"includeTasks": "true", "onlyFailed": "false"}),
-                    f"restarting connector {name}", (202, 204, 200))
+        r = worker.call("POST", rest_path("connectors", name, "restart",
+                                          query={"includeTasks": "true", "onlyFailed": "false"}),
+                        f"restarting connector {name}", (202, 204, 200))
+        before = worker.status(name)
+        old = {k: v.get("state") for k, v in _instances(before.json()).items()} if before.status_code == 200 else {}
+        waiting = {k for k, v in _instances(r.json() if r.status_code == 202 else {}).items()
+                   if v.get("state") == "RESTARTING" and old.get(k) == RUNNING}
+        started = time.monotonic()
+        while waiting and time.monotonic() - started < STALE_S:
+            time.sleep(POLL_S)
+            s = worker.status(name)
+            if s.status_code != 200:
+                return
+            waiting -= {k for k, v in _instances(s.json()).items() if v.get("state") != RUNNING}
 
     def restart_failed(self, name: str) -> None:
         """Restart only the connector's FAILED instances, then until it and every task are RUNNING (at most
