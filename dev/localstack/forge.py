@@ -26,6 +26,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -172,11 +173,18 @@ def _prepare(dist: Path) -> None:
             _gitea(built, "admin", "user", "create", "--username", user, "--password", PASSWORD, "--email",
                    f"{user}@kplan.invalid", "--must-change-password=false", *(["--admin"] if user == ADMIN else []))
         if not token_file(user).exists():
-            out = _gitea(built, "admin", "user", "generate-access-token", "--username", user, "--token-name",
-                         f"kplan-{secrets.token_hex(4)}", "--scopes", "all", "--raw").stdout
-            tok = (out.strip().splitlines() or [""])[-1]  # as root, a warning comes first on the same stream
-            if not re.fullmatch(r"[0-9a-f]{40}", tok):
-                raise LocalStackError(f"`gitea admin user generate-access-token` printed no token for {user}")
+            tok, said = "", ""
+            for _ in range(3):  # once, a CI run's forge printed no token (its output unknown): asked again
+                proc = _gitea(built, "admin", "user", "generate-access-token", "--username", user, "--token-name",
+                              f"kplan-{secrets.token_hex(4)}", "--scopes", "all", "--raw")
+                # as root, a warning comes first on the same stream: the token is the line that is one
+                tok = next((x for x in proc.stdout.split() if re.fullmatch(r"[0-9a-f]{40}", x)), "")
+                if tok:
+                    break
+                said = (proc.stdout + proc.stderr).strip()[-800:]
+                time.sleep(1)
+            if not tok:
+                raise LocalStackError(f"`gitea admin user generate-access-token` printed no token for {user}:\n{said}")
             token_file(user).parent.mkdir(parents=True, exist_ok=True)
             token_file(user).write_text(tok + "\n")
             token_file(user).chmod(0o600)
