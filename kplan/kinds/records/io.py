@@ -6,7 +6,7 @@ Facts (confluent-kafka 2.16, Kafka 4.x KRaft, checked on the local stack): `dele
 start offset (its low watermark, ListOffsets `earliest`) to the offset given within its answer; an offset at or
 below the low watermark changes nothing and is answered without error (a resumed request is harmless); one above the
 high watermark is refused with OFFSET_OUT_OF_RANGE. Consumer groups are listed once and their committed offsets on
-the topic asked all at once (one OffsetFetch per group); share groups are listed (ListGroups, type `share`) and their
+every topic asked at once (one OffsetFetch per group); share groups are listed (ListGroups, type `share`) and their
 start offsets read (DescribeShareGroupOffsets) with kplan's own Kafka client. Without DESCRIBE on the cluster, Kafka
 lists only the groups the principal may describe and DescribeCluster leaves its authorized operations out; with it, a
 group the principal may not describe is listed but its offsets are refused (GROUP_AUTHORIZATION_FAILED). Either way
@@ -47,19 +47,22 @@ def sees_every_group(admin: Any, timeout_s: float) -> bool:
     return AclOperation.DESCRIBE in (ops or ())
 
 
-def committed_on(admin: Any, topic: str, partitions: int, timeout_s: float) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every consumer group's committed offsets on the topic, [{group, partition, offset}], and the groups kplan's
-    principal may not describe (listed, but their offsets unread)."""
+def committed_on(admin: Any, partitions: Mapping[str, int], timeout_s: float
+                 ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """Every consumer group's committed offsets on these topics (topic -> [{group, partition, offset}]: the groups
+    listed once, each asked for every topic at once), and the groups kplan's principal may not describe (listed, but
+    their offsets unread)."""
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
     try:
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
-        wanted = [TopicPartition(topic, p) for p in range(partitions)]
+        wanted = [TopicPartition(t, p) for t, n in sorted(partitions.items()) for p in range(n)]
         futures: dict[str, Any] = {}
         for g in sorted(listing.valid, key=lambda g: g.group_id):
             futures.update(admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g.group_id, wanted)],
                                                              request_timeout=timeout_s))
-        found, denied = [], []
+        found: dict[str, list[dict[str, Any]]] = {}
+        denied = []
         for gid, f in sorted(futures.items()):
             try:
                 answer = f.result(timeout=timeout_s + 2).topic_partitions or ()
@@ -68,12 +71,14 @@ def committed_on(admin: Any, topic: str, partitions: int, timeout_s: float) -> t
                     raise
                 denied.append(gid)
                 continue
-            found += [{"group": gid, "partition": tp.partition, "offset": tp.offset}
-                      for tp in answer if tp.offset >= 0 and tp.topic == topic]
+            for tp in answer:
+                if tp.offset >= 0 and tp.topic in partitions:
+                    found.setdefault(tp.topic, []).append({"group": gid, "partition": tp.partition,
+                                                           "offset": tp.offset})
         return found, denied
     except Exception as e:  # noqa: BLE001
-        raise KplanError(f"could not read the consumer groups' committed offsets on topic {topic}: "
-                         f"{describe_kafka_error(e)}") from None
+        raise KplanError(f"could not read the consumer groups' committed offsets on topic(s) "
+                         f"{', '.join(sorted(partitions))}: {describe_kafka_error(e)}") from None
 
 
 def share_starts_on(client: Client, topics: Iterable[str]) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
@@ -155,9 +160,9 @@ class RecordsRead:
         every = sees_every_group(r.admin, timeout_s)
         with open_client(r.cluster, r.secrets) as client:
             shares, share_denied = share_starts_on(client, topics)
+        consumers, denied = committed_on(r.admin, {t: out[t]["partitions"] for t in topics}, timeout_s)
         for topic in topics:
-            groups, denied = committed_on(r.admin, topic, out[topic]["partitions"], timeout_s)
-            out[topic]["groups"] = groups + shares.get(topic, [])
+            out[topic]["groups"] = consumers.get(topic, []) + shares.get(topic, [])
             out[topic]["unseen"] = unseen(every, denied + share_denied, who)
 
 
