@@ -77,6 +77,11 @@ class Repo:
         mark = "__kplan_pr." + self.prefix + "-"
         return {t[len(mark):] for t in self.admin.list_topics(timeout=10).topics if t.startswith(mark)}
 
+    def released(self) -> bool:
+        """Until no lock is listed: a release deletes the lock topics and does not wait for the brokers' metadata
+        to drop them (kplan.state.lock), so a read at once may still list one for a moment."""
+        return wait_for(lambda: self.locks() == set(), 30, "the pull request's locks released")
+
     def push(self, branch: str, changes: dict[str, list[str]], base: str = "main") -> str:
         return self.forge.push(self.repo, branch, {f"stacks/{s}.yaml": self.stack(s, t) for s, t in changes.items()},
                                f"{branch}: {sorted(changes)}", base=base)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,6 +193,34 @@ def can_log_in(secured, user: str, password: str, mechanism: str = "SCRAM-SHA-51
         return False
     finally:
         dispose(client)
+
+
+@contextmanager
+def scram_principal(secured, admin, user: str, password: str):
+    """A SCRAM user that logs in on the SASL_SSL listener (once the broker shows it), and at the end every ACL
+    binding of User:<user> and its credential removed again."""
+    import by_hand
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+    )
+
+    by_hand.upsert_scram(admin, {user: password}, iterations=8192)
+    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to log in")
+    try:
+        yield
+    finally:
+        for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}",
+                                                     None, AclOperation.ANY, AclPermissionType.ANY)]).values():
+            f.result(30)
+        for f in admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
+                                                    ).values():
+            f.result(20)
 
 
 def bench_peer(name: str, timeout: float = 1200) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import by_hand
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
-from kplan_helpers import can_log_in, kplan, wait_for, write_stack
+from kplan_helpers import kplan, scram_principal, wait_for, write_stack
 
 from kplan.errors import WriteError
 
@@ -22,15 +22,12 @@ def limited(secured, unique):
     offsets on that topic, and the super user's admin client: (user, password, topic, group, admin)."""
     from confluent_kafka.admin import (
         AclBinding,
-        AclBindingFilter,
         AclOperation,
         AclPermissionType,
         AdminClient,
         NewTopic,
         ResourcePatternType,
         ResourceType,
-        ScramMechanism,
-        UserScramCredentialDeletion,
     )
 
     from kplan.transport.kafka import dispose
@@ -39,36 +36,29 @@ def limited(secured, unique):
     topic, group = f"{user}.in", f"{user}-app"
     admin = AdminClient(secured.kafka_config())
     # each returns once the broker shows it: the tests log in as the user and expect exactly these rights
-    by_hand.upsert_scram(admin, {user: password}, iterations=8192)
-    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to log in")
-    by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])
-    by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
-                                           "*", op, AclPermissionType.ALLOW)
-                                for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)])
-    producer = Producer(secured.kafka_config())
-    for i in range(3):
-        producer.produce(topic, value=f"record-{i}".encode())
-    producer.flush(30)
-    consumer = Consumer({**secured.kafka_config(), "group.id": group, "auto.offset.reset": "earliest",
-                         "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    seen = 0
-    while seen < 3:
-        msg = consumer.poll(2)
-        seen += msg is not None and not msg.error()
-    consumer.commit(asynchronous=False)
-    consumer.close()
-    yield user, password, topic, group, admin
-    for f in admin.delete_consumer_groups([group]).values():
-        f.result(30)
-    for f in admin.delete_topics([topic]).values():
-        f.result(30)
-    for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}", None,
-                                                 AclOperation.ANY, AclPermissionType.ANY)]).values():
-        f.result(30)
-    removal = UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)
-    for f in admin.alter_user_scram_credentials([removal]).values():
-        f.result(20)
+    with scram_principal(secured, admin, user, password):
+        by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])
+        by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
+                                               "*", op, AclPermissionType.ALLOW)
+                                    for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)])
+        producer = Producer(secured.kafka_config())
+        for i in range(3):
+            producer.produce(topic, value=f"record-{i}".encode())
+        producer.flush(30)
+        consumer = Consumer({**secured.kafka_config(), "group.id": group, "auto.offset.reset": "earliest",
+                             "enable.auto.commit": False})
+        consumer.subscribe([topic])
+        seen = 0
+        while seen < 3:
+            msg = consumer.poll(2)
+            seen += msg is not None and not msg.error()
+        consumer.commit(asynchronous=False)
+        consumer.close()
+        yield user, password, topic, group, admin
+        for f in admin.delete_consumer_groups([group]).values():
+            f.result(30)
+        for f in admin.delete_topics([topic]).values():
+            f.result(30)
     dispose(admin)
 
 

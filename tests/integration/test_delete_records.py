@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import by_hand
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from kplan_helpers import base_stack, can_log_in, forget_stack, kplan, wait_for, write_stack
+from kplan_helpers import base_stack, forget_stack, kplan, scram_principal, wait_for, write_stack
 
 
 def _produce(bootstrap: str, topic: str, partition: int, values: range) -> None:
@@ -226,15 +226,12 @@ def watcher(secured, unique):
     """
     from confluent_kafka.admin import (
         AclBinding,
-        AclBindingFilter,
         AclOperation,
         AclPermissionType,
         AdminClient,
         NewTopic,
         ResourcePatternType,
         ResourceType,
-        ScramMechanism,
-        UserScramCredentialDeletion,
     )
 
     from kplan.transport.kafka import dispose
@@ -242,27 +239,20 @@ def watcher(secured, unique):
     user, password = unique("rec-watcher"), "rec-watcher-pw-1"
     topic, group = f"{user}.t", f"{user}-hidden"
     admin = AdminClient(secured.kafka_config())
-    by_hand.upsert_scram(admin, {user: password}, iterations=8192)
-    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to log in")
-    by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])
-    by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
-                                           "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
-    producer = Producer(secured.kafka_config())
-    for i in range(10):
-        producer.produce(topic, value=f"record-{i}".encode())
-    producer.flush(30)
-    _commit(admin, group, topic, {0: 3})
-    yield user, password, topic, admin
-    for f in admin.delete_consumer_groups([group]).values():
-        f.result(30)
-    for f in admin.delete_topics([topic]).values():
-        f.result(30)
-    for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}", None,
-                                                 AclOperation.ANY, AclPermissionType.ANY)]).values():
-        f.result(30)
-    for f in admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
-                                                ).values():
-        f.result(20)
+    with scram_principal(secured, admin, user, password):
+        by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])
+        by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
+                                               "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
+        producer = Producer(secured.kafka_config())
+        for i in range(10):
+            producer.produce(topic, value=f"record-{i}".encode())
+        producer.flush(30)
+        _commit(admin, group, topic, {0: 3})
+        yield user, password, topic, admin
+        for f in admin.delete_consumer_groups([group]).values():
+            f.result(30)
+        for f in admin.delete_topics([topic]).values():
+            f.result(30)
     dispose(admin)
 
 
