@@ -156,6 +156,21 @@ class StackSection:
         """The section of a family's kind, whose one object (`part`) builds its entries and words them."""
         return cls(key, noun, lambda: part().entry_word, build_ref=lambda: part().build)
 
+    @classmethod
+    def named(cls, key: str, noun: str, word: str, shape: Callable[[], Shape], make: Callable[[], Callable[..., object]]
+              ) -> "StackSection":
+        """A section read by its shape alone: each entry, named by `name` (`word 'its name'` in messages; one
+        declared twice is refused), into `make(**values, origin=...)` (kplan.kinds.shape.named_section)."""
+        def build(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[object, ...]:
+            from kplan.kinds.shape import named_section
+            return named_section(shape(), make(), word, entries, smap, diags)
+
+        def entry_word() -> Callable[[Any], str]:
+            from kplan.model.diagnostics import entry_words
+            return entry_words("name", word)
+
+        return cls(key, noun, entry_word, build_ref=lambda: build)
+
     @property
     def build(self) -> Callable[..., tuple[object, ...]]:
         assert self.build_ref is not None, self.key
@@ -263,11 +278,11 @@ class KindUnit:
     # A module (or an object) with `live_from_json`, its slice of a live-state document (kplan.kinds.livejson), and
     # `kind_state`; None: a kind with no live slice
     live_ref: Callable[[], LivePart] | None
-    # Its resources written as stack entries by `kplan import` (kplan.kinds.importing); None: it imports none
-    importer_ref: Callable[[], KindImporter] | None
     # Its shape (a `kplan.kinds.shape.Shape`: its entries' keys, one row each), from which its parts of the stack and
     # plan schemas are derived (`make schemas`)
     shape_ref: Callable[[], Shape]
+    # Its resources written as stack entries by `kplan import` (kplan.kinds.importing); None: it imports none
+    importer_ref: Callable[[], KindImporter] | None = None
     # A declared resource as `kplan render` shows it (kplan.stackfile.export); None: its shape's `rendered`, the
     # image of its rows (a kind without a section renders none)
     render_ref: Callable[[], Callable[[Any], dict[str, Any]]] | None = None

@@ -9,7 +9,7 @@
 * A feature no longer declared (and destroy) is left at its level: the record drops it (Action.FORGET).
 
 Planned first of every step (Phase.UPDATE_FEATURES): the kinds that need a feature plan against the declared level
-(`kplan.kinds.feature.section.declared_level`), so one apply can enable share.version and then move share groups.
+(a share group reads the declared share.version), so one apply can enable share.version and then move share groups.
 """
 
 from __future__ import annotations

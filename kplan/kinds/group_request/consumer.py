@@ -16,7 +16,6 @@ UNIT = KindUnit(
     builders_ref=lambda: (steps.AlterGroupOffsets.build,),
     handlers_ref=lambda: handlers,
     live_ref=lambda: kind.CONSUMER,
-    importer_ref=None,
     shape_ref=lambda: section.CONSUMER_SHAPE,
     render_ref=lambda: section.rendered,
     follow_up_ref=lambda: io.consumer_follow_up,

@@ -15,7 +15,6 @@ UNIT = KindUnit(
     builders_ref=lambda: (steps.AlterShareGroupOffsets.build,),
     handlers_ref=lambda: handlers,
     live_ref=lambda: kind.SHARE,
-    importer_ref=None,
     shape_ref=lambda: section.SHARE_SHAPE,
     render_ref=lambda: section.rendered,
     follow_up_ref=lambda: io.share_follow_up,

@@ -10,5 +10,5 @@ else:
     handlers, io, kind, live, section, steps = lazy(__name__, "handlers io kind live section steps")
 
 UNIT = KindUnit(None, kind_ref=lambda: kind.KIND, builders_ref=lambda: (steps.build_offsets_steps,),
-                handlers_ref=lambda: handlers, live_ref=lambda: live, importer_ref=None, render_ref=None,
+                handlers_ref=lambda: handlers, live_ref=lambda: live,
                 follow_up_ref=lambda: io.follow_up, shape_ref=lambda: section.SHAPE)

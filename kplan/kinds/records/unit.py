@@ -16,7 +16,6 @@ UNIT = KindUnit(
     builders_ref=lambda: (steps.build_records_steps,),
     handlers_ref=lambda: handlers,
     live_ref=lambda: live,
-    importer_ref=None,
     render_ref=lambda: section.rendered,
     shape_ref=lambda: section.SHAPE,
     follow_up_ref=lambda: io.follow_up,

@@ -5,13 +5,12 @@ from typing import TYPE_CHECKING
 from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection, lazy
 
 if TYPE_CHECKING:
-    from kplan.kinds.user import handlers, importer, io, kind, live, model, section, steps
+    from kplan.kinds.user import handlers, importer, io, kind, live, model, steps
 else:
-    handlers, importer, io, kind, live, model, section, steps = lazy(
-        __name__, "handlers importer io kind live model section steps")
+    handlers, importer, io, kind, live, model, steps = lazy(__name__, "handlers importer io kind live model steps")
 
 UNIT = KindUnit(
-    StackSection("users", "SCRAM user", lambda: section.entry_word, build_ref=lambda: section.build_users),
+    StackSection.named("users", "SCRAM user", "user", lambda: model.SHAPE, lambda: model.UserSpec),
     kind_ref=lambda: kind.KIND,
     builders_ref=lambda: (steps.build_user_steps,),
     handlers_ref=lambda: handlers,
