@@ -1,8 +1,9 @@
 """The operator's loop: KafkaStacks listed, then watched from the list's resourceVersion (listed again when the
 watch's version is gone, 410), each reconciled when what it asks changes (kplan.operator.decide.key_of: its
 generation, its annotations, its deletion), when the ConfigMap it takes its stack from changes (watched in its
-namespace) or when the KafkaCluster it names changes (KafkaClusters watched once a stack names one), and all of them
-again every `resync_s` (drift, and what failed). Only the lease's holder reconciles; at
+namespace) or when the KafkaCluster it names changes (KafkaClusters watched once a stack names one) or a Secret that
+KafkaCluster names in spec.secrets (each such Secret watched by name: its value is read by the reconcile, never kept
+from the watch), and all of them again every `resync_s` (drift, and what failed). Only the lease's holder reconciles; at
 each new leadership it first runs the journal's recovery of every stack (a run the previous leader left unfinished
 is finished or rolled back). A reconcile that failed (a Secret, a ConfigMap, a cluster that could not be read, an
 apply that failed) is tried again after RETRY_S, doubling each time up to the resync."""
@@ -13,7 +14,7 @@ import threading
 import time
 from typing import Callable
 
-from kplan.operator.connection import cluster_ref
+from kplan.operator.connection import cluster_ref, connection_of
 from kplan.operator.decide import key_of
 from kplan.operator.kube import Kube, KubeError, clusters_path, stacks_path
 from kplan.operator.lease import Elector
@@ -43,6 +44,8 @@ class Controller:
         self.reconciles = 0
         self.configmap_watches: set[str] = set()  # namespaces whose ConfigMaps are watched
         self.clusters_watched = False
+        self.cluster_secrets: dict[str, set[tuple[str, str]]] = {}  # KafkaCluster -> the Secrets it names (ns, name)
+        self.secret_watches: set[tuple[str, str]] = set()
         self.stop = threading.Event()
 
     def _seen(self, resource: dict, kind: str) -> None:
@@ -126,13 +129,43 @@ class Controller:
 
         def touched(kafkacluster: dict, kind: str) -> None:
             name = kafkacluster["metadata"]["name"]
+            self._follow_secrets(kafkacluster, kind)
             with self.changed:
                 self.dirty |= {k for k, r in self.known.items() if cluster_ref(r.get("spec")) == name}
                 self.changed.notify_all()
 
-        threading.Thread(target=self._follow, args=(clusters_path(), "KafkaClusters", lambda items: None, touched,
-                                                    self.stop), name="kplan-operator-kafkaclusters",
-                         daemon=True).start()
+        def listed(items: list[dict]) -> None:
+            for kafkacluster in items:
+                self._follow_secrets(kafkacluster, "ADDED")
+
+        threading.Thread(target=self._follow, args=(clusters_path(), "KafkaClusters", listed, touched, self.stop),
+                         name="kplan-operator-kafkaclusters", daemon=True).start()
+
+    def _follow_secrets(self, kafkacluster: dict, kind: str) -> None:
+        """The Secrets a KafkaCluster names in spec.secrets watched, each by name (a field selector: the operator's
+        rights on them are list and watch on those names only); a changed (created, deleted) one plans the stacks
+        that name a KafkaCluster naming it again. The watch's objects are dropped unread: the reconcile reads the
+        value."""
+        name = kafkacluster["metadata"]["name"]
+        named = set() if kind == "DELETED" else {(s.namespace, s.name) for s in connection_of(kafkacluster).secrets
+                                                   if s.namespace and s.name}
+        with self.changed:
+            self.cluster_secrets[name] = named
+            new = named - self.secret_watches
+            self.secret_watches |= new
+
+        def touched(secret: dict, kind: str) -> None:
+            at = (secret["metadata"].get("namespace", ""), secret["metadata"]["name"])
+            with self.changed:
+                clusters = {c for c, secrets in self.cluster_secrets.items() if at in secrets}
+                self.dirty |= {k for k, r in self.known.items() if cluster_ref(r.get("spec")) in clusters}
+                self.changed.notify_all()
+
+        for namespace, secret in sorted(new):
+            path = f"/api/v1/namespaces/{namespace}/secrets?fieldSelector=metadata.name%3D{secret}"
+            threading.Thread(target=self._follow, args=(path, f"the Secret {namespace}/{secret}", lambda items: None,
+                                                        touched, self.stop),
+                             name=f"kplan-operator-secret-{namespace}-{secret}", daemon=True).start()
 
     def run(self, stop: threading.Event) -> None:
         """Reconcile while leader, until stopped."""

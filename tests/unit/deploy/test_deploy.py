@@ -143,7 +143,7 @@ def test_the_operator_manifest_is_valid_and_runs_the_cli_image_with_least_rights
     cluster_secrets = next(d for d in docs if d["metadata"]["name"] == "kplan-operator-cluster-secrets"
                            and d["kind"] == "Role")
     assert [(r["resources"], r["verbs"], bool(r["resourceNames"])) for r in cluster_secrets["rules"]] == [
-        (["secrets"], ["get"], True)]
+        (["secrets"], ["get", "list", "watch"], True)]  # watched by name: a changed Secret planned again
 
 
 def test_the_webhook_manifest_is_valid_and_reaches_the_operators_webhook():
