@@ -245,6 +245,19 @@ def fields_of(rows: tuple[Attr, ...], description: str | None = None) -> Type:
                  "additionalProperties": False, "properties": {a.key: a.plan_schema() for a in rows}})
 
 
+def request(example: str, more: str, **plan: Any) -> Attr:
+    """The `request` row of a request applied once per token: a string or a number, read as its text (blank: one
+    error); a new token asks for one more of what the request does (`more`). `plan`: how a plan shows it."""
+    def read(raw: Any) -> str:
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not str(raw).strip():
+            raise ValueError(f'request must be a non-empty token (e.g. "{example}"): a new token asks for one more '
+                             f"{more}")
+        return str(raw).strip()
+
+    return Attr("request", Type({"type": ["string", "number"], "minLength": 1}, read=read), f"A token naming this "
+                f"request (e.g. {example}): a new token asks for one more {more}.", (example,), required=True, **plan)
+
+
 # The `cluster` key every entry has (several clusters: docs/clusters.md); the loader places entries by it.
 CLUSTER = Attr("cluster", text(pattern="^[A-Za-z0-9][A-Za-z0-9._-]*$"),
                "With `clusters:` (several clusters): the name of the cluster this resource belongs to. See "

@@ -75,6 +75,23 @@ def timestamp_ms(value: Any, forms: str, key: str = "reset") -> int:
     return int(moment.astimezone(timezone.utc).timestamp() * 1000)
 
 
+def moment(raw: Any, forms: str, key: str, instead_of_now: str) -> tuple[str, int | None, int | None]:
+    """A time as a stack writes it, an ISO datetime with its time zone (or the datetime YAML made of one) or a
+    duration ago (`7d`) -> (as written, epoch milliseconds, milliseconds ago), one of the two None; `key` names it in
+    the messages, `forms` says what it may be, `instead_of_now` what to write for a duration of 0. Raises UnitError."""
+    if isinstance(raw, (datetime, date)):
+        return raw.isoformat(), timestamp_ms(raw, forms, key), None
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        raise UnitError(f"{key} must be one of: {forms}")
+    if not looks_like_duration(text):
+        return text, timestamp_ms(text, forms, key), None
+    ago = parse_duration_ms(text)
+    if ago <= 0:
+        raise UnitError(f"{key}: {text} ago is now: {instead_of_now}")
+    return text, None, ago
+
+
 def parse_duration_seconds(value) -> float:
     """A timeout: a number of seconds (`15`, `2.5`) or a duration (`15s`, `500ms`, `2m`) -> seconds."""
     if isinstance(value, bool):

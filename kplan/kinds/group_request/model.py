@@ -37,8 +37,8 @@ class Terms:
     position) and reasons (applied already, not applied yet). `again`: the note of a partition shown at its target
     already that apply sets all the same (a share group's start offset: setting it drops what was acknowledged after
     it), or None when such a partition needs nothing (a consumer group's committed offset). Its section's words:
-    `example` (a token), `more` (what a new token asks for), `forms` (the reset forms, for the messages), `missing`
-    (an entry without its request), `deletes` (a delete request and a failover: a consumer group's); its step's
+    `forms` (the reset forms, for the messages), `missing` (an entry without its request), `deletes` (a delete
+    request and a failover: a consumer group's); its step's
     `tool` (Kafka's script that puts a group back by hand), and whether its undo `clears` the positions of a topic
     where it set one the group did not have (a share group's: Kafka removes its start offsets by whole topics)."""
 
@@ -53,8 +53,6 @@ class Terms:
     applied: Reason
     requested: Reason
     again: NoteKind | None
-    example: str
-    more: str
     forms: str
     missing: str
     deletes: bool
@@ -65,14 +63,14 @@ class Terms:
 _FORMS = "earliest, latest, an ISO datetime with its time zone ({}), a duration ago (2h, 30m, 7d)"
 CONSUMER = Terms(ResourceType.CONSUMER_GROUP, "consumer group", "group", "group", "committed offsets", OFFSETS,
                  NoteKind.GROUP_REQUEST, NoteKind.GROUP_OFFSET_NEW, Reason.GROUP_APPLIED, Reason.GROUP_REQUESTED,
-                 None, "2026-11-23-replay", "change",
+                 None,
                  _FORMS.format("2026-11-23T08:00:00Z") + ", a list of {topic, partition, offset} or {mirror: <name>} "
                  "(the offsets a mirror translated)",
                  "give exactly one request: offsets: {request, reset, topics} (move its committed offsets) or "
                  "delete: {request} (delete the group)", True, "kafka-consumer-groups.sh", False)
 SHARE = Terms(ResourceType.SHARE_GROUP, "share group", "share group", "share-group", "start offsets", "start offsets",
               NoteKind.SHARE_GROUP_REQUEST, NoteKind.SHARE_GROUP_OFFSET_NEW, Reason.SHARE_GROUP_APPLIED,
-              Reason.SHARE_GROUP_REQUESTED, NoteKind.SHARE_GROUP_OFFSET_AGAIN, "2026-11-26-replay", "reset",
+              Reason.SHARE_GROUP_REQUESTED, NoteKind.SHARE_GROUP_OFFSET_AGAIN,
               _FORMS.format("2026-11-26T08:00:00Z") + " or a list of {topic, partition, offset}",
               "give its request: offsets: {request, reset, topics} (move its start offsets)", False,
               "kafka-share-groups.sh", True)

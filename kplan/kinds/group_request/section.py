@@ -30,7 +30,6 @@ partition once, each topic once, a group declared once. The sections' keys are t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, Callable
 
 from kplan.kinds.group_request import model
@@ -58,8 +57,10 @@ from kplan.kinds.shape import (
     list_of,
     named,
     nullable,
+    read_rows,
     record,
     ref,
+    request,
     row,
     text,
     whole,
@@ -68,7 +69,7 @@ from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.offsets import position_number
 from kplan.model.source import Loc, SourceMap, to_origin
-from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms, timestamp_ms
+from kplan.rules.units import UnitError, moment
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,10 @@ class Section:
         if not isinstance(raw, dict):
             return None  # the schema reported it
         rloc = smap.loc(raw) or loc
-        request = token(raw.get("request"))
-        if request is None:
-            diags.error(smap.value_loc(raw, "request") or rloc,
-                        f"{what}: request must be a non-empty token (e.g. \"{t.example}\"): a new token asks for one "
-                        f"more {t.more}")
+        read = read_rows((DELETE if delete is not None else RESET[t.type],), raw, rloc, smap, diags, f"{what}: ")
+        if read is None or read["request"] is None:
             return None
+        request = read["request"]
         if delete is not None:
             return GroupSpec(name, request, delete=True, origin=to_origin(loc))
         # a mapping is a consumer group's failover: for a share group, none of the forms (the schema refused it)
@@ -127,28 +126,12 @@ def rendered(g: GroupSpec) -> dict[str, Any]:
     return out
 
 
-def token(raw: Any) -> str | None:
-    """A declared request token (a string or a number), or None when it is not one."""
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not str(raw).strip():
-        return None
-    return str(raw).strip()
-
-
 def reset_of(raw: Any, forms: str) -> GroupReset:
     """A declared `reset:` value (without topics) -> the reset it means. Raises UnitError (the message says why)."""
-    if isinstance(raw, (datetime, date)):
-        return GroupReset(AT_TIME, raw.isoformat(), timestamp_ms=timestamp_ms(raw, forms))
-    if not isinstance(raw, str) or not raw.strip():
-        raise UnitError(f"reset must be one of: {forms}")
-    text = raw.strip()
-    if text.lower() in (EARLIEST, LATEST):
-        return GroupReset(text.lower(), text.lower())
-    if looks_like_duration(text):
-        ago = parse_duration_ms(text)
-        if ago <= 0:
-            raise UnitError(f"reset: {text} ago is now: write latest, or a longer duration")
-        return GroupReset(AGO, text, ago_ms=ago)
-    return GroupReset(AT_TIME, text, timestamp_ms=timestamp_ms(text, forms))
+    if isinstance(raw, str) and raw.strip().lower() in (EARLIEST, LATEST):
+        return GroupReset(raw.strip().lower(), raw.strip().lower())
+    text, at_ms, ago_ms = moment(raw, forms, "reset", "write latest, or a longer duration")
+    return GroupReset(AT_TIME if ago_ms is None else AGO, text, timestamp_ms=at_ms, ago_ms=ago_ms)
 
 
 def reset_request(what: str, raw: dict[str, Any], rloc: Loc, smap: SourceMap, diags: Diagnostics, forms: str,
@@ -216,7 +199,10 @@ def parse_positions(what: str, given: list[Any], loc: Loc, smap: SourceMap, diag
 
 # -- the sections' shapes: their keys, from which their schema parts follow (the reading above is Kafka's forms) -----
 
-TOKEN = Type({"type": ["string", "number"], "minLength": 1})
+# The request rows: a reset's, by kind, and a delete's
+RESET = {model.CONSUMER.type: request("2026-11-23-replay", "reset"),
+         model.SHARE.type: request("2026-11-26-replay", "reset")}
+DELETE = request("2026-11-23-retire", "delete")
 POSITION = named("groupPosition", record((
     Attr("topic", ref("topicName"), required=True),
     Attr("partition", whole(0), "The partition number.", (0,), required=True),
@@ -224,11 +210,6 @@ POSITION = named("groupPosition", record((
          (1200,), required=True))), examples=({"topic": "orders.events", "partition": 0, "offset": 1200},))
 PLAN_POSITIONS = list_of(ref("group_position"))
 POSITION_EXAMPLE = [{"topic": "orders.events", "partition": 0, "offset": 1200}]
-
-
-def _request(example: str, more: str) -> Attr:
-    return Attr("request", TOKEN, f"A token naming this request (e.g. {example}): a new token asks for one more "
-                f"{more}.", (example,), required=True)
 
 
 def _topics(held: str) -> Attr:
@@ -261,7 +242,7 @@ CONSUMER_SHAPE = Shape(
     (
         Attr("name", text(1, 255), "The group id.", ("billing",), required=True, var=True),
         Attr(OFFSETS, record((
-            _request("2026-11-23-replay", "reset"),
+            RESET[model.CONSUMER.type],
             Attr("reset", either(text(1), list_of(POSITION, min_items=1), record((
                 Attr("mirror", text(1), "A mirror of `mirrors:` whose target is this group's cluster: the group is "
                      "moved to the offsets it translated (its latest checkpoints). See docs/replication.md, Failover.",
@@ -272,7 +253,7 @@ CONSUMER_SHAPE = Shape(
             _topics("committed offsets"))),
              "Move the group's committed offsets once per request token.",
              ({"request": "2026-11-23-replay", "reset": "earliest"},)),
-        Attr("delete", record((_request("2026-11-23-retire", "delete"),)), "Delete the group (and its committed "
+        Attr("delete", record((DELETE,)), "Delete the group (and its committed "
              "offsets) once per request token; Kafka refuses while it has members.",
              ({"request": "2026-11-23-retire"},)),
         *_image("group", " (Empty, Stable, ...)", "committed offsets"),
@@ -297,7 +278,7 @@ SHARE_SHAPE = Shape(
         Attr("name", text(1, 255), "The share group's id (its consumers' group.id).", ("order-workers",),
              required=True, var=True),
         Attr(OFFSETS, record((
-            _request("2026-11-26-replay", "reset"),
+            RESET[model.SHARE.type],
             # the consumer groups' position; no failover: a mirror translates committed offsets only
             Attr("reset", either(text(1), list_of(ref("groupPosition"), min_items=1)),
                  "earliest, latest, an ISO datetime with its time zone (2026-11-26T08:00:00Z), a duration ago (2h), "

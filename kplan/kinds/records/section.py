@@ -13,15 +13,14 @@ time with its zone or a duration, each partition once, each group once."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from kplan.kinds.records.model import Cut, RecordsSpec, cut_items
-from kplan.kinds.shape import Attr, Shape, Type, either, fields_of, list_of, nullable, record, ref, row, text, whole
+from kplan.kinds.shape import Attr, Shape, either, fields_of, list_of, nullable, record, ref, request, row, text, whole
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
-from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms, timestamp_ms
+from kplan.rules.units import UnitError, moment
 
 FORMS = "an ISO datetime with its time zone (2026-11-20T00:00:00Z), a duration ago (7d), or [{partition, offset}]"
 CUT_EXAMPLE = [{"partition": 0, "offset": 1200}]
@@ -41,10 +40,8 @@ SHAPE = Shape(
     (
         Attr("topic", ref("topicName"), "The topic whose records are deleted (not one another stack owns).",
              ("orders.events",), required=True, plan="The topic.", plan_type=text(), plan_required=True),
-        Attr("request", Type({"type": ["string", "number"], "minLength": 1}), "A token naming this request (e.g. "
-             "2026-11-28-trim): a new token asks for one more deletion.", ("2026-11-28-trim",), required=True,
-             plan="The request token: before, the one last applied (null: none); after, the declared one.",
-             plan_type=nullable(text()), plan_required=True),
+        request("2026-11-28-trim", "deletion", plan="The request token: before, the one last applied (null: "
+                "none); after, the declared one.", plan_type=nullable(text()), plan_required=True),
         Attr("before", either(text(1), list_of(CUT, min_items=1)),
              "Delete the records before this: an ISO datetime with its time zone (every record older than it), a "
              "duration ago (7d), or the new first offset of each partition named [{partition, offset}].",
@@ -69,12 +66,6 @@ SHAPE = Shape(
 )
 
 
-def token(raw: Any) -> str | None:
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not str(raw).strip():
-        return None
-    return str(raw).strip()
-
-
 def build_delete_records(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics
                          ) -> tuple[RecordsSpec, ...]:
     specs = (_entry(name, item, loc, smap, diags) for item, loc, name in diags.named_entries(
@@ -84,14 +75,9 @@ def build_delete_records(entries: list[tuple[Any, Loc]], smap: SourceMap, diags:
 
 def _entry(name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> RecordsSpec | None:
     what = f"delete_records of topic {name!r}"
-    request = token(item.get("request"))
-    if request is None:
-        diags.error(smap.value_loc(item, "request") or loc, f"{what}: request must be a non-empty token (e.g. "
-                    "\"2026-11-28-trim\"): a new token asks for one more deletion")
+    read = SHAPE.read(item, loc, smap, diags, f"{what}: ", only=("request", "allow_unread"))
+    if read is None or read["request"] is None:
         return None
-    allowed = item.get("allow_unread") or []
-    if not isinstance(allowed, list) or not all(isinstance(g, str) for g in allowed):
-        return None  # the schema reported it
     raw, vloc = item.get("before"), smap.value_loc(item, "before") or loc
     try:
         found = _cuts(what, raw, vloc, smap, diags) if isinstance(raw, list) else _time(raw)
@@ -101,7 +87,8 @@ def _entry(name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Di
     if found is None:
         return None
     offsets, text_, at_ms, ago_ms = found
-    return RecordsSpec(name, request, offsets, text_, at_ms, ago_ms, tuple(sorted(set(allowed))), to_origin(loc))
+    return RecordsSpec(name, read["request"], offsets, text_, at_ms, ago_ms,
+                       tuple(sorted(set(read["allow_unread"] or ()))), to_origin(loc))
 
 
 When = tuple[tuple[Cut, ...], str, "int | None", "int | None"]  # (offsets, as written, at_ms, ago_ms)
@@ -122,17 +109,7 @@ def _cuts(what: str, raw: list[Any], vloc: Loc, smap: SourceMap, diags: Diagnost
 
 def _time(raw: Any) -> When:
     """A time: an ISO datetime with its zone, or a duration ago. Raises UnitError."""
-    if isinstance(raw, (datetime, date)):
-        return (), raw.isoformat(), timestamp_ms(raw, FORMS, "before"), None
-    if not isinstance(raw, str) or not raw.strip():
-        raise UnitError(f"before must be {FORMS}")
-    text_ = raw.strip()
-    if not looks_like_duration(text_):
-        return (), text_, timestamp_ms(text_, FORMS, "before"), None
-    ago = parse_duration_ms(text_)
-    if ago <= 0:
-        raise UnitError(f"before: {text_} ago is now: give a longer duration, or offsets")
-    return (), text_, None, ago
+    return (), *moment(raw, FORMS, "before", "give a longer duration, or offsets")
 
 
 def rendered(s: RecordsSpec) -> dict[str, Any]:
