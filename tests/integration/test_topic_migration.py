@@ -27,6 +27,7 @@ from kplan.transport.kafka import dispose
 
 OLD_PARTITIONS, NEW_PARTITIONS, KEYS = 12, 4, 40
 POSITIONS = {"early": lambda p: p % 3, "late": lambda p: 20 + p}  # each group's committed offset per old partition
+TXN, ABORTED = 50, 5  # a transactional source: records a transaction, the one aborted
 
 
 def _stack(stack, name: str, old: str, new: str | None, migrate: bool = True, rf: int = 1) -> dict:
@@ -37,19 +38,27 @@ def _stack(stack, name: str, old: str, new: str | None, migrate: bool = True, rf
     return doc
 
 
-def _fill(stack, admin, prefix: str, tmp_path, records: int, rf: int = 1):
+def _fill(stack, admin, prefix: str, tmp_path, records: int, rf: int = 1, transactions: bool = False):
     """The old topic (applied by kplan, owned by the stack) with `records` keyed records (headers, timestamps), and
-    two groups committed at POSITIONS; the stack file and the names."""
+    two groups committed at POSITIONS; the stack file and the names. `transactions`: written by a transactional
+    producer, TXN records a transaction, the ABORTED-th aborted (each partition then ends in a commit marker)."""
     old, new = f"{prefix}.orders", f"{prefix}.orders.v2"
     path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, old, None, rf=rf))
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random"})
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "partitioner": "murmur2_random",
+                         **({"transactional.id": f"{prefix}-source"} if transactions else {})})
+    if transactions:
+        producer.init_transactions(30)
     now_ms = int(time.time() * 1000)  # recent: a record older than the broker's retention would be deleted under us
     for i in range(records):
+        if transactions and i % TXN == 0:
+            producer.begin_transaction()
         producer.produce(old, key=f"key-{i % KEYS}".encode(), value=f"v{i}".encode(), headers=[("n", str(i).encode())],
                          timestamp=now_ms - records + i)
         if i % 10_000 == 0:
             producer.poll(0)
+        if transactions and i % TXN == TXN - 1:
+            (producer.abort_transaction if i // TXN == ABORTED else producer.commit_transaction)(30)
     assert producer.flush(30) == 0
     for label, at in POSITIONS.items():
         c = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": f"{prefix}-{label}"})
@@ -126,6 +135,22 @@ def _as_before(stack, admin, prefix: str, old: str, new: str, records: int) -> N
 def test_a_keyed_topic_with_two_groups_migrates_to_fewer_partitions_and_the_old_topic_is_kept(
         stack, admin, prefix, tmp_path):
     _migrates_and_keeps(stack, admin, prefix, tmp_path, rf=1)
+
+
+def test_a_topic_written_in_transactions_is_copied_to_its_end_past_the_markers(stack, admin, prefix, tmp_path):
+    """A source written in transactions (12 of 50 records, one aborted): every partition ends in a commit marker,
+    which no record reaches, and the groups' positions fall on records, markers and aborted records. The copy ends at
+    each partition's end (its committed position is the end, past the last marker), every committed record is in the
+    new topic once and no aborted one, each group resumes at its first unread record."""
+    path, old, new = _fill(stack, admin, prefix, tmp_path, 12 * TXN, transactions=True)
+    ends = {tp.partition: f.result(30).offset for tp, f in admin.list_offsets(
+        {TopicPartition(old, p): OffsetSpec.latest() for p in range(OLD_PARTITIONS)}).items()}
+    last = {r[0]: r[1] for r in _read(stack.bootstrap_servers, old, OLD_PARTITIONS)}
+    assert all(last[p] < ends[p] - 1 for p in range(OLD_PARTITIONS))  # each partition's last offset is a marker
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    _migrated(stack, admin, prefix, old, new, 11 * TXN)
+    assert {p: o for (t, p), o in _committed(admin, f"kplan-migrate-{new}").items() if t == old} == ends
 
 
 @contextmanager

@@ -212,15 +212,19 @@ class _Txn:
         return len(self.seen) >= TXN_RECORDS or self.bytes >= TXN_BYTES
 
 
-def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bound: Mapping[int, int] | None,
-           txn: _Txn, mapped: Callable[[int, int], bool]) -> int:
-    """One consume of `old`'s records produced into `new` inside the open transaction (`txn`), the records `mapped`
-    (the offset map needs where they go) with a delivery report; the records read. A partition at its end leaves
-    `left`; one at its `bound` (the pass's) is paused and its records from there are left to the next pass."""
+def _batch(run: _Copy, left: set[int], bound: Mapping[int, int] | None, txn: _Txn) -> int:
+    """One consume of `old`'s records produced into `new` inside the open transaction (`txn`), the records the offset
+    map needs (`run.mapped`) with a delivery report; the records read. A partition at its end leaves `left`; one at
+    its `bound` (the pass's) is taken out of the consumer's assignment (not paused: a pause can outlive the next
+    pass's assign and resume, librdkafka issue 5591) and its records from there are left to the next pass."""
     from confluent_kafka import KafkaError, TopicPartition
 
+    consumer, producer, old, new, mapped = run.consumer, run.producer, run.old, run.new, run.mapped
     read = 0
-    for msg in consumer.consume(num_messages=BATCH, timeout=1.0):
+    msgs = consumer.consume(num_messages=BATCH, timeout=1.0)
+    if msgs:
+        run.heard = run.clock()
+    for msg in msgs:
         err = msg.error()
         if err is not None:
             if err.code() == KafkaError._PARTITION_EOF:
@@ -229,7 +233,9 @@ def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bou
             raise WriteError(f"copying {old} into {new}: {err.str()}")
         key = (int(msg.partition()), int(msg.offset()))
         if bound is not None and key[1] >= bound[key[0]]:
-            consumer.pause([TopicPartition(old, key[0])])
+            if key[0] not in run.reached:
+                run.reached.add(key[0])
+                consumer.incremental_unassign([TopicPartition(old, key[0])])
             continue
         read += 1
         txn.seen.append(key)
@@ -240,12 +246,10 @@ def _batch(consumer: Any, producer: Any, old: str, new: str, left: set[int], bou
             txn.wanted.append(key)
             extra["on_delivery"] = txn.delivered(key)
         _, ts = msg.timestamp()
-        while True:
-            try:
-                producer.produce(new, value=value, key=k, headers=msg.headers(), timestamp=max(ts, 0), **extra)
-                break
-            except BufferError:  # the producer's queue is full (large records): let it send
-                producer.poll(0.05)
+        try:
+            producer.produce(new, value=value, key=k, headers=msg.headers(), timestamp=max(ts, 0), **extra)
+        except BufferError:  # the producer's queue is full (large records): let it send
+            run.queue_full(value=value, key=k, headers=msg.headers(), timestamp=max(ts, 0), **extra)
     return read
 
 
@@ -254,10 +258,13 @@ class _Copy:
     the offset map (`maps`), the records copied so far."""
 
     def __init__(self, consumer: Any, producer: Any, old: str, new: str, groups: Mapping[str, Mapping[int, int]],
-                 at: dict[int, int], maps: dict[int, dict[str, Any]], timeout_s: float, progress: CopyProgress):
+                 at: dict[int, int], maps: dict[int, dict[str, Any]], timeout_s: float, progress: CopyProgress,
+                 clock: Callable[[], float] = time.monotonic):
         self.consumer, self.producer, self.old, self.new, self.groups = consumer, producer, old, new, groups
-        self.at, self.maps, self.timeout_s, self.progress = at, maps, timeout_s, progress
+        self.at, self.maps, self.timeout_s, self.progress, self.clock = at, maps, timeout_s, progress, clock
         self.copied = 0
+        self.heard = clock()  # when the consumer last gave anything (a record, an end): what a stall is measured from
+        self.reached: set[int] = set()  # this pass's partitions read to their bound (out of the assignment)
         # per old partition, the least committed offset of the groups moved: the map needs the records from there
         self.mapped_from = {p: min(c.get(p, 0) for c in groups.values()) for p in at} if groups else {}
 
@@ -265,23 +272,31 @@ class _Copy:
         """Whether the offset map needs to know where this record goes (at or after a moved group's position)."""
         return partition in self.mapped_from and offset >= self.mapped_from[partition]
 
+    def passes(self, ends: Mapping[tuple[str, int], int]) -> None:
+        """Every pass (`copy_passes`: one per group position, then the last to `ends`, the old topic's end)."""
+        partitions = len(self.at)
+        for bound in [*copy_passes(self.groups, partitions), None]:  # None: the last pass, to the end
+            self.to({p: ends[(self.old, p)] if bound is None else min(bound[p], ends[(self.old, p)])
+                     for p in range(partitions)}, bounded=bound is not None)
+
     def to(self, limit: Mapping[int, int], bounded: bool) -> None:
         """Each old partition copied up to `limit` (`bounded`: a pass's bound, no further; otherwise on to the end
         the consumer finds), in transactions of up to TXN_RECORDS records or TXN_BYTES, each committing the positions
-        and offset map with it."""
+        and offset map with it. A partition is done once its position reaches `limit` or the consumer reports its
+        end (read_committed: the end may be a transaction marker, which no record reaches; librdkafka moves the
+        position past it with the end). WriteError when the consumer gives nothing for the stack's timeout."""
         from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
         consumer, producer, old, at = self.consumer, self.producer, self.old, self.at
         left = {p for p in limit if at[p] < limit[p]}
-        if left:  # (a partition paused at the last pass's bound stays paused through a new assign)
-            assigned = [TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING) for p in sorted(left)]
-            consumer.assign(assigned)
-            consumer.resume(assigned)
+        self.reached = set()
+        if left:
+            consumer.assign([TopicPartition(old, p, at[p] if at[p] > 0 else OFFSET_BEGINNING) for p in sorted(left)])
+        self.heard = self.clock()
         while left:
-            producer.begin_transaction()
+            producer.begin_transaction()  # local: no request until a record or the offsets are sent
             txn = _Txn()
-            while left and not txn.full and _batch(consumer, producer, old, self.new, left,
-                                                   limit if bounded else None, txn, self.mapped):
+            while left and not txn.full and _batch(self, left, limit if bounded else None, txn):
                 pass
             if producer.flush(self.timeout_s) or len(txn.placed) != len(txn.wanted):
                 producer.abort_transaction(self.timeout_s)
@@ -295,17 +310,41 @@ class _Copy:
                         self.maps[p].setdefault(g, {}).setdefault(str(q), n)
             # a partition read past its bound had every record before the bound copied: its position is the bound,
             # the records read after it skipped (the next pass reads them again)
-            positions = {tp.partition: tp.offset if not bounded else min(tp.offset, limit[tp.partition])
-                         for tp in consumer.position(consumer.assignment()) if tp.offset >= 0}
-            at.update(positions)
-            offsets = [TopicPartition(old, p, o, metadata=json.dumps(self.maps[p], sort_keys=True))
-                       for p, o in sorted(positions.items())]
-            if offsets:
+            positions = {p: limit[p] for p in self.reached}
+            positions.update({tp.partition: tp.offset if not bounded else min(tp.offset, limit[tp.partition])
+                              for tp in consumer.position(consumer.assignment()) if tp.offset >= 0})
+            if txn.seen or any(at.get(p) != o for p, o in positions.items()):
+                offsets = [TopicPartition(old, p, o, metadata=json.dumps(self.maps[p], sort_keys=True))
+                           for p, o in sorted(positions.items())]
                 producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), self.timeout_s)
+            at.update(positions)
             producer.commit_transaction(self.timeout_s)  # fails if a record without a report was not delivered
             self.copied += len(txn.seen)
             self.progress(self.copied)
             left -= {p for p in positions if positions[p] >= limit[p]}
+            if left and self.clock() - self.heard > self.timeout_s:
+                raise WriteError(f"copying {old} into {self.new}: the consumer of {old} got nothing for "
+                                 f"{self.timeout_s:g} s (the stack's timeout) while {_short(left, at, limit)} still "
+                                 f"had records to copy; check that the brokers leading {old} answer, then apply again")
+
+    def queue_full(self, **record: Any) -> None:
+        """A record the producer's full queue refused, produced once the queue has room (the records before it
+        sent); WriteError when it has none within the stack's timeout."""
+        since = self.clock()
+        while True:
+            self.producer.poll(0.05)
+            try:
+                return self.producer.produce(self.new, **record)
+            except BufferError:
+                if self.clock() - since > self.timeout_s:
+                    raise WriteError(f"copying {self.old} into {self.new}: the producer's queue stayed full for "
+                                     f"{self.timeout_s:g} s (the stack's timeout): the brokers leading {self.new} do "
+                                     f"not take its records; check them, then apply again") from None
+
+
+def _short(left: set[int], at: Mapping[int, int], limit: Mapping[int, int]) -> str:
+    """The partitions a stalled copy waits on, with where each is and where it copies up to."""
+    return ", ".join(f"partition {p} (at offset {at[p]}, copying up to {limit[p]})" for p in sorted(left))
 
 
 def _follow(run: _Copy, admin: Any, ends: dict[tuple[str, int], int], cutover: Cutover,
@@ -380,9 +419,7 @@ class MigrationWrites(SessionsIO):
             run = _Copy(consumer, producer, old, new, groups, at,
                         {tp.partition: json.loads(tp.metadata) if tp.metadata else {} for tp in start}, timeout_s,
                         progress)
-            for bound in [*copy_passes(groups, partitions), None]:  # None: the last pass, to the end
-                run.to({p: ends[(old, p)] if bound is None else min(bound[p], ends[(old, p)])
-                        for p in range(partitions)}, bounded=bound is not None)
+            run.passes(ends)
             if cutover is not None:
                 ends = _follow(run, self.admin, ends, cutover)
         except KplanError:
