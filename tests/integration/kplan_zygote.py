@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import IO, Callable
 
 
 class Zygote:
@@ -196,6 +197,21 @@ def _child(req: dict, protocol_fd: int, wake_fds: tuple[int, ...] = ()) -> None:
         os._exit(code)
 
 
+def _reap(running: dict[int, int], argvs: dict[int, list[str]], say: Callable[[dict], None],
+          cpu_log: IO[str] | None) -> None:
+    """Every ended child answered (its exit code), and its CPU logged when asked."""
+    while running:
+        pid, status, usage = os.wait4(-1, os.WNOHANG)
+        if pid == 0:
+            return
+        rid = running.pop(pid, None)
+        if rid is not None:
+            say({"id": rid, "code": os.waitstatus_to_exitcode(status)})
+        if cpu_log is not None:
+            cpu_log.write(json.dumps([round(usage.ru_utime + usage.ru_stime, 3), argvs.pop(pid, None)]) + "\n")
+            cpu_log.flush()
+
+
 def _serve() -> None:
     sys.path[0] = os.getcwd()  # kplan from the checkout the tests run in, as `python -m kplan` there (and no test
     # module shadows one kplan imports)
@@ -217,6 +233,10 @@ def _serve() -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     open_input = True
     served = 0
+    # KPLAN_TEST_RUN_CPU names a file: one line per command, [its CPU-s, its first two arguments] (to measure).
+    cpu_path = os.environ.get("KPLAN_TEST_RUN_CPU")
+    cpu_log = open(cpu_path, "a", encoding="utf-8") if cpu_path else None  # noqa: SIM115 - open for the zygote's life
+    argvs: dict[int, list[str]] = {}
     while open_input or running:
         readable, _, _ = select.select([0, wake_r] if open_input else [wake_r], [], [])
         if wake_r in readable:
@@ -238,15 +258,10 @@ def _serve() -> None:
                 if pid == 0:
                     _child(req, protocol_fd, (wake_r, wake_w))
                 running[pid] = req["id"]
+                argvs[pid] = req["argv"][:2]
                 served += 1
                 say({"id": req["id"], "pid": pid})
-        while running:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                break
-            rid = running.pop(pid, None)
-            if rid is not None:
-                say({"id": rid, "code": os.waitstatus_to_exitcode(status)})
+        _reap(running, argvs, say, cpu_log)
     count_file = os.environ.get("KPLAN_TEST_RUN_COUNT")  # to measure how many commands a test run starts
     if count_file:
         with open(count_file, "a", encoding="utf-8") as f:
