@@ -137,10 +137,9 @@ def main(argv=None) -> None:
         _main(argv)
     except (SystemExit, KeyboardInterrupt) as e:
         # First (no call before it: a signal pending now is handled after it): from here on Ctrl-C is recorded, not
-        # raised, and told below, or once armed by kplan.exiting. A KeyboardInterrupt raised here (after
-        # "Apply complete!", as the code was decided: a loaded run of the interrupt hunt) was a traceback and a
-        # death by SIGINT; one that _main's own handlers did not catch (before them, or in them as an error was
-        # told) is Ctrl-C.
+        # raised, and told below, or once armed by kplan.exiting, so one after "Apply complete!" is never a traceback
+        # and a death by SIGINT. A KeyboardInterrupt _main's own handlers did not catch (before them, or in them while
+        # an error was told) is Ctrl-C.
         interrupts.ending = True
         late = interrupts.undefer()
         if argv is None:  # the process ends now (the `kplan` command, `python -m kplan`; tests pass their argv)
