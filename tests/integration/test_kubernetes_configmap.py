@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import requests
-from kube_helpers import STACKS, operator_account, start_operator, stop
+from kube_helpers import CLUSTERS, STACKS, operator_account, start_operator, stop
 from test_kubernetes_operator import drop_topics, planned, ready, status_of, topics, wait
 
 CONFIGMAPS = "/api/v1/namespaces/{ns}/configmaps"
@@ -178,4 +178,55 @@ def test_a_configmap_whose_stack_is_not_yaml_is_said_at_its_key_and_line_when_pl
     finally:
         stop(op)
         drop_topics(admin, prefix)
+    assert "Traceback" not in (tmp_path / "operator.log").read_text()
+
+
+def test_a_configmap_stack_naming_a_kafkacluster_is_planned_approved_and_applied_with_its_connection(
+        admin_api, kubernetes, namespace, stack, admin, unique, tmp_path):
+    """A stack from a ConfigMap whose file declares no `cluster:`, the resource naming a KafkaCluster
+    (`spec.clusterRef` beside `spec.source`): planned with the KafkaCluster's connection (the plan's places still the
+    ConfigMap's lines), nothing done before the approval, applied once approved (checked with confluent-kafka and the
+    registry's REST API), destroyed on deletion through the same connection."""
+    from test_kubernetes_kafkacluster import kafkacluster
+
+    sa = operator_account(admin_api, kubernetes, namespace)
+    prefix, name = unique("cmkc"), unique("cmkc").lower()
+    path, maps = STACKS.format(ns=namespace), CONFIGMAPS.format(ns=namespace)
+    own = stack_file(stack, prefix, [f"{prefix}.one"]).splitlines()
+    text = "\n".join(own[:2] + own[5:])  # no cluster: of its own (its three lines)
+    assert "cluster:" not in text and "bootstrap_servers" not in text
+    connection = {"bootstrap_servers": stack.bootstrap_servers, "schema_registry": {"url": stack.schema_registry_url}}
+    assert admin_api("POST", CLUSTERS, json=kafkacluster(name, connection)).status_code == 201
+    op = start_operator(sa.kubeconfig(tmp_path / "kubeconfig"), namespace, "only", tmp_path / "work",
+                        tmp_path / "operator.log")
+    try:
+        assert admin_api("POST", maps, json=configmap(text)).status_code == 201
+        made = admin_api("POST", path, json={
+            "apiVersion": "kplan.dev/v1alpha1", "kind": "KafkaStack", "metadata": {"name": "s"},
+            "spec": {"source": {"configMap": {"name": "orders"}}, "clusterRef": {"name": name}}})
+        assert made.status_code == 201, made.text
+
+        first = wait("the first plan", lambda: planned(admin_api, namespace, "s", 1))
+        assert first["plan"]["summary"] == "2 to add, 0 to change, 0 to destroy", first  # the topic and the subject
+        assert f"| `topic.{prefix}.one` | create |  | `configmap/orders/stack.yaml:9` |" in first["plan"]["markdown"], \
+            first["plan"]["markdown"]
+        assert ready(first)["reason"] == "AwaitingApproval"
+        assert topics(admin, prefix) == {} and f"{prefix}-value" not in subjects(stack)  # nothing before approval
+
+        fingerprint = first["plan"]["fingerprint"]
+        assert admin_api("PATCH", f"{path}/s", json={"metadata": {"annotations": {
+            "kplan.dev/approve": fingerprint}}}).status_code == 200
+        done = wait("the approved plan applied", lambda: (lambda s: s if (s.get("lastApply") or {}).get(
+            "fingerprint") == fingerprint else None)(status_of(admin_api, namespace, "s")))
+        assert done["lastApply"]["result"] == "applied", done["lastApply"]
+        assert ready(done)["reason"] == "InSync"
+        assert topics(admin, prefix) == {f"{prefix}.one": 1} and f"{prefix}-value" in subjects(stack)
+
+        assert admin_api("DELETE", f"{path}/s").status_code == 200
+        wait("the resource gone (destroyed)", lambda: admin_api("GET", f"{path}/s").status_code == 404)
+        assert topics(admin, prefix) == {} and f"{prefix}-value" not in subjects(stack)
+    finally:
+        stop(op)
+        drop_topics(admin, prefix)
+        admin_api("DELETE", f"{CLUSTERS}/{name}")
     assert "Traceback" not in (tmp_path / "operator.log").read_text()
