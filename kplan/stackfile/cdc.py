@@ -13,7 +13,7 @@ import yaml
 
 from kplan.kinds.config_map import normalize_config
 from kplan.model.cdc_cleanup import DbCleanup
-from kplan.model.desired import ConnectAccess
+from kplan.model.desired import ConnectAccess, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, as_written, parse_size_bytes
@@ -54,12 +54,7 @@ class Expansion:
     connector_settings: dict  # defaults.connector merged with the source's connector settings
     layers: list  # [(config, locations)] for build_connector: defaults < generated < declared
     topics: list[GeneratedTopic] = field(default_factory=list)
-    captured_tables: tuple[str, ...] = ()
-    signal: dict = field(default_factory=dict)
-    snapshot_new_tables: bool = False
-    prune_tables: bool = False
-    on_destroy: DbCleanup | None = None
-    max_retained_wal: int | None = None  # slot_health.max_retained_wal, bytes
+    fields: dict = field(default_factory=dict)  # what its connector's spec has of the source (section.CdcFields)
 
 
 def on_destroy(source: dict, engine: str, connection: dict, smap: SourceMap, diags: Diagnostics,
@@ -188,10 +183,10 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         converters = converter_config(source["format"], registry[0], registry[1], floc, name, diags)
         gen_config.update(converters)
         gen_locs.update({k: floc for k in converters})
-    exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
-    exp.prune_tables = source.get("prune_tables") is True
-    exp.on_destroy = on_destroy(source, engine, source["connection"], smap, diags, source_loc)
-    exp.max_retained_wal = slot_health(source, engine, smap, diags, source_loc)
+    exp.fields.update({"snapshot_new_tables": source.get("snapshot_new_tables") is True,
+                       "prune_tables": source.get("prune_tables") is True,
+                       "on_destroy": on_destroy(source, engine, source["connection"], smap, diags, source_loc),
+                       "max_retained_wal": slot_health(source, engine, smap, diags, source_loc)})
     _connector(exp, source, connector_defaults, gen_config, gen_locs, smap, diags)
     return exp
 
@@ -259,7 +254,7 @@ def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_def
         settings = deep_merge(topic_defaults, t.settings, smap, t.loc)
         exp.topics.append(GeneratedTopic(info["topic"], settings, t.loc, "table", info["id"]))
         captured.append(info.get("data_collection") or info["id"])
-    exp.captured_tables += tuple(captured)  # once: a tuple grown a table at a time is copied at each
+    exp.fields["captured_tables"] = tuple(captured)
 
 
 def _internal(topic_defaults: dict, config: dict, smap: SourceMap, loc: Loc) -> dict:
@@ -290,7 +285,7 @@ def _signal(exp: Expansion, source: dict, ctx: dict, topic_defaults: dict, gen_c
         "signal.kafka.topic": sig_topic,
         "signal.kafka.bootstrap.servers": servers,
     })
-    exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": servers, "key": prefix}
+    signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": servers, "key": prefix}
     # Incremental snapshots write watermarks to a signaling table, which Debezium captures like any table:
     # its topic must exist (brokers here do not auto-create topics). PostgreSQL's defaults to
     # <schema>.debezium_signal; other engines must name it.
@@ -299,9 +294,9 @@ def _signal(exp: Expansion, source: dict, ctx: dict, topic_defaults: dict, gen_c
         data_collection = f"{source.get('schema') or 'public'}.debezium_signal"
     if isinstance(data_collection, str):
         gen_config["signal.data.collection"] = data_collection
-        exp.signal["data_collection"] = data_collection
+        signal["data_collection"] = data_collection
         table_topic = f"{prefix}.{data_collection}"
-        exp.signal["table_topic"] = table_topic
+        signal["table_topic"] = table_topic
         tcfg = {"cleanup.policy": "delete", "retention.ms": "86400000"}
         exp.topics.append(GeneratedTopic(table_topic, _internal(topic_defaults, tcfg, smap, sloc), sloc,
                                          "signal-table"))
@@ -312,6 +307,7 @@ def _signal(exp: Expansion, source: dict, ctx: dict, topic_defaults: dict, gen_c
               "signal.data.collection"):
         if k in gen_config:
             gen_locs[k] = sloc
+    exp.fields["signal"] = freeze(signal)
 
 
 def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_config: dict, gen_locs: dict,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from kplan.kinds.shape import Attr, defaulted
 from kplan.model.desired import IDENTITY, PREFIXED, ClusterSpec, MirrorSpec
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.mirror import POLICY_CLASSES
@@ -40,19 +41,17 @@ def _regexes(entry: dict, key: str, smap: SourceMap, diags: Diagnostics, loc: Lo
     return tuple(out)
 
 
-def _seconds(entry: dict, key: str, default: int, smap: SourceMap, diags: Diagnostics, loc: Loc) -> int:
-    raw = entry.get(key)
-    if raw is None:
-        return default
+def _seconds(entry: dict, key: str, raw: Any, smap: SourceMap, diags: Diagnostics, loc: Loc) -> int:
+    """A duration in whole seconds (`raw`: the entry's, else its row's default); 0 with an error when it is not."""
     try:
         ms = parse_duration_ms(raw)
     except UnitError as e:
         diags.error(smap.value_loc(entry, key) or loc, f"{key}: {e}")
-        return default
+        return 0
     if ms < 1000 or ms % 1000:
         diags.error(smap.value_loc(entry, key) or loc, f"{key} must be whole seconds, at least 1s (MirrorMaker "
                                                         f"counts in seconds); got {raw!r}")
-        return default
+        return 0
     return ms // 1000
 
 
@@ -128,8 +127,6 @@ def _schemas(entry: dict, source_alias: str, source: ClusterSpec, target_alias: 
              smap: SourceMap, diags: Diagnostics, loc: Loc) -> bool:
     """`schemas: true`: the replicated topics' subjects go to the target's registry, read from the source's. Both
     clusters must name a schema registry (`schema_registry` in their settings): an error at the key otherwise."""
-    if entry.get("schemas") is not True:
-        return False
     lacking = [f"{side} {alias}" for side, alias, c in (("source", source_alias, source), ("target", target_alias,
                                                                                          target))
                if not c.schema_registry_url]
@@ -142,12 +139,13 @@ def _schemas(entry: dict, source_alias: str, source: ClusterSpec, target_alias: 
     return True
 
 
-def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | None,
+def expand_mirror(entry: dict, rows: tuple[Attr, ...], target_name: str | None, target: ClusterSpec | None,
                   clusters: Mapping[str, ClusterSpec], smap: SourceMap, diags: Diagnostics, loc: Loc
                   ) -> tuple[MirrorSpec, dict[str, dict[str, Any]]] | None:
     """The mirror and its connectors' settings, by connector name (`<name>-source`, ...): the settings a declared
     connector entry has (class, tasks_max, state, config), so they are built and checked as declared connectors are.
-    None: reported."""
+    `rows`: a mirror entry's (the connector kind's MIRRORS), whose defaults fill what it does not say. None: reported.
+    """
     name = entry["name"]
     src = source_of(entry, clusters, smap, diags, loc)
     if src is None or target is None:
@@ -164,19 +162,20 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
         diags.error(smap.value_loc(entry, "source") or loc, f'mirror "{name}": the source and the target are both '
                     f'"{source_alias}"; a mirror copies between two clusters (set target_alias to tell them apart)')
         return None
+    said = defaulted(rows, entry)
     topics = _regexes(entry, "topics", smap, diags, loc)
-    policy = IDENTITY if entry.get("replication_policy") == IDENTITY else PREFIXED
+    policy = IDENTITY if said["replication_policy"] == IDENTITY else PREFIXED
     groups = _regexes(entry, "groups", smap, diags, loc)
-    checkpoint_s = _seconds(entry, "checkpoint_interval", 60, smap, diags, loc)
-    sync_offsets = entry.get("sync_group_offsets") is not False
-    rf = raw if isinstance(raw := entry.get("replication_factor"), int) and not isinstance(raw, bool) else None
-    own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
+    checkpoint_s = _seconds(entry, "checkpoint_interval", said["checkpoint_interval"], smap, diags, loc)
+    sync_offsets = said["sync_group_offsets"] is True
+    rf = raw if isinstance(raw := said["replication_factor"], int) and not isinstance(raw, bool) else None
+    own = {str(k): v for k, v in said["config"].items()} if isinstance(said["config"], dict) else {}
     mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
-                        groups, policy, checkpoint_s, sync_offsets, rf, entry.get("sync_topic_configs") is not False,
-                        entry.get("sync_topic_acls") is True, entry.get("heartbeats") is not False,
+                        groups, policy, checkpoint_s, sync_offsets, rf, said["sync_topic_configs"] is True,
+                        said["sync_topic_acls"] is True, said["heartbeats"] is True,
                         frozenset(side for side in ("source", "target") if any(_login_key(k, side) for k in own)),
-                        source_cluster, _schemas(entry, source_alias, source_cluster, target_alias, target, smap, diags,
-                                                 loc))
+                        source_cluster, said["schemas"] is True and _schemas(
+                            entry, source_alias, source_cluster, target_alias, target, smap, diags, loc))
     factors = {key: str(rf) for key in FACTOR_KEYS} if rf is not None else {}
     security = ({**java_client("source", source_cluster, smap, diags, loc),
                  **java_client("target", target, smap, diags, loc)})
@@ -185,7 +184,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
               "target.cluster.bootstrap.servers": target.bootstrap_servers,
               "replication.policy.class": POLICY_CLASSES[policy],
               "key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
-    refresh = str(_seconds(entry, "refresh_topics_interval", 600, smap, diags, loc))
+    refresh = str(_seconds(entry, "refresh_topics_interval", said["refresh_topics_interval"], smap, diags, loc))
     roles = {  # each connector's own settings, laid between the common ones and the entry's `config`
         "source": {"topics": ",".join(topics),
                    # MirrorMaker's default excludes its internal topics
@@ -201,6 +200,6 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
         "heartbeat": {"emit.heartbeats.interval.seconds": "1"} if mirror.heartbeats else None,
     }
     return mirror, {f"{name}-{role}": {"class": MIRROR + ROLES[role],
-                                       "tasks_max": entry.get("tasks_max", 1) if role == "source" else 1,
-                                       "state": entry.get("state", "running"), "config": {**common, **config, **own}}
+                                       "tasks_max": said["tasks_max"] if role == "source" else 1,
+                                       "state": said["state"], "config": {**common, **config, **own}}
                     for role, config in roles.items() if config is not None}

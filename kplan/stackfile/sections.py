@@ -15,10 +15,11 @@ from typing import Callable, Iterator, Mapping, NamedTuple
 from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.config_map import normalize_config
 from kplan.kinds.connector.section import build_connector
+from kplan.kinds.shape import defaulted
 from kplan.kinds.topic.model import TopicSpec
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions
 from kplan.kinds.unit import MemberPart, StackSection
-from kplan.model.cdc_preflight import ENGINE_FAMILIES, MODES, CdcPreflight
+from kplan.model.cdc_preflight import ENGINE_FAMILIES, CdcPreflight
 from kplan.model.desired import ConnectAccess, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import EMPTY, Meta, meta_of
@@ -138,12 +139,14 @@ def build_cdc(inp: MemberInput) -> Built:
 def build_mirrors(inp: MemberInput) -> Built:
     """Each mirror: MirrorMaker 2's connectors on this (the target) cluster, built as declared connectors are
     (defaults.connector does not apply: they are kplan's to configure), each carrying the mirror."""
+    from kplan.kinds.connector.keys import MIRRORS  # the table, loaded by a stack with a mirror only
+
     ctx = inp.ctx
     out = []
     for item, name, loc, flagged in _named(inp, "mirrors"):
         if flagged:
             continue
-        expanded = expand_mirror(item, inp.name, inp.cluster, ctx.clusters, ctx.smap, ctx.diags, loc)
+        expanded = expand_mirror(item, MIRRORS.attrs, inp.name, inp.cluster, ctx.clusters, ctx.smap, ctx.diags, loc)
         if expanded is None:
             continue
         mirror, connectors = expanded
@@ -163,10 +166,10 @@ def _preflight(name: str, source: dict, exp: Expansion) -> CdcPreflight | None:
     family = ENGINE_FAMILIES.get(str(source.get("engine")).lower())
     if family is None:
         return None
-    mode = source.get("preflight") if source.get("preflight") in MODES else "required"
-    origins = {t.table: to_origin(t.loc, name, t.table, "table") for t in exp.topics
-               if t.role == "table" and t.table}
-    return CdcPreflight(family, str(mode), freeze(origins))
+    from kplan.kinds.connector.keys import PREFLIGHT  # the table, loaded by a stack with a cdc source only
+
+    origins = {t.table: to_origin(t.loc, name, t.table, "table") for t in exp.topics if t.role == "table" and t.table}
+    return CdcPreflight(family, defaulted((PREFLIGHT,), source)["preflight"], freeze(origins))
 
 
 def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: list[TopicEntry],
@@ -183,16 +186,11 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
     topics.extend(generated)
     settings = exp.connector_settings if source.get("connect") is None else {**exp.connector_settings,
                                                                               "connect": source["connect"]}
+    exp.fields.update(requires_topics=tuple(t.name for t in generated), preflight=_preflight(name, source, exp))
     spec = build_connector(
-        name, settings, exp.layers, ctx.smap, ctx.diags, loc, cdc_source=name,
-        requires_topics=tuple(t.name for t in generated), snapshot_new_tables=exp.snapshot_new_tables,
-        captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
-        on_destroy=exp.on_destroy, offsets=source.get("offsets"), preflight=_preflight(name, source, exp),
+        name, settings, exp.layers, ctx.smap, ctx.diags, loc, cdc_source=name, offsets=source.get("offsets"),
         pinned=(source["plugin_version"], ctx.smap.value_loc(source, "plugin_version") or loc)
-        if "plugin_version" in source else None,
-    )
-    if spec is not None and exp.max_retained_wal is not None:  # slot_health (kplan.model.cdc_health)
-        spec = replace(spec, max_retained_wal=exp.max_retained_wal)
+        if "plugin_version" in source else None, **exp.fields)
     connectors.append(ConnectorEntry(spec, name, loc, meta))
     principal = source.get("principal")
     if spec is not None and isinstance(principal, str):

@@ -12,11 +12,6 @@ from typing import Any, Mapping
 
 from kplan.rules.units import UnitError, parse_duration_ms
 
-# what `auto_restart: true` means (Strimzi's autoRestart has no backoff settings: these are kplan's)
-DEFAULT_MAX_RESTARTS = 7
-DEFAULT_BACKOFF = {"initial": "30s", "max": "10m"}
-DEFAULT_RESET_AFTER = "10m"
-
 
 @dataclass(frozen=True)
 class AutoRestart:
@@ -41,29 +36,31 @@ def _seconds(key: str, raw: Any) -> float:
 
 
 def policy_of(raw: Any) -> AutoRestart | None:
-    """The policy an entry's `auto_restart` says (the schema passed its shape), None when off; ValueError with the
-    message to show for a value it cannot be."""
+    """The policy an entry's `auto_restart` says (the schema passed its shape; unsaid keys: their rows' defaults,
+    `keys.RESTART_POLICY`), None when off; ValueError with the message to show for a value it cannot be."""
+    from kplan.kinds.connector.keys import BACKOFF, RESTART_POLICY
+    from kplan.kinds.shape import defaulted
+
     if raw is None or raw is False:
         return None
-    said: Mapping[str, Any] = {} if raw is True else raw
-    if said.get("enabled") is False:
+    said = defaulted(RESTART_POLICY, {} if raw is True else raw)
+    if said["enabled"] is False:
         return None
-    backoff = said.get("backoff", DEFAULT_BACKOFF)
-    if isinstance(backoff, list):
-        delays = tuple(_seconds(f"backoff[{i}]", d) for i, d in enumerate(backoff))
+    given = said["backoff"] or {}
+    if isinstance(given, list):
+        delays = tuple(_seconds(f"backoff[{i}]", d) for i, d in enumerate(given))
     else:
-        initial = _seconds("backoff.initial", backoff.get("initial", DEFAULT_BACKOFF["initial"]))
-        most = max(initial, _seconds("backoff.max", DEFAULT_BACKOFF["max"])) if "max" not in backoff else \
-            _seconds("backoff.max", backoff["max"])
+        backoff = defaulted(BACKOFF, given)
+        initial, most = _seconds("backoff.initial", backoff["initial"]), _seconds("backoff.max", backoff["max"])
+        if "max" not in given:  # the default longest wait never cuts a longer initial one
+            most = max(initial, most)
         if most < initial:
             raise ValueError(f"auto_restart.backoff.max ({most:g} s) is below backoff.initial ({initial:g} s)")
         doubled = [initial]
         while doubled[-1] < most and len(doubled) < 64:
             doubled.append(min(most, max(doubled[-1] * 2, 1.0)))
         delays = tuple(doubled)
-    max_restarts = said.get("max_restarts", DEFAULT_MAX_RESTARTS)
-    return AutoRestart(int(max_restarts), delays, _seconds("reset_after", said.get("reset_after",
-                                                                                   DEFAULT_RESET_AFTER)))
+    return AutoRestart(int(said["max_restarts"]), delays, _seconds("reset_after", said["reset_after"]))
 
 
 @dataclass(frozen=True)

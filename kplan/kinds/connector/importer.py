@@ -8,11 +8,11 @@ import re
 from typing import Any, Mapping, Sequence
 
 from kplan.errors import KplanError
+from kplan.kinds.connector.section import AS_CONFIG
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.model.desired import DEFAULT_CONNECT
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import ResourceType
-from kplan.rules.plugin_versions import CONNECTOR_PIN
 from kplan.rules.stack_values import connector_config_value
 from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
 
@@ -31,11 +31,9 @@ def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: 
     # `connect: <name>` for a connector read from a named Connect cluster (the `default` one's need none)
     entry: dict[str, Any] = {"name": connector.connect_name,
                              **({} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect})}
-    cls = config.pop("connector.class", None)
-    if cls is not None:
-        entry["class"] = cls
-    if config.get(CONNECTOR_PIN):  # its plugin's version, pinned (KIP-891)
-        entry["plugin_version"] = config.pop(CONNECTOR_PIN)
+    for row in ("class", "plugin_version"):  # Connect's keys of the entry's own (tasks_max: below, if a count)
+        if config.get(AS_CONFIG[row]):
+            entry[row] = config.pop(AS_CONFIG[row])
     tasks = config.get("tasks.max")
     if tasks is not None and re.fullmatch(r"[1-9]\d{0,9}", tasks) and int(tasks) <= 2**31 - 1:
         entry["tasks_max"] = int(config.pop("tasks.max"))

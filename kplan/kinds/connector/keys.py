@@ -68,18 +68,21 @@ RESTART_FAILED = Attr("restart_failed", FLAG, "Plan a restart of the connector's
                       "restarts only those and waits for RUNNING).", change=Change.STEP)
 DURATION = named("restartDelay", either(whole(0), text(1)), "A duration: 30s, 5m, 1h, 500ms, or whole milliseconds.",
                  ("30s",))
-AUTO_RESTART = Attr("auto_restart", either(BOOLEAN, record((
-    Attr("enabled", FLAG, "false turns a policy off (e.g. in one environment); default true.", (False,)),
+# what `auto_restart: true` means (Strimzi's autoRestart has no backoff settings: these defaults are kplan's)
+BACKOFF = (Attr("initial", DURATION, "The wait before the first restart, doubled before each next one.",
+                default="30s"),
+           Attr("max", DURATION, "The longest wait.", ("10m",), default="10m"))
+RESTART_POLICY = (
+    Attr("enabled", FLAG, "false turns a policy off (e.g. in one environment).", (False,), default=True),
     Attr("max_restarts", whole(1, 1000), "Restarts before kplan watch gives up and calls the connector exhausted "
-         "(Strimzi's autoRestart.maxRestarts). Default 7.", (5,)),
-    Attr("backoff", either(record((
-        Attr("initial", DURATION, "The wait before the first restart (default 30s), doubled before each next one."),
-        Attr("max", DURATION, "The longest wait (default 10m).", ("10m",)))), list_of(DURATION, min_items=1)),
-        "The wait before each restart, counted from when the failure was first seen (the first) or from the previous "
-        "restart: initial doubled up to max, or a list of waits (the last repeats).",
-        ({"initial": "30s", "max": "10m"}, ["10s", "1m", "5m"])),
+         "(Strimzi's autoRestart.maxRestarts).", (5,), default=7),
+    Attr("backoff", either(record(BACKOFF), list_of(DURATION, min_items=1)),
+         "The wait before each restart, counted from when the failure was first seen (the first) or from the previous "
+         "restart: initial doubled up to max, or a list of waits (the last repeats).",
+         ({"initial": "30s", "max": "10m"}, ["10s", "1m", "5m"])),
     Attr("reset_after", DURATION, "How long the connector and its tasks must run healthy after a restart before "
-         "the attempts are given back (default 10m).")))),
+         "the attempts are given back.", default="10m"))
+AUTO_RESTART = Attr("auto_restart", either(BOOLEAN, record(RESTART_POLICY)),
     "Let `kplan watch` restart the connector's FAILED connector and tasks (Connect's restart of the failed "
     "instances) on a backoff, at most max_restarts times (true: the defaults). Never a connector declared paused or "
     "stopped. See docs/auto-restart.md.", (True, {"max_restarts": 5, "backoff": {"initial": "30s", "max": "10m"},
@@ -275,23 +278,23 @@ MIRRORS = Shape(
         Attr("topics_exclude", PATTERNS, "Regular expressions of topics not to replicate.", (["orders\\.tmp"],)),
         Attr("groups", PATTERNS, "Regular expressions of the consumer groups whose committed offsets are translated "
              "to the target (the checkpoint connector); none: no checkpoint connector.", (["billing"],)),
-        Attr("replication_policy", choice(("prefixed", "identity")), "prefixed (default): a replica is named <source "
+        Attr("replication_policy", choice(("prefixed", "identity")), "prefixed: a replica is named <source "
              "alias>.<topic>; identity: the same name (DefaultReplicationPolicy / IdentityReplicationPolicy).",
-             ("identity",)),
-        Attr("sync_topic_configs", FLAG, "Copy topic configs to the replicas (default true)."),
-        Attr("sync_topic_acls", FLAG, "Copy topic ACLs to the target (default false)."),
-        Attr("sync_group_offsets", FLAG, "Commit the translated offsets of the listed groups on the target (default "
-             "true)."),
-        Attr("checkpoint_interval", SECONDS, "How often group offsets are translated (whole seconds; default 60s).",
-             ("30s",)),
-        Attr("refresh_topics_interval", SECONDS, "How often the source's topic list is read again (whole seconds; "
-             "default 600s).", ("60s",)),
+             ("identity",), default="prefixed"),
+        Attr("sync_topic_configs", FLAG, "Copy topic configs to the replicas.", default=True),
+        Attr("sync_topic_acls", FLAG, "Copy topic ACLs to the target.", default=False),
+        Attr("sync_group_offsets", FLAG, "Commit the translated offsets of the listed groups on the target.",
+             default=True),
+        Attr("checkpoint_interval", SECONDS, "How often group offsets are translated (whole seconds).", ("30s",),
+             default="60s"),
+        Attr("refresh_topics_interval", SECONDS, "How often the source's topic list is read again (whole seconds).",
+             ("60s",), default="600s"),
         Attr("replication_factor", whole(1), "Of the replicas and of MirrorMaker's own topics on the target (default: "
              "MirrorMaker's, 2 and 3).", (3,)),
-        Attr("heartbeats", FLAG, "Run the heartbeat connector (default true)."),
+        Attr("heartbeats", FLAG, "Run the heartbeat connector.", default=True),
         Attr("schemas", FLAG, "Register the replicated topics' subjects (<topic>-key, <topic>-value) on the target's "
-             "schema registry under the replicas' names, with the source registry's schemas and levels (default "
-             "false; both clusters need schema_registry). See docs/replication.md."),
+             "schema registry under the replicas' names, with the source registry's schemas and levels (both "
+             "clusters need schema_registry). See docs/replication.md.", default=False),
         Attr("tasks_max", TASKS_MAX), Attr("state", STATE),
         Attr("config", CONFIG, "MirrorMaker settings laid over all three connectors' (e.g. "
              "source.cluster.security.protocol).", ({"source.cluster.security.protocol": "SASL_SSL"},)),

@@ -5,7 +5,7 @@ class, tasks_max and plugin_version become keys, layered defaults < generated < 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Mapping, TypedDict, Unpack
 
 from kplan.kinds.config_map import warn_plaintext_secrets
 from kplan.kinds.connector.auto_restart import policy_of
@@ -35,6 +35,7 @@ class CdcFields(TypedDict, total=False):
     prune_tables: bool
     on_destroy: DbCleanup | None
     preflight: CdcPreflight | None
+    max_retained_wal: int | None
 
 
 def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict[str, str], dict[str, Loc]]],
@@ -104,41 +105,34 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
     )
 
 
+# The entry's keys that Connect stores in the config, as strings: row -> config key.
+AS_CONFIG = {"class": "connector.class", "tasks_max": "tasks.max", "plugin_version": CONNECTOR_PIN}
+
+
 def _config(name: str, settings: dict[str, Any], layers: list[tuple[dict[str, str], dict[str, Loc]]],
             smap: SourceMap, diags: Diagnostics, origin_loc: Loc, pinned: tuple[Any, Loc] | None
             ) -> tuple[bool, dict[str, str], dict[str, Loc]]:
     """(whether it is sound, the connector's config, where each key is written): the layers merged, with the
-    entry's class, tasks_max and plugin_version as Connect's keys, and its name checked and left out."""
+    entry's `AS_CONFIG` keys as Connect's (a config saying another value: an error at its line), and its name
+    checked and left out."""
     ok = True
     config: dict[str, str] = {}
     locs: dict[str, Loc] = {}
     for layer, layer_locs in layers:
         config.update(layer)
         locs.update(layer_locs)
-
-    cls = settings.get("class")
-    if isinstance(cls, str) and cls:
-        ok = _field(config, locs, diags, "connector.class", cls, smap.value_loc(settings, "class") or origin_loc,
-                    lambda d: f'config connector.class "{d}" contradicts class "{cls}"; declare it once') and ok
+    for row, (value, where) in _as_config(settings, smap, pinned).items():
+        key = AS_CONFIG[row]
+        if config.get(key, value) != value:
+            diags.error(locs.get(key), f"config {key} ({config[key]}) contradicts {row} ({value}); declare it once")
+            ok = False
+        else:
+            config[key], locs[key] = value, where or origin_loc
     if not config.get("connector.class"):
         diags.error(origin_loc, f'connector "{name}" has no class (set class: or config connector.class)')
         ok = False
-
-    tasks = settings.get("tasks_max")
-    if isinstance(tasks, int) and not isinstance(tasks, bool):
-        ok = _field(config, locs, diags, "tasks.max", str(tasks), smap.value_loc(settings, "tasks_max") or origin_loc,
-                    lambda d: f"config tasks.max ({d}) contradicts tasks_max ({tasks})") and ok
     config.setdefault("tasks.max", "1")
     locs.setdefault("tasks.max", origin_loc)
-
-    # plugin_version (the plugin's version to run, KIP-891) as Connect's connector.plugin.version, located where it is
-    # written (not declared: the schema reported anything but a string)
-    if pinned is not None and isinstance(pinned[0], str) and pinned[0].strip():
-        version = pinned[0].strip()
-        ok = _field(config, locs, diags, CONNECTOR_PIN, version, pinned[1],
-                    lambda d: f"config {CONNECTOR_PIN} ({d}) contradicts plugin_version ({version}); declare it once"
-                    ) and ok
-
     if "name" in config:
         if config["name"] != name:
             diags.error(locs.get("name"), f'config name "{config["name"]}" differs from the connector name "{name}"')
@@ -148,16 +142,17 @@ def _config(name: str, settings: dict[str, Any], layers: list[tuple[dict[str, st
     return ok, config, locs
 
 
-def _field(config: dict[str, str], locs: dict[str, Loc], diags: Diagnostics, key: str, value: str, where: Loc,
-           contradicts: Callable[[str], str]) -> bool:
-    """Config `key` set from the entry's own field (`value`, written at `where`); False, with the error
-    `contradicts(the config's value)` at the config's line, when the config declares another value."""
-    declared = config.get(key)
-    if declared is not None and declared != value:
-        diags.error(locs.get(key), contradicts(declared))
-        return False
-    config[key], locs[key] = value, where
-    return True
+def _as_config(settings: dict[str, Any], smap: SourceMap, pinned: tuple[Any, Loc] | None
+               ) -> dict[str, tuple[str, Loc | None]]:
+    """The entry's `AS_CONFIG` keys it says (the schema reported any other value), each as Connect's string and
+    where it is written (`pinned`: the plugin_version and its place, which an overlay may hold)."""
+    cls, tasks = settings.get("class"), settings.get("tasks_max")
+    version = pinned[0].strip() if pinned is not None and isinstance(pinned[0], str) else ""
+    said = {"class": (cls, smap.value_loc(settings, "class")) if isinstance(cls, str) and cls else None,
+            "tasks_max": (str(tasks), smap.value_loc(settings, "tasks_max"))
+            if isinstance(tasks, int) and not isinstance(tasks, bool) else None,
+            "plugin_version": (version, pinned[1]) if pinned is not None and version else None}
+    return {row: value for row, value in said.items() if value is not None}
 
 
 entry_word = entry_words("name", "connector")
