@@ -22,10 +22,20 @@ from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions
 from kplan.model.desired import freeze
 from kplan.transport.acls import cluster_operations
+from kplan.transport.group_offsets import Offsets, words
+from kplan.transport.group_offsets import committed as committed_offsets
 from kplan.transport.groups import assignment_of, check_client, protocol_word, state_name
 from kplan.transport.permissions import principal
 from kplan.transport.reach import kafka_error_name
-from kplan.transport.share_groups import describe, list_share_groups, start_offsets, supported
+from kplan.transport.share_groups import (
+    Described,
+    Starts,
+    describe_all,
+    list_share_groups,
+    start_offsets_of,
+    supported,
+    taken,
+)
 from kplan.transport.wire.client import Client, open_client
 from kplan.transport.wire.codec import Refused
 from kplan.transport.wire.connection import Unspoken
@@ -38,14 +48,14 @@ PEEK_GROUP = "kplan-consumer-context"  # the timestamp reader's group.id: assign
 
 
 def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cuts: Mapping[str, int],
-                   timeout_s: float, share: Callable[[Mapping[str, int]], Mapping[str, LiveGroup]] | None = None
+                   timeout_s: float, share: Callable[[Mapping[str, int]], Mapping[str, LiveGroup]] | None = None,
+                   offsets: Callable[[list[str], Mapping[str, int]], Mapping[str, Offsets | str] | None] | None = None
                    ) -> LiveConsumers:
     """The groups assigned or with committed offsets on `topics` (name -> partition count), the topics' positions,
     and the timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read.
     `share`: the share groups on `topics` (`share_readers`: confluent-kafka lists no share
-    group), shown beside the consumer groups."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-
+    group), shown beside the consumer groups. `offsets`: the groups' committed offsets on `topics` in one request per
+    coordinator (`group_offsets`); without it, or when it answers None, librdkafka's call asks one group each."""
     check_client()
     deadline = time.monotonic() + timeout_s
     now_ms = int(time.time() * 1000)
@@ -59,16 +69,7 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=_left(deadline))
         ids = sorted(g.group_id for g in listing.valid)
         with_members = {g.group_id for g in listing.valid if state_name(g.state) not in IDLE_STATES}
-        wanted = [TopicPartition(t, p) for t in sorted(topics) for p in range(topics[t])]
-        committed: dict[str, dict[str, dict[int, int]]] = {}
-        futures = {}
-        for gid in ids:
-            futures.update(admin.list_consumer_group_offsets(
-                [ConsumerGroupTopicPartitions(gid, wanted)], request_timeout=timeout_s))
-        for gid, f in futures.items():
-            found = _offsets(f.result(timeout=_left(deadline)).topic_partitions)
-            if found:
-                committed[gid] = found
+        committed = _committed(admin, ids, topics, timeout_s, deadline, offsets)
         described = {}
         asked = sorted(set(committed) | with_members)
         if asked:
@@ -106,6 +107,33 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
         now_ms)
 
 
+def _committed(admin, ids: list[str], topics: Mapping[str, int], timeout_s: float, deadline: float,
+               offsets: Callable[[list[str], Mapping[str, int]], Mapping[str, Offsets | str] | None] | None
+               ) -> dict[str, Offsets]:
+    """group -> its committed offsets on `topics`, for the groups with any: `offsets`' batched read, or
+    librdkafka's call, one group each (all in flight at once)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    batched = offsets(ids, topics) if offsets is not None and ids else None
+    if batched is not None:
+        failed = sorted(g for g, got in batched.items() if isinstance(got, str))
+        if failed:
+            raise KplanError(f"the consumer groups could not be read: group {failed[0]}: "
+                             f"{words(str(batched[failed[0]]))}")
+        return {gid: got for gid, got in batched.items() if got and not isinstance(got, str)}
+    wanted = [TopicPartition(t, p) for t in sorted(topics) for p in range(topics[t])]
+    futures = {}
+    for gid in ids:
+        futures.update(admin.list_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(gid, wanted)], request_timeout=timeout_s))
+    committed = {}
+    for gid, f in futures.items():
+        found = _offsets(f.result(timeout=_left(deadline)).topic_partitions)
+        if found:
+            committed[gid] = found
+    return committed
+
+
 def _started(share: Callable[[Mapping[str, int]], Mapping[str, LiveGroup]] | None, topics: Mapping[str, int]):
     """`share(topics)` running on a thread of its own (a future), or None."""
     if share is None:
@@ -124,6 +152,19 @@ def _left(deadline: float) -> float:
     if left <= 0:
         raise KplanError("the consumer groups could not be read within cluster.timeout")
     return left + 2.0  # a request in flight at the deadline gets 2 s more to answer (docs/architecture.md)
+
+
+def group_offsets(cluster: "ClusterSpec", secrets: "SecretValues | None", groups: list[str],
+                  topics: Mapping[str, int]) -> dict[str, Offsets | str] | None:
+    """Every group's committed offsets on `topics`, or the error Kafka answered for it, in one OffsetFetch per
+    coordinator (kplan.transport.group_offsets); None when kplan's own Kafka client does not speak the stack's
+    cluster.client properties."""
+    try:
+        client = open_client(cluster, secrets)
+    except Unspoken:
+        return None
+    with client:
+        return committed_offsets(client, groups, topics)
 
 
 def _line(e: BaseException) -> str:
@@ -221,7 +262,9 @@ def share_readers(cluster: "ClusterSpec", secrets: "SecretValues | None",
     try:
         if supported(client) is not None:
             return {}
-        found = (share_reader(client, gid, state, topics) for gid, state in sorted(list_share_groups(client).items()))
+        states = list_share_groups(client)
+        starts, described = _share_positions(client, states)
+        found = (share_reader(gid, taken(starts, gid), taken(described, gid), topics) for gid in sorted(states))
         return {group.group_id: group for group in found if group is not None}
     except Refused as e:
         raise KplanError(f"the share groups could not be read: {e}") from None
@@ -229,11 +272,22 @@ def share_readers(cluster: "ClusterSpec", secrets: "SecretValues | None",
         client.close()
 
 
-def share_reader(client: Client, gid: str, state: str, topics: Mapping[str, int]) -> LiveGroup | None:
+def _share_positions(client: Client, states: Mapping[str, str]
+                     ) -> tuple[dict[str, Starts | Refused], dict[str, Described | Refused]]:
+    """Every share group's start offsets and description (a Dead one's without asking), after one FindCoordinator:
+    one ShareGroupDescribe per coordinator, one DescribeShareGroupOffsets a group (kplan.transport.share_groups)."""
+    ids = sorted(states)
+    described: dict[str, Described | Refused] = {g: ("Dead", 0, {}) for g in ids}
+    described.update(describe_all(client, [g for g in ids if states[g] != "Dead"]))
+    return start_offsets_of(client, ids), described
+
+
+def share_reader(gid: str, starts: Starts, described: Described, topics: Mapping[str, int]) -> LiveGroup | None:
     """One share group as the consumer context shows it, or None when it has no start offset nor assignment on
-    `topics` (its start offsets and, unless Dead, its description: two requests to its coordinator)."""
-    offsets = {k: v for k, v in start_offsets(client, gid).items() if k[0] in topics}
-    live_state, members, assigned = describe(client, gid) if state != "Dead" else ("Dead", 0, {})
+    `topics` (`starts`: its start offsets, `described`: its description; both asked of its coordinator, in one
+    request for all the groups it coordinates)."""
+    offsets = {k: v for k, v in starts.items() if k[0] in topics}
+    live_state, members, assigned = described
     assigned = {t: p for t, p in assigned.items() if t in topics}
     if not offsets and not assigned:
         return None

@@ -212,10 +212,11 @@ class KafkaReader:
     def read_consumers(self, topics: Mapping[str, int], retention_cuts: Mapping[str, int]):
         """The consumer groups on the topics a plan disrupts, and the topics' positions (kplan.cluster.consumers:
         the model's ConsumerReads, asked after planning and only when a topic needs it)."""
-        from kplan.cluster.consumers import read_consumers, share_readers
+        from kplan.cluster.consumers import group_offsets, read_consumers, share_readers
 
         return read_consumers(self.admin, client_config(self.cluster, self.secrets), topics, retention_cuts,
-                              self.cluster.timeout_s, share=lambda t: share_readers(self.cluster, self.secrets, t))
+                              self.cluster.timeout_s, share=lambda t: share_readers(self.cluster, self.secrets, t),
+                              offsets=lambda g, t: group_offsets(self.cluster, self.secrets, g, t))
 
     def close(self) -> None:
         for io in self._ios.values():

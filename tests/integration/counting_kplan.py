@@ -41,8 +41,8 @@ counts: dict[str, Counter] = defaultdict(Counter)
 polls: frozenset[str] = frozenset()
 slept = [0.0]
 # Kafka's API keys kplan's own Kafka client sends (kplan/transport/wire: its own codec's and kafka-python's messages)
-API_KEYS = {3: "Metadata", 10: "FindCoordinator", 16: "ListGroups", 17: "SaslHandshake", 18: "ApiVersions",
-            32: "DescribeConfigs", 36: "SaslAuthenticate", 44: "IncrementalAlterConfigs",
+API_KEYS = {3: "Metadata", 9: "OffsetFetch", 10: "FindCoordinator", 16: "ListGroups", 17: "SaslHandshake",
+            18: "ApiVersions", 32: "DescribeConfigs", 36: "SaslAuthenticate", 44: "IncrementalAlterConfigs",
             45: "AlterPartitionReassignments", 46: "ListPartitionReassignments", 48: "DescribeClientQuotas",
             49: "AlterClientQuotas", 74: "ListConfigResources", 77: "ShareGroupDescribe",
             90: "DescribeShareGroupOffsets", 91: "AlterShareGroupOffsets", 92: "DeleteShareGroupOffsets"}

@@ -6,11 +6,11 @@ Facts (confluent-kafka 2.16, Kafka 4.x KRaft, checked on the local stack): `dele
 start offset (its low watermark, ListOffsets `earliest`) to the offset given within its answer; an offset at or
 below the low watermark changes nothing and is answered without error (a resumed request is harmless); one above the
 high watermark is refused with OFFSET_OUT_OF_RANGE. Consumer groups are listed once and their committed offsets on
-every topic asked at once (one OffsetFetch per group); share groups are listed (ListGroups, type `share`) and their
-start offsets read (DescribeShareGroupOffsets) with kplan's own Kafka client. Without DESCRIBE on the cluster, Kafka
-lists only the groups the principal may describe and DescribeCluster leaves its authorized operations out; with it, a
-group the principal may not describe is listed but its offsets are refused (GROUP_AUTHORIZATION_FAILED). Either way
-the plan cannot rule out unread records, and says so (`unseen`)."""
+every topic asked at once (one OffsetFetch per coordinator); share groups are listed (ListGroups, type `share`) and
+their start offsets read (one DescribeShareGroupOffsets per coordinator), both with kplan's own Kafka client.
+Without DESCRIBE on the cluster, Kafka lists only the groups the principal may describe and DescribeCluster leaves
+its authorized operations out; with it, a group the principal may not describe is listed but its offsets are refused
+(GROUP_AUTHORIZATION_FAILED). Either way the plan cannot rule out unread records, and says so (`unseen`)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from typing import Any, Iterable, Mapping, Sequence
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.records import kind
 from kplan.kinds.records.model import Cut
+from kplan.transport.group_offsets import committed, words
 from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.log_offsets import resolve
 from kplan.transport.permissions import principal
-from kplan.transport.reach import kafka_error_name
 from kplan.transport.sessions import SessionsIO
-from kplan.transport.share_groups import list_share_groups, start_offsets, supported
+from kplan.transport.share_groups import list_share_groups, start_offsets_of, supported
 from kplan.transport.wire.client import Client, open_client
 from kplan.transport.wire.codec import Refused
 from kplan.words import plural
@@ -47,38 +47,30 @@ def sees_every_group(admin: Any, timeout_s: float) -> bool:
     return AclOperation.DESCRIBE in (ops or ())
 
 
-def committed_on(admin: Any, partitions: Mapping[str, int], timeout_s: float
+def committed_on(admin: Any, client: Client, partitions: Mapping[str, int], timeout_s: float
                  ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
     """Every consumer group's committed offsets on these topics (topic -> [{group, partition, offset}]: the groups
-    listed once, each asked for every topic at once), and the groups kplan's principal may not describe (listed, but
-    their offsets unread)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-
+    listed once, then asked for every topic at once in one request per coordinator), and the groups kplan's
+    principal may not describe (listed, but their offsets unread)."""
     try:
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
-        wanted = [TopicPartition(t, p) for t, n in sorted(partitions.items()) for p in range(n)]
-        futures: dict[str, Any] = {}
-        for g in sorted(listing.valid, key=lambda g: g.group_id):
-            futures.update(admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g.group_id, wanted)],
-                                                             request_timeout=timeout_s))
-        found: dict[str, list[dict[str, Any]]] = {}
-        denied = []
-        for gid, f in sorted(futures.items()):
-            try:
-                answer = f.result(timeout=timeout_s + 2).topic_partitions or ()
-            except Exception as e:  # noqa: BLE001
-                if kafka_error_name(e) not in DENIED:
-                    raise
-                denied.append(gid)
-                continue
-            for tp in answer:
-                if tp.offset >= 0 and tp.topic in partitions:
-                    found.setdefault(tp.topic, []).append({"group": gid, "partition": tp.partition,
-                                                           "offset": tp.offset})
-        return found, denied
+        answers = committed(client, sorted(g.group_id for g in listing.valid), partitions)
     except Exception as e:  # noqa: BLE001
         raise KplanError(f"could not read the consumer groups' committed offsets on topic(s) "
                          f"{', '.join(sorted(partitions))}: {describe_kafka_error(e)}") from None
+    found: dict[str, list[dict[str, Any]]] = {}
+    denied = []
+    for gid, got in sorted(answers.items()):
+        if isinstance(got, str):
+            if got not in DENIED:
+                raise KplanError(f"could not read the consumer groups' committed offsets on topic(s) "
+                                 f"{', '.join(sorted(partitions))}: {got}: {words(got)}")
+            denied.append(gid)
+            continue
+        for topic, offsets in sorted(got.items()):
+            for p, o in sorted(offsets.items()):
+                found.setdefault(topic, []).append({"group": gid, "partition": p, "offset": o})
+    return found, denied
 
 
 def share_starts_on(client: Client, topics: Iterable[str]) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
@@ -89,12 +81,10 @@ def share_starts_on(client: Client, topics: Iterable[str]) -> tuple[dict[str, li
         return {}, []
     wanted, denied = set(topics), []
     found: dict[str, list[dict[str, Any]]] = {}
-    for group in sorted(list_share_groups(client)):
-        try:
-            starts = start_offsets(client, group)
-        except Refused as e:
-            if e.code not in DENIED:
-                raise KplanError(str(e)) from None
+    for group, starts in sorted(start_offsets_of(client, sorted(list_share_groups(client))).items()):
+        if isinstance(starts, Refused):
+            if starts.code not in DENIED:
+                raise KplanError(str(starts)) from None
             denied.append(group)
             continue
         for (t, p), (o, _) in sorted(starts.items()):
@@ -160,7 +150,7 @@ class RecordsRead:
         every = sees_every_group(r.admin, timeout_s)
         with open_client(r.cluster, r.secrets) as client:
             shares, share_denied = share_starts_on(client, topics)
-        consumers, denied = committed_on(r.admin, {t: out[t]["partitions"] for t in topics}, timeout_s)
+            consumers, denied = committed_on(r.admin, client, {t: out[t]["partitions"] for t in topics}, timeout_s)
         for topic in topics:
             out[topic]["groups"] = consumers.get(topic, []) + shares.get(topic, [])
             out[topic]["unseen"] = unseen(every, denied + share_denied, who)

@@ -168,20 +168,63 @@ class Client:
         """The group's coordinator; RetriableError while Kafka has none yet (COORDINATOR_NOT_AVAILABLE while the
         cluster's first group lookup makes `__consumer_offsets`, COORDINATOR_LOAD_IN_PROGRESS while the partition is
         loaded), Refused when it refuses to say."""
+        refused = self._find_coordinators([group])
+        if group in refused:
+            raise Refused(f"finding the coordinator of group {group} failed: {refused[group]}", refused[group])
+        return self._coordinators[group]
+
+    def to_coordinators(self, groups: list[str], request_of: Callable[[list[str]], Any], most: int | None = None
+                        ) -> tuple[list[Any], dict[str, str]]:
+        """`request_of(some groups)` to each coordinator of `groups`, one request per coordinator (or per `most` of
+        its groups), after one FindCoordinator (v4+, every group not known yet as one of its keys): (the answers,
+        group -> the error name of each group whose coordinator Kafka refused to name, e.g.
+        GROUP_AUTHORIZATION_FAILED). Asked again, every batch, while an answer holds a retriable error (the
+        coordinators looked up again when one moved)."""
+        refused: dict[str, str] = {}
+
+        def attempt() -> list[Any]:
+            refused.update(self._find_coordinators([g for g in groups if g not in refused]))
+            batches: dict[int, list[str]] = {}
+            for g in groups:
+                if g not in refused:
+                    batches.setdefault(self._coordinators[g], []).append(g)
+            answers = []
+            step = most or len(groups)
+            for node, batch in [(n, b[i:i + step]) for n, b in sorted(batches.items()) for i in range(0, len(b), step)]:
+                answer = self._send(request_of(batch), node)
+                code = retriable_code(answer)
+                if code is not None:
+                    if code in COORDINATOR_MOVED:
+                        self._coordinators.clear()
+                    raise RetriableError("Kafka at %s:%s answered %s" % (*self._where[node], error_name(code)))
+                answers.append(answer)
+            return answers
+
+        name = type(request_of(groups[:1])).__name__.removesuffix("Request")
+        answers = retry(attempt, RetryPolicy(deadline_s=self.budget()), f"kplan's {name} request", sleep=self.sleep,
+                        gave_up=Transient)
+        return answers, refused
+
+    def _find_coordinators(self, groups: list[str]) -> dict[str, str]:
+        """Looks up the coordinators of the groups not known yet, in one FindCoordinator: group -> the error name of
+        each Kafka refused to name; RetriableError while one has none yet."""
         from kplan.transport.wire.messages import FindCoordinatorRequest
 
-        if group not in self._coordinators:
-            find = FindCoordinatorRequest(key_type=0, coordinator_keys=[group], min_version=4)
-            [found] = self._send(find, None).coordinators
+        unknown = [g for g in groups if g not in self._coordinators]
+        if not unknown:
+            return {}
+        answer = self._send(FindCoordinatorRequest(key_type=0, coordinator_keys=unknown, min_version=4), None)
+        refused = {}
+        for found in answer.coordinators:
+            if found.error_code in RETRIED_CODES:
+                raise RetriableError(f"Kafka at {self._bootstrap()} has no coordinator for group {found.key} yet "
+                                     f"({error_name(found.error_code)})")
             if found.error_code:
-                name = error_name(found.error_code)
-                if found.error_code in RETRIED_CODES:
-                    raise RetriableError(f"Kafka at {self._bootstrap()} has no coordinator for group {group} yet "
-                                         f"({name})")
-                raise Refused(f"finding the coordinator of group {group} failed: {name}", name)
+                refused[found.key] = error_name(found.error_code)
+                continue
             self._where[found.node_id] = (found.host, found.port)
-            self._coordinators[group] = found.node_id
-        return self._coordinators[group]
+            self._coordinators[found.key] = found.node_id
+        return refused
 
     def serves(self, request_class: Any) -> bool:
         """Whether any broker serves a version of `request_class` (its ApiVersions, asked at login)."""

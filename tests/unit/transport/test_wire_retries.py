@@ -12,7 +12,7 @@ from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
 from kplan.transport import retry as retry_module
 from kplan.transport.retry import KAFKA_RETRIABLE, RETRIED_CODES
-from kplan.transport.share_groups import describe
+from kplan.transport.share_groups import describe, describe_all
 from kplan.transport.share_protocol import DescribeShareGroupOffsetsResponse, ShareGroupDescribeResponse
 from kplan.transport.wire import client as wire
 from kplan.transport.wire.codec import NoAnswer, Transient
@@ -204,3 +204,44 @@ def test_an_apply_keeps_its_operations_deadline():
             return 4.5
 
     assert wire.WireSession(Admin()).client.budget() == 4.5
+
+
+def _coordinators(*found: tuple[str, int, int]) -> FindCoordinatorResponse:
+    c = FindCoordinatorResponse.Coordinator
+    return FindCoordinatorResponse(version=4, throttle_time_ms=0, coordinators=[
+        c(version=4, key=key, node_id=node if not code else -1, host="h" if not code else "", port=node,
+          error_code=code, error_message=None) for key, node, code in found])
+
+
+def _described(*groups: tuple[str, int]) -> ShareGroupDescribeResponse:
+    g = ShareGroupDescribeResponse.DescribedGroup
+    return ShareGroupDescribeResponse(version=1, throttle_time_ms=0, groups=[
+        g(version=1, error_code=code, error_message=None, group_id=gid, group_state="Empty", group_epoch=0,
+          assignment_epoch=0, assignor_name="simple", members=[], authorized_operations=0) for gid, code in groups])
+
+
+def test_many_groups_are_asked_in_one_request_per_coordinator_after_one_lookup(monkeypatch):
+    """Issue 69: one FindCoordinator for every group, then one request per coordinator; a group whose coordinator
+    Kafka will not name is that group's refusal, the others answered."""
+    kafka = FakeKafka({("FindCoordinator", 1): [_coordinators(("a", 2, NONE), ("b", 3, NONE), ("c", 2, NONE),
+                                                               ("d", 0, GROUP_AUTHORIZATION_FAILED))],
+                       ("ShareGroupDescribe", 2): [_described(("a", NONE), ("c", NONE))],
+                       ("ShareGroupDescribe", 3): [_described(("b", GROUP_AUTHORIZATION_FAILED))]})
+    found = describe_all(kafka.client(monkeypatch), ["a", "b", "c", "d"])
+    assert kafka.sent == [("FindCoordinator", 1), ("ShareGroupDescribe", 2), ("ShareGroupDescribe", 3)]
+    assert found["a"] == found["c"] == ("Empty", 0, {})
+    assert [found[g].code for g in "bd"] == ["GROUP_AUTHORIZATION_FAILED"] * 2
+    assert str(found["d"]) == ("kplan's principal may not describe share group d (GROUP_AUTHORIZATION_FAILED): it "
+                               "needs DESCRIBE on the group and on its topics; grant them with ACLs or run kplan as a "
+                               "principal that has them (docs/share-groups.md)")
+
+
+def test_a_batch_whose_coordinator_moved_is_asked_again_where_kafka_says_it_is_now(monkeypatch):
+    kafka = FakeKafka({("FindCoordinator", 1): [_coordinators(("a", 2, NONE), ("b", 2, NONE)),
+                                                _coordinators(("a", 3, NONE), ("b", 3, NONE))],
+                       ("ShareGroupDescribe", 2): [_described(("a", NOT_COORDINATOR), ("b", NOT_COORDINATOR))],
+                       ("ShareGroupDescribe", 3): [_described(("a", NONE), ("b", NONE))]})
+    found = describe_all(kafka.client(monkeypatch), ["a", "b"])
+    assert kafka.sent == [("FindCoordinator", 1), ("ShareGroupDescribe", 2), ("FindCoordinator", 1),
+                          ("ShareGroupDescribe", 3)]
+    assert found == {"a": ("Empty", 0, {}), "b": ("Empty", 0, {})}

@@ -1,0 +1,51 @@
+"""Many consumer groups' committed offsets in one request per coordinator (OffsetFetch v8+, KIP-709: Kafka 3.0 and
+newer take a list of groups), through kplan's own Kafka client: confluent-kafka's `list_consumer_group_offsets`
+asks one group a call, so a cluster of N groups cost N requests (and N answers to decode) where the groups'
+coordinators are the count here (one broker: one FindCoordinator and one OffsetFetch)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from kplan.transport.wire.client import Client, error_name
+
+Offsets = dict[str, dict[int, int]]  # topic -> partition -> committed offset
+
+
+def committed(client: Client, groups: list[str], partitions: Mapping[str, int]) -> dict[str, Offsets | str]:
+    """group -> its committed offsets on `partitions` (topic -> partition count; none committed: {}), or the error
+    name Kafka answered for the group (GROUP_AUTHORIZATION_FAILED...), its coordinator's lookup or its fetch."""
+    from kplan.transport.wire.messages import OffsetFetchRequest
+
+    group_of = OffsetFetchRequest.OffsetFetchRequestGroup
+    topic_of = group_of.OffsetFetchRequestTopics
+    topics = [topic_of(name=t, partition_indexes=list(range(n))) for t, n in sorted(partitions.items())]
+
+    def request(batch: list[str]):
+        # v10 names topics by id: v8-v9 by name
+        return OffsetFetchRequest(groups=[group_of(group_id=g, topics=topics) for g in batch], require_stable=False,
+                                  min_version=8, max_version=9)
+
+    answers, out = client.to_coordinators(groups, request) if groups else ([], {})
+    found: dict[str, Offsets | str] = dict(out)
+    for answer in answers:
+        for g in answer.groups:
+            if g.error_code:
+                found[g.group_id] = error_name(g.error_code)
+                continue
+            offsets: Offsets = {}
+            for t in g.topics or ():
+                for p in t.partitions or ():
+                    if not p.error_code and p.committed_offset >= 0:
+                        offsets.setdefault(t.name, {})[p.partition_index] = p.committed_offset
+            found[g.group_id] = offsets
+    return found
+
+
+def words(name: str) -> str:
+    """librdkafka's words for a Kafka error name ("Broker: Group authorization failed"), as kplan shows the errors of
+    its confluent-kafka calls; the name itself when librdkafka has none."""
+    from confluent_kafka import KafkaError
+
+    code = getattr(KafkaError, name, None)
+    return KafkaError(code).str() if isinstance(code, int) else name
