@@ -35,8 +35,9 @@ from kplan.commands.watch import AddressType
 @click.option("--metrics-addr", type=AddressType(), default="127.0.0.1:9309", show_default=True, metavar="HOST:PORT",
               help="Where /metrics, /healthz and /readyz listen (port 0: any free port, printed).")
 @click.option("--webhook-addr", type=AddressType(), metavar="HOST:PORT",
-              help="Serve the KafkaStack admission webhook (HTTPS) there: a spec kplan refuses is refused by the API "
-                   "server with kplan's message (deploy/kubernetes/kplan-webhook.yaml). Default: not served.")
+              help="Serve the KafkaStack and KafkaCluster admission webhook (HTTPS) there: a spec kplan refuses is "
+                   "refused by the API server with kplan's message (deploy/kubernetes/kplan-webhook.yaml). Default: "
+                   "not served.")
 @click.option("--webhook-cert", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="The webhook's certificate (PEM; the CA the webhook configuration's caBundle names signed it).")
 @click.option("--webhook-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
@@ -75,10 +76,11 @@ def operator_command(kubeconfig, namespace, identity, lease_namespace, lease_nam
     log(f"metrics on http://{server.address}/metrics")
     webhook = None
     if webhook_addr:
-        from kplan.operator.webhook import PATH, serve
+        from kplan.operator.webhook import CLUSTER_PATH, PATH, serve
 
-        webhook = serve(webhook_addr, (webhook_cert, webhook_key), reconciler.check, log)
-        log(f"admission webhook on https://{webhook.address}{PATH}")
+        webhook = serve(webhook_addr, (webhook_cert, webhook_key),
+                        {PATH: reconciler.check, CLUSTER_PATH: reconciler.check_cluster}, log)
+        log(f"admission webhook on https://{webhook.address}{PATH} (KafkaClusters: {CLUSTER_PATH})")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     log(f"{identity}: watching KafkaStacks in {namespace or 'every namespace'}; lease {lease_namespace}/{lease_name}")

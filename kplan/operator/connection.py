@@ -66,8 +66,18 @@ def cluster_paths(paths: list[str], connection: Connection | None) -> list[str]:
     came from the KafkaCluster said as the KafkaCluster's (`KafkaCluster prod: spec.bootstrap_servers`)."""
     if connection is None:
         return paths
-    return [connection.said + p[len("spec.cluster"):] if p == "spec.cluster" or p.startswith("spec.cluster.")
-            or p.startswith("spec.cluster[") else p for p in paths]
+    return [connection.said + p[len("spec.cluster"):] if in_section(p) else p for p in paths]
+
+
+def in_section(path: str) -> bool:
+    """Whether a stack file's field path is in its `cluster:` section."""
+    return path == "spec.cluster" or path.startswith(("spec.cluster.", "spec.cluster["))
+
+
+def as_kafkacluster(path: str) -> str:
+    """A field path of a stack file's `cluster:` as the KafkaCluster's own (`spec.cluster.timeout` ->
+    `spec.timeout`)."""
+    return "spec" + path[len("spec.cluster"):] if in_section(path) else path
 
 
 def appended(text: bytes, connection: Connection) -> bytes:

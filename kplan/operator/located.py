@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from kplan.model.diagnostics import Diagnostic
 
@@ -30,15 +30,16 @@ def spec_text(spec: Mapping[str, Any]) -> tuple[str, list[str]]:
     return json.dumps(spec, indent=1) + "\n", paths
 
 
-def at_fields(d: Diagnostic, file: str, paths: list[str]) -> str:
+def at_fields(d: Diagnostic, file: str, paths: list[str], named: Callable[[str], str] = str) -> str:
     """kplan's finding as `kplan validate` prints it, its place in `file` (its own, and those its message mentions:
-    `collides with the topic at FILE:2`) said as the spec's field path: `spec.topics[1]: duplicate topic ...`."""
+    `collides with the topic at FILE:2`) said as the spec's field path: `spec.topics[1]: duplicate topic ...`;
+    `named` says that path to the reader (a KafkaCluster's spec is a stack file's `cluster:`)."""
     if d.file != file:
         return d.located()
     place = paths[d.line - 1] if 0 < d.line <= len(paths) else "spec"
     said = replace(d, message=fields_in(d.message, file, paths),
                    address=None if f"spec.{d.target}" == place else d.address)
-    return said.located(where=place)
+    return said.located(where=named(place))
 
 
 def fields_in(text: str, file: str, paths: list[str]) -> str:

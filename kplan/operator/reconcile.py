@@ -22,7 +22,16 @@ import yaml
 
 from kplan.errors import KplanError
 from kplan.model.diagnostics import Diagnostic, Severity
-from kplan.operator.connection import Connection, appended, cluster_paths, cluster_ref, connection_of, with_cluster
+from kplan.operator.connection import (
+    Connection,
+    appended,
+    as_kafkacluster,
+    cluster_paths,
+    cluster_ref,
+    connection_of,
+    in_section,
+    with_cluster,
+)
 from kplan.operator.decide import (
     FINALIZER,
     Wishes,
@@ -261,18 +270,37 @@ class Reconciler:
     def check(self, resource: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """What `kplan validate` finds in the resource's stack (its errors, its warnings), at the spec's field paths
         or the ConfigMap's lines: the admission webhook's answer. A Secret or ConfigMap it names that cannot be read
-        raises Failed."""
+        raises Failed; the Secrets of the KafkaCluster it names are not read (as `kplan validate`, the check takes a
+        ${secret:env:NAME} unresolved), so that a stack is checked before they are there."""
         from kplan.stackfile import validate_stack
 
         wishes = Wishes.of(resource)
         connection = self.connection(resource)
-        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets, connection)
+        environ = self.environ_of(resource["metadata"]["namespace"], wishes.secrets)
         with tempfile.TemporaryDirectory(prefix="kplan-admission-") as scratch:  # requests run side by side
             path, say, _ = self._stack_files({**resource, "spec": resource.get("spec") or {}}, None,
                                              where=Path(scratch), connection=connection)
             found = validate_stack(str(path), wishes.environment, environ, with_policy=True)[1]
         errors = [scrub(say(d)) for d in found if d.is_error]
         warnings = [scrub(say(d)) for d in found if d.severity is Severity.WARNING]
+        return errors, warnings
+
+    def check_cluster(self, resource: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """What `kplan validate` finds in a KafkaCluster's spec as a stack file's `cluster:` section (its errors, its
+        warnings), at the KafkaCluster's field paths (`spec.timeout: invalid duration ...`): the admission webhook's
+        answer for KafkaClusters. Its Secrets are not read (kplan checks a ${secret:env:NAME} when it plans)."""
+        from kplan.stackfile import validate_stack
+
+        connection = connection_of({**resource, "spec": resource.get("spec") or {}})
+        with tempfile.TemporaryDirectory(prefix="kplan-admission-") as scratch:
+            path = Path(scratch) / "stack.yaml"
+            text, paths = spec_text({"stack": "kafkacluster", "cluster": connection.section})
+            path.write_text(text)
+            found = validate_stack(str(path), None, dict(self.environ))[1]
+        ours = [d for d in found if d.file == str(path) and 0 < d.line <= len(paths) and in_section(paths[d.line - 1])]
+        errors = [scrub(at_fields(d, str(path), paths, as_kafkacluster)) for d in ours if d.is_error]
+        warnings = [scrub(at_fields(d, str(path), paths, as_kafkacluster)) for d in ours
+                    if d.severity is Severity.WARNING]
         return errors, warnings
 
     def _plan(self, stack, environ: Mapping[str, str], said: Callable[[str], str], destroy: bool = False):

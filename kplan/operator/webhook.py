@@ -1,7 +1,8 @@
-"""The KafkaStack admission webhook (`kplan operator --webhook-addr`, docs/kubernetes.md): the API server sends it
-every create of a KafkaStack and every update that changes its spec (an AdmissionReview, over HTTPS), and it answers
-with what `kplan validate` finds in the spec: refused with kplan's own lines, at the spec's field paths, when there is
-an error; admitted with kplan's warnings (which kubectl prints) otherwise. Every replica serves it, leader or not: it
+"""The admission webhook of KafkaStacks and KafkaClusters (`kplan operator --webhook-addr`, docs/kubernetes.md): the
+API server sends it every create of one and every update that changes its spec (an AdmissionReview, over HTTPS), and
+it answers with what `kplan validate` finds in the spec (a KafkaStack's as a stack file, a KafkaCluster's as a stack
+file's `cluster:` section): refused with kplan's own lines, at the spec's field paths, when there is an error;
+admitted with kplan's warnings (which kubectl prints) otherwise. Every replica serves it, leader or not: it
 reads nothing but the request (and the Secrets the resource names, for its `${VAR}`s) and writes nothing.
 
 It is registered as a *mutating* webhook that never mutates: the API server calls mutating webhooks before it checks
@@ -17,6 +18,7 @@ from typing import Any, Callable, Mapping
 from kplan.errors import KplanError
 
 PATH = "/validate-kafkastack"
+CLUSTER_PATH = "/validate-kafkacluster"
 Check = Callable[[Mapping[str, Any]], "tuple[list[str], list[str]]"]
 
 
@@ -36,13 +38,15 @@ def answer(review: Mapping[str, Any], check: Check) -> dict[str, Any]:
     return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}
 
 
-def serve(address: tuple[str, int], tls: tuple[str, str], check: Check, log: Callable[[str], None]):
-    """The webhook's HTTPS server, started (its `address` attribute says where it listens)."""
+def serve(address: tuple[str, int], tls: tuple[str, str], checks: Mapping[str, Check], log: Callable[[str], None]):
+    """The webhook's HTTPS server, started (its `address` attribute says where it listens); `checks`: each path's
+    check (PATH, CLUSTER_PATH)."""
     from kplan.transport.metrics_server import Server
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            if self.path.split("?", 1)[0] != PATH:
+            check = checks.get(self.path.split("?", 1)[0])
+            if check is None:
                 return self._send(404, {"message": "not found"})
             try:
                 review = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))

@@ -154,9 +154,14 @@ def test_the_webhook_manifest_is_valid_and_reaches_the_operators_webhook():
     for doc in docs:
         kubernetes_validate.validate(doc, "1.32", strict=True)
     service = next(d for d in docs if d["kind"] == "Service")
-    (hook,) = next(d for d in docs if d["kind"] == "MutatingWebhookConfiguration")["webhooks"]
+    hooks = next(d for d in docs if d["kind"] == "MutatingWebhookConfiguration")["webhooks"]
     kplan = next(d for d in operator if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
     port = next(p for p in kplan["ports"] if p["name"] == service["spec"]["ports"][0]["targetPort"])
     assert kplan["args"][kplan["args"].index("--webhook-addr") + 1] == f"0.0.0.0:{port['containerPort']}"
-    assert hook["clientConfig"]["service"]["name"] == service["metadata"]["name"]
-    assert hook["clientConfig"]["service"]["path"] == "/validate-kafkastack" and hook["failurePolicy"] == "Fail"
+    from kplan.operator.webhook import CLUSTER_PATH, PATH
+
+    assert [(h["rules"][0]["resources"], h["clientConfig"]["service"]["path"]) for h in hooks] == [
+        (["kafkastacks"], PATH), (["kafkaclusters"], CLUSTER_PATH)]
+    for hook in hooks:
+        assert hook["clientConfig"]["service"]["name"] == service["metadata"]["name"]
+        assert hook["failurePolicy"] == "Fail"
