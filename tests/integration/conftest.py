@@ -18,15 +18,19 @@ from kplan.transport.kafka import dispose
 
 
 @pytest.fixture(autouse=True)
-def _collect_in_this_thread():
+def _collect_in_this_thread(request):
     """Collect a test's garbage here, in the main thread: a librdkafka client left in a reference cycle and
     collected on librdkafka's background thread (where admin results are delivered) aborts the whole session.
-    What survives is then frozen (`gc.freeze`), so that the next test's collection walks only what was made since,
-    not every object of the modules imported again (~100,000: a full collection took ~50 ms in a test process);
-    `_collect_all_after_a_file` collects the frozen ones too once a file's module fixtures are gone."""
+    What survives an integration test is then frozen (`gc.freeze`), so that the next test's collection walks only
+    what was made since, not every object of the modules imported again (~100,000: a full collection took ~50 ms in
+    a test process); `_collect_all_after_a_file` collects the frozen ones too once a file's module fixtures are gone.
+    Not after the tests here that use no stack: the unit stage runs them first, and a frozen heap would stay so for
+    its every later test, where each stack loaded in-process asks `gc.get_freeze_count()` (kplan.stackfile.pipeline),
+    which walks every frozen object (~40 ms a load)."""
     yield
     gc.collect()
-    gc.freeze()
+    if request.node.get_closest_marker("integration"):
+        gc.freeze()
 
 
 _TRANSIENT = ("rebalance", "stale configuration", "conflicting operation")
@@ -102,12 +106,14 @@ def second_cluster():
         _SECOND.close()
 
 
-def _collect_all_after_a_file() -> None:
+def _collect_all_after_a_file(item) -> None:
     """Everything, the frozen objects too, once a file's tests and module fixtures are torn down: what such a fixture
-    left in a reference cycle is collected here, in the main thread, not kept for the rest of the session."""
+    left in a reference cycle is collected here, in the main thread, not kept for the rest of the session (and frozen
+    again after an integration test's file, as `_collect_in_this_thread` does)."""
     gc.unfreeze()
     gc.collect()
-    gc.freeze()
+    if item.get_closest_marker("integration"):
+        gc.freeze()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -122,7 +128,7 @@ def pytest_runtest_teardown(item, nextitem):
                                                       "second_cluster" not in nextitem.fixturenames):
             _SECOND.close()
         if nextitem is None or nextitem.module is not item.module:
-            _collect_all_after_a_file()
+            _collect_all_after_a_file(item)
 
 
 @pytest.fixture
