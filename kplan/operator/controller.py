@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterable
 
 from kplan.operator.connection import cluster_ref, connection_of
 from kplan.operator.decide import key_of
@@ -30,6 +30,17 @@ def _key(resource: dict) -> tuple[str, str]:
     return resource["metadata"]["namespace"], resource["metadata"]["name"]
 
 
+def named_secrets(kafkacluster: dict) -> set[tuple[str, str]]:
+    """The Secrets (namespace, name) a KafkaCluster names in spec.secrets."""
+    return {(s.namespace, s.name) for s in connection_of(kafkacluster).secrets if s.namespace and s.name}
+
+
+def secrets_to_watch(stacks: Iterable[dict], cluster_secrets: dict[str, set[tuple[str, str]]]) -> set[tuple[str, str]]:
+    """The Secrets of the KafkaClusters the stacks name: those whose change plans a stack again."""
+    named = {cluster_ref(r.get("spec")) for r in stacks}
+    return {at for cluster, secrets in cluster_secrets.items() if cluster in named for at in secrets}
+
+
 class Controller:
     def __init__(self, kube: Kube, namespace: str | None, reconciler: Reconciler, elector: Elector,
                  resync_s: float, log: Callable[[str], None]) -> None:
@@ -45,7 +56,7 @@ class Controller:
         self.configmap_watches: set[str] = set()  # namespaces whose ConfigMaps are watched
         self.clusters_watched = False
         self.cluster_secrets: dict[str, set[tuple[str, str]]] = {}  # KafkaCluster -> the Secrets it names (ns, name)
-        self.secret_watches: set[tuple[str, str]] = set()
+        self.secret_watches: dict[tuple[str, str], threading.Event] = {}  # (ns, name) -> what stops its watch
         self.stop = threading.Event()
 
     def _seen(self, resource: dict, kind: str) -> None:
@@ -55,6 +66,7 @@ class Controller:
                 self.known.pop(key, None)
                 self.done.pop(key, None)
                 self.dirty.discard(key)
+                self._follow_secrets()
             else:
                 self.known[key] = resource
                 self._follow_configmaps(resource)
@@ -78,13 +90,20 @@ class Controller:
     def _follow(self, path: str, what: str, listed: Callable[[list[dict]], None],
                 seen: Callable[[dict, str], None], stop: threading.Event) -> None:
         """List `path`, then watch it from the list's resourceVersion (listed again when that version is gone, 410),
-        until stopped."""
-        while not stop.is_set():
+        until stopped (by `stop` or the operator's own). A failure is logged once (again only when it changes, or
+        after the watch worked again) and tried again after 2 s, doubling up to 60 s: a refused watch is no flood."""
+        said, pause = "", 2.0
+
+        def stopped() -> bool:
+            return stop.is_set() or self.stop.is_set()
+
+        while not stopped():
             try:
                 listing = self.kube.call("GET", path)
+                said, pause = "", 2.0
                 listed(listing["items"])
                 version = listing["metadata"]["resourceVersion"]
-                while not stop.is_set():
+                while not stopped():
                     for event in self.kube.watch(path, version, WATCH_S):
                         obj = event.get("object") or {}
                         if event.get("type") == "ERROR":
@@ -92,12 +111,16 @@ class Controller:
                         version = obj.get("metadata", {}).get("resourceVersion", version)
                         if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
                             seen(obj, event["type"])
-                        if stop.is_set():
+                        if stopped():
                             return
             except KubeError as e:
-                if e.status != 410:  # 410: the version is too old: list again
+                if e.status == 410:  # the version is too old: list again
+                    continue
+                if str(e) != said:
                     self.log(f"watching {what}: {e}")
-                    stop.wait(2.0)
+                said = str(e)
+                stop.wait(pause)
+                pause = min(pause * 2, 60.0)
 
     def _follow_configmaps(self, resource: dict) -> None:
         """The ConfigMaps of the resource's namespace watched, once one of its stacks names one: a changed
@@ -123,36 +146,41 @@ class Controller:
     def _follow_clusters(self, resource: dict) -> None:
         """KafkaClusters watched, once a stack names one: a changed (created, deleted) KafkaCluster plans the stacks
         that name it again."""
-        if cluster_ref(resource.get("spec")) is None or self.clusters_watched:
+        if cluster_ref(resource.get("spec")) is None:
+            return
+        self._follow_secrets()  # it may name a KafkaCluster already known
+        if self.clusters_watched:
             return
         self.clusters_watched = True
 
         def touched(kafkacluster: dict, kind: str) -> None:
             name = kafkacluster["metadata"]["name"]
-            self._follow_secrets(kafkacluster, kind)
             with self.changed:
+                self.cluster_secrets[name] = set() if kind == "DELETED" else named_secrets(kafkacluster)
+                self._follow_secrets()
                 self.dirty |= {k for k, r in self.known.items() if cluster_ref(r.get("spec")) == name}
                 self.changed.notify_all()
 
         def listed(items: list[dict]) -> None:
-            for kafkacluster in items:
-                self._follow_secrets(kafkacluster, "ADDED")
+            with self.changed:
+                self.cluster_secrets = {c["metadata"]["name"]: named_secrets(c) for c in items}
+                self._follow_secrets()
 
         threading.Thread(target=self._follow, args=(clusters_path(), "KafkaClusters", listed, touched, self.stop),
                          name="kplan-operator-kafkaclusters", daemon=True).start()
 
-    def _follow_secrets(self, kafkacluster: dict, kind: str) -> None:
-        """The Secrets a KafkaCluster names in spec.secrets watched, each by name (a field selector: the operator's
-        rights on them are list and watch on those names only); a changed (created, deleted) one plans the stacks
-        that name a KafkaCluster naming it again. The watch's objects are dropped unread: the reconcile reads the
-        value."""
-        name = kafkacluster["metadata"]["name"]
-        named = set() if kind == "DELETED" else {(s.namespace, s.name) for s in connection_of(kafkacluster).secrets
-                                                   if s.namespace and s.name}
+    def _follow_secrets(self) -> None:
+        """The Secrets named (spec.secrets) by the KafkaClusters that this operator's stacks name watched, each by
+        name (a field selector: the operator's rights on them are list and watch on those names only; another
+        namespace's KafkaCluster is none of its business); a changed (created, deleted) one plans the stacks that
+        name a KafkaCluster naming it again. A watch no longer needed is stopped (at its next event or the end of
+        its request). The watch's objects are dropped unread: the reconcile reads the value."""
         with self.changed:
-            self.cluster_secrets[name] = named
-            new = named - self.secret_watches
-            self.secret_watches |= new
+            needed = secrets_to_watch(self.known.values(), self.cluster_secrets)
+            for gone in set(self.secret_watches) - needed:
+                self.secret_watches.pop(gone).set()
+            new = {at: threading.Event() for at in sorted(needed - set(self.secret_watches))}
+            self.secret_watches.update(new)
 
         def touched(secret: dict, kind: str) -> None:
             at = (secret["metadata"].get("namespace", ""), secret["metadata"]["name"])
@@ -161,10 +189,10 @@ class Controller:
                 self.dirty |= {k for k, r in self.known.items() if cluster_ref(r.get("spec")) in clusters}
                 self.changed.notify_all()
 
-        for namespace, secret in sorted(new):
+        for (namespace, secret), stop in new.items():
             path = f"/api/v1/namespaces/{namespace}/secrets?fieldSelector=metadata.name%3D{secret}"
             threading.Thread(target=self._follow, args=(path, f"the Secret {namespace}/{secret}", lambda items: None,
-                                                        touched, self.stop),
+                                                        touched, stop),
                              name=f"kplan-operator-secret-{namespace}-{secret}", daemon=True).start()
 
     def run(self, stop: threading.Event) -> None:

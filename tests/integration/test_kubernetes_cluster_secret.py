@@ -3,7 +3,7 @@ and its real secured Kafka: the stacks naming that KafkaCluster are planned agai
 Secret by name; the resync is an hour away and a stack in sync has no retry due), so a password the cluster refuses
 shows in the status and the right one back brings the stack in sync again; neither value is ever shown. The operator
 runs with the shipped Role for such Secrets (get, list and watch by name), which lets it watch that Secret and no
-other."""
+other; the Secrets of KafkaClusters none of its stacks names (others' in a shared API server) it leaves alone."""
 
 from __future__ import annotations
 
@@ -55,6 +55,11 @@ def test_a_changed_secret_of_a_kafkacluster_plans_its_stacks_again_and_is_never_
         "sasl.password": "${secret:env:KAFKA_PASSWORD}", "ssl.ca.location": secured.ca_file},
         "secrets": {"KAFKA_PASSWORD": {"name": "kafka-admin", "namespace": namespace, "key": "password"}}}
     assert admin_api("POST", CLUSTERS, json=kafkacluster(name, connection)).status_code == 201
+    # a KafkaCluster none of this operator's stacks names (another team's), naming a Secret the operator may not
+    # read: not watched (the watch would be refused), so not one line about it
+    unused = unique("ksec-unused").lower()
+    assert admin_api("POST", CLUSTERS, json=kafkacluster(unused, {**connection, "secrets": {"KAFKA_PASSWORD": {
+        "name": "other", "namespace": namespace, "key": "password"}}})).status_code == 201
     path = STACKS.format(ns=namespace)
     log = tmp_path / "operator.log"
     op = start_operator(sa.kubeconfig(tmp_path / "kubeconfig"), namespace, "only", tmp_path / "work", log)
@@ -98,3 +103,4 @@ def test_a_changed_secret_of_a_kafkacluster_plans_its_stacks_again_and_is_never_
     finally:
         stop(op)
         admin_api("DELETE", f"{CLUSTERS}/{name}")
+        admin_api("DELETE", f"{CLUSTERS}/{unused}")

@@ -1,0 +1,63 @@
+"""Which Secrets the operator watches, and how a refused watch is told: pure logic over a fake API (the real API
+server's side is tests/integration/test_kubernetes_cluster_secret.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from kplan.operator.controller import Controller, named_secrets, secrets_to_watch
+from kplan.operator.kube import KubeError
+
+
+def cluster(name: str, *secrets: tuple[str, str]) -> dict:
+    return {"metadata": {"name": name}, "spec": {"bootstrap_servers": "k:9092", "secrets": {
+        f"V{i}": {"namespace": ns, "name": secret, "key": "k"} for i, (ns, secret) in enumerate(secrets)}}}
+
+
+def stack(namespace: str, name: str, cluster: str | None) -> dict:
+    spec = {"stack": name, **({"clusterRef": {"name": cluster}} if cluster else {})}
+    return {"metadata": {"namespace": namespace, "name": name}, "spec": spec}
+
+
+def test_only_the_secrets_of_kafkaclusters_a_stack_names_are_watched():
+    clusters = {c["metadata"]["name"]: named_secrets(c) for c in (
+        cluster("ours", ("a", "pw"), ("a", "ca")), cluster("theirs", ("b", "pw")), cluster("none"))}
+    assert clusters["ours"] == {("a", "pw"), ("a", "ca")}
+    stacks = [stack("a", "s1", "ours"), stack("a", "s2", None), stack("a", "s3", "missing")]
+    assert secrets_to_watch(stacks, clusters) == {("a", "pw"), ("a", "ca")}
+    assert secrets_to_watch([stack("a", "s2", None)], clusters) == set()
+
+
+class RefusingKube:
+    """Every list refused, as the API server answers a watch the operator has no rights for."""
+
+    def __init__(self, stop_after: int, stop: threading.Event) -> None:
+        self.calls, self.stop_after, self.stop = 0, stop_after, stop
+
+    def call(self, method: str, path: str, **_) -> dict:
+        self.calls += 1
+        if self.calls >= self.stop_after:
+            self.stop.set()
+        raise KubeError(403, f"GET {path}: 403 forbidden")
+
+
+class Clockless(threading.Event):
+    """A stop whose waits return at once, recording how long each would have been."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(float(timeout or 0))
+        return self.is_set()
+
+
+def test_a_refused_watch_is_said_once_and_tried_again_ever_later():
+    stop, lines = Clockless(), []
+    kube = RefusingKube(9, stop)
+    controller = Controller(kube, "ns", reconciler=None, elector=None, resync_s=3600, log=lines.append)  # type: ignore[arg-type]
+    controller._follow("/api/v1/namespaces/x/secrets", "the Secret x/pw", lambda items: None, lambda o, k: None, stop)
+    assert kube.calls == 9
+    assert lines == ["watching the Secret x/pw: GET /api/v1/namespaces/x/secrets: 403 forbidden"]
+    assert stop.waits == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]
