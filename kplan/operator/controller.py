@@ -146,10 +146,10 @@ class Controller:
     def _follow_clusters(self, resource: dict) -> None:
         """KafkaClusters watched, once a stack names one: a changed (created, deleted) KafkaCluster plans the stacks
         that name it again."""
-        if cluster_ref(resource.get("spec")) is None:
-            return
-        self._follow_secrets()  # it may name a KafkaCluster already known
         if self.clusters_watched:
+            self._follow_secrets()  # the stack may name another KafkaCluster now, or none
+            return
+        if cluster_ref(resource.get("spec")) is None:
             return
         self.clusters_watched = True
 
