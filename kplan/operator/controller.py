@@ -228,26 +228,27 @@ class Controller:
             self._one(key)
 
     def _one(self, key: tuple[str, str]) -> None:
+        """Reconcile one stack. One that failed in any way (a Secret, a cluster, the API server, kplan itself) is
+        tried again after RETRY_S, doubling up to the resync; one written meanwhile (409) at once."""
+        ok = False
         try:
             resource = self.kube.call("GET", stacks_path(*key), ok_missing=True)
-        except KubeError as e:
-            self.log(f"{key[0]}/{key[1]}: {e}")
-            return
-        if resource is None or not self.elector.is_leader():
-            return
-        try:
+            if resource is None or not self.elector.is_leader():
+                return
             ok = self.reconciler.reconcile(resource)
             with self.changed:
                 self.done[key] = key_of(resource)
-                failures = 0 if ok else self.retry.get(key, (0.0, 0))[1] + 1
-                self.retry.pop(key, None)
-                if failures:
-                    self.retry[key] = (time.monotonic() + min(RETRY_S * 2 ** (failures - 1), self.resync_s), failures)
         except KubeError as e:
             self.log(f"{key[0]}/{key[1]}: {e}")
             if e.status == 409:  # written meanwhile: again, from what it is now
+                ok = True
                 with self.changed:
                     self.dirty.add(key)
-        except Exception as e:  # noqa: BLE001 - one stack's failure is said; the others go on (retried at resync)
+        except Exception as e:  # noqa: BLE001 - one stack's failure is said; the others go on
             self.log(scrub(f"{key[0]}/{key[1]}: reconcile failed: {type(e).__name__}: {e}"))
+        with self.changed:
+            failures = 0 if ok else self.retry.get(key, (0.0, 0))[1] + 1
+            self.retry.pop(key, None)
+            if failures:
+                self.retry[key] = (time.monotonic() + min(RETRY_S * 2 ** (failures - 1), self.resync_s), failures)
         self.reconciles += 1

@@ -61,3 +61,33 @@ def test_a_refused_watch_is_said_once_and_tried_again_ever_later():
     assert kube.calls == 9
     assert lines == ["watching the Secret x/pw: GET /api/v1/namespaces/x/secrets: 403 forbidden"]
     assert stop.waits == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]
+
+
+class OneStack:
+    """An API server holding one KafkaStack; a reconciler that fails as told; a leader."""
+
+    def __init__(self, outcomes: list) -> None:
+        self.outcomes = outcomes
+
+    def call(self, method: str, path: str, **_) -> dict:
+        return stack("ns", "s", None)
+
+    def reconcile(self, resource: dict) -> bool:
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def is_leader(self) -> bool:
+        return True
+
+
+def test_a_reconcile_that_raised_is_tried_again_like_one_that_failed_not_at_the_resync():
+    api, lines = OneStack([RuntimeError("no"), False, KubeError(503, "busy"), True]), []
+    controller = Controller(api, "ns", reconciler=api, elector=api, resync_s=3600, log=lines.append)  # type: ignore[arg-type]
+    failures = []
+    for _ in range(4):
+        controller._one(("ns", "s"))
+        failures.append(controller.retry.get(("ns", "s"), (0.0, 0))[1])
+    assert failures == [1, 2, 3, 0]
+    assert lines == ["ns/s: reconcile failed: RuntimeError: no", "ns/s: busy"]
