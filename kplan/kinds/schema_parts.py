@@ -4,7 +4,8 @@ the kinds' parts, in the kinds' order (`ORDER`). Pure: the files are read and wr
 differ from what this assembles. kplan itself never runs it: commands load the shipped files.
 
 - The base (`kplan/schemas/parts/<name>.base.json`) holds what no single kind owns; its `$comment` is the shipped
-  one, after a sentence saying the file is generated.
+  one, after a sentence saying the file is generated. A definition of it derived from a table of the frame's
+  (`kplan.kinds.frame`) is named there by `"frame:<name>"` and put in its place.
 - A kind's part is derived from its shape (`KindUnit.shape_ref`, `kplan.kinds.shape_schema`). A part may hold
   `properties` (its stack sections, top level), `extend` (properties it adds to a definition of the base or of a kind
   before it in `ORDER`: `{"<definition>": {"<property>": ...}}`), `$defs` (definitions it owns; another kind's part
@@ -18,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from kplan.kinds import ORDER, UNITS, claimable_sections, summed_units
+from kplan.kinds import ORDER, UNITS, claimable_sections
+from kplan.kinds.frame import PARTS
 from kplan.kinds.shape_schema import plan_part, stack_part
 
 NAMES = ("stack", "plan", "policy")
@@ -78,7 +80,7 @@ def _merge(into: dict[str, Any], extra: dict[str, Any], where: str) -> None:
 def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The schema document `name`: the base with every kind's part merged in, in the order of `parts` (kind ->
     part, every kind in `ORDER` when read by `assemble_from`)."""
-    doc: dict[str, Any] = json.loads(json.dumps(base))  # a copy
+    doc: dict[str, Any] = _framed(json.loads(json.dumps(base)))  # a copy, the frame's definitions in place
     doc["$comment"] = _generated(name, "each kind's shape (its table of keys, kplan/kinds/shape.py)", doc)
     defs = doc.setdefault("$defs", {})
     branches = []
@@ -96,10 +98,6 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
         _add_metadata(doc, defs)
     if name == "stack" and "claim" in defs:  # the sections a claim may cover are the kinds' to say
         defs["claim"]["properties"]["kinds"]["items"]["enum"] = list(claimable_sections())
-    if name == "stack":  # and the keys an owner total may sum
-        for branch in defs.get("policyRule", {}).get("allOf", []):
-            if "quota" in (then := branch["then"]["properties"]):
-                then["quota"] = {"enum": list(summed_units()), **then["quota"]}
     if name == "plan":
         kinds = list(parts)
         defs["address"]["pattern"] = "^(" + "|".join(kinds) + ")\\..+$"
@@ -132,6 +130,18 @@ def _add_metadata(doc: dict[str, Any], defs: dict[str, Any]) -> None:
         if isinstance(props, dict):
             for key, ref in _META.items():
                 props.setdefault(key, {"$ref": f"#/$defs/{ref}"})
+
+
+def _framed(node: Any) -> Any:
+    """A base's node with each `"frame:<name>"` string replaced by that definition of the frame's tables
+    (`kplan.kinds.frame.PARTS`)."""
+    if isinstance(node, str) and node.startswith("frame:"):
+        return PARTS[node[6:]]()
+    if isinstance(node, dict):
+        return {k: _framed(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_framed(v) for v in node]
+    return node
 
 
 def _refs(node: Any) -> set[str]:
