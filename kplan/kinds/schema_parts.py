@@ -5,7 +5,7 @@ differ from what this assembles. kplan itself never runs it: commands load the s
 
 - The base (`kplan/schemas/parts/<name>.base.json`) holds what no single kind owns; its `$comment` is the shipped
   one, after a sentence saying the file is generated. A definition of it derived from a table of the frame's
-  (`kplan.kinds.frame`) is named there by `"frame:<name>"` and put in its place.
+  (`kplan.kinds.frame`) is named there by `"frame:<name>"` and put in its place; a `"//"` key is a comment.
 - A kind's part is derived from its shape (`KindUnit.shape_ref`, `kplan.kinds.shape_schema`). A part may hold
   `properties` (its stack sections, top level), `extend` (properties it adds to a definition of the base or of a kind
   before it in `ORDER`: `{"<definition>": {"<property>": ...}}`), `$defs` (definitions it owns; another kind's part
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from kplan.kinds import ORDER, UNITS, claimable_sections
+from kplan.kinds import ORDER, UNITS
 from kplan.kinds.frame import PARTS
 from kplan.kinds.shape_schema import plan_part, stack_part
 
@@ -96,8 +96,6 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
             branches.append({"if": {"properties": {"type": {"const": kind}}}, "then": part["resource_change"]})
     if name == "stack":
         _add_metadata(doc, defs)
-    if name == "stack" and "claim" in defs:  # the sections a claim may cover are the kinds' to say
-        defs["claim"]["properties"]["kinds"]["items"]["enum"] = list(claimable_sections())
     if name == "plan":
         kinds = list(parts)
         defs["address"]["pattern"] = "^(" + "|".join(kinds) + ")\\..+$"
@@ -134,11 +132,11 @@ def _add_metadata(doc: dict[str, Any], defs: dict[str, Any]) -> None:
 
 def _framed(node: Any) -> Any:
     """A base's node with each `"frame:<name>"` string replaced by that definition of the frame's tables
-    (`kplan.kinds.frame.PARTS`)."""
+    (`kplan.kinds.frame.PARTS`), without its `"//"` keys (the base's comments)."""
     if isinstance(node, str) and node.startswith("frame:"):
         return PARTS[node[6:]]()
     if isinstance(node, dict):
-        return {k: _framed(v) for k, v in node.items()}
+        return {k: _framed(v) for k, v in node.items() if k != "//"}
     if isinstance(node, list):
         return [_framed(v) for v in node]
     return node

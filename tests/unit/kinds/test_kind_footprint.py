@@ -105,7 +105,7 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
     # reference to the group kinds).
     "consumer_group": {"kplan/kinds/records/kind.py": (r'"consumer_groups"\)',)},
     "share_group": {"kplan/kinds/records/kind.py": (r'"share_groups"\)',)},
-    # The example of a policy rule's `kinds` (the sections it holds for): section names as a policy writes them.
+    # The examples of a policy rule's and a claim's `kinds` (the sections they hold for): section names as written.
     "connector": {"kplan/kinds/frame.py": (r'\(\["topics", "connectors"\],\)',)},
     # The user kind's section key is also a database table's name: a CDC source's `tables` example; and a kubeconfig's
     # list of users (the operator's credentials).
@@ -139,8 +139,10 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         "kplan/kinds/streams_app/section.py": (r'values\["topics"\]', r'smap\.value_loc\(item, "topics"\)',
                                               r'out\["topics"\] = \[\{"name": t\.name'),
         "kplan/kinds/streams_app/model.py": (r'Attr\("topics"',),
-        # the example of a policy rule's `kinds` (the sections it holds for), and owner-max-topics' words for its limit
-        "kplan/kinds/frame.py": (r'\(\["topics", "connectors"\],\)', r'"topics", 300\)'),
+        # the examples of a policy rule's and a claim's `kinds` (the sections they hold for), owner-max-topics' words
+        # for its limit, and a reference's `expect: {consume: {topics: [...]}}` (an ACL principal's shorthand), its row
+        "kplan/kinds/frame.py": (r'\(\["topics", "connectors"\],\)', r'"topics", 300\)',
+                                 r'Attr\("topics", ref\("aclNames"\)', r'\{"topics": \["payments\.events"\]'),
     },
 }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kplan.kinds import ORDER
+from kplan.kinds import ORDER, frame
 from kplan.kinds.schema_parts import (
     NAMES,
     assemble,
@@ -63,7 +63,7 @@ def test_every_kind_has_its_parts_and_the_plan_types_follow_the_kinds_order():
 
 
 def test_a_section_lives_in_its_kinds_part_not_in_the_base():
-    assert set(read(base_path("stack"))["properties"]).isdisjoint({"topics", "connectors", "quotas", "subjects"})
+    assert set(frame.stack()).isdisjoint({"topics", "connectors", "quotas", "subjects"})
     assert list(kind_part("stack", "quota")["properties"]) == ["quotas"]
     assert set(kind_part("stack", "quota")["$defs"]) == {"quota", "quotaByteRate"}
 
