@@ -15,6 +15,7 @@ say: a value that must be a secret reference, a value in a human unit, a value t
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from typing import Any, Callable, Mapping
 
 from kplan.model.desired import origin_data
@@ -30,6 +31,7 @@ class _Nothing:
 
 
 NOTHING: Any = _Nothing()  # a row without a default or an example
+HIDDEN: Any = _Nothing()  # a key `kplan render` never shows (Shape.rendered)
 SENSITIVE = "(sensitive)"  # how a plan shows a secret
 
 
@@ -320,10 +322,18 @@ class Shape:
                 out[a.key] = SENSITIVE if a.secret_ref and not reveal else _shown(a.of, value)
         return out
 
-    def rendered(self, spec: Any) -> dict[str, Any]:
-        """A declared resource as `kplan render` shows it: its image, a secret as its reference, then where it is
-        declared."""
-        return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
+    def rendered(self, spec: Any, hide: Mapping[str, Any] | None = None, **more: Any) -> dict[str, Any]:
+        """A declared resource as `kplan render` shows it, then where it is declared. Without `hide`: its plan image,
+        a secret as its reference. With it: each stack row the spec holds (the first, its name, as `name`) as JSON but
+        where its value is hide's for that key (HIDDEN: always), then what the kind adds (`more`)."""
+        if hide is None:
+            return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
+        out = {}
+        for i, a in enumerate(a for a in self.attrs if a.stack):
+            value = spec.name if i == 0 else getattr(spec, a.key, HIDDEN)
+            if value is not HIDDEN and (a.key not in hide or hide[a.key] is not HIDDEN and value != hide[a.key]):
+                out[a.key] = as_json(value)
+        return {**out, **more, "origin": origin_data(spec.origin)}
 
 
 def named_section(shape: Shape, make: Callable[..., Any], noun: str, entries: list[tuple[Any, Loc]], smap: SourceMap,
@@ -376,3 +386,12 @@ def _shown(of: Type, value: Any) -> Any:
     if of.mapping:
         return dict(sorted(value.items() if isinstance(value, Mapping) else value))
     return value
+
+
+def as_json(value: Any) -> Any:
+    """A spec's value as JSON: a mapping by key, a list, a dataclass by its fields."""
+    if isinstance(value, Mapping):
+        return {k: as_json(value[k]) for k in sorted(value)}
+    if isinstance(value, (tuple, list)):
+        return [as_json(v) for v in value]
+    return {f.name: as_json(getattr(value, f.name)) for f in fields(value)} if is_dataclass(value) else value

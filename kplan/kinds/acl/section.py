@@ -20,7 +20,6 @@ from typing import Any
 from kplan.kinds.acl.model import ENTRY, SHAPE, AclSpec
 from kplan.kinds.shape import defaulted
 from kplan.model.bindings import ACL_PREFIX, AclBinding, shorthand
-from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
 
@@ -90,12 +89,10 @@ def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnosti
 
 
 def rendered(a: AclSpec) -> dict[str, Any]:
-    """A principal's expanded bindings, one line each: `allow WRITE on topic prefix:orders.`."""
-    out = {"principal": a.name, "authoritative": a.authoritative,
-           "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
-    if a.cdc_sources:
-        out["cdc_sources"] = list(a.cdc_sources)  # whose connector runs as this principal (bindings generated)
-    return out
+    """A principal's keys and its expanded bindings, one line each (`allow WRITE on topic prefix:orders.`), and the
+    cdc sources whose connector runs as it (their bindings generated)."""
+    more = {"cdc_sources": list(a.cdc_sources)} if a.cdc_sources else {}
+    return SHAPE.rendered(a, {}, bindings=[b.describe() for b in a.bindings], **more)
 
 
 entry_word = entry_words("principal", "the ACL entry of")

@@ -152,14 +152,14 @@ class KeysShape(Shape):
                                     Origin(loc.file, loc.line, loc.column), freeze(declared[1])))
         return tuple(sorted(out, key=lambda s: self.order(s.name)))
 
-    def rendered(self, s: KeysSpec[Any, Any]) -> dict[str, Any]:
+    def rendered(self, spec: KeysSpec[Any, Any], hide: Mapping[str, Any] | None = None, **more: Any) -> dict[str, Any]:
         """An entity's declared keys as Kafka takes them."""
-        doc = self.entity_image(s.entity, s.values)
-        if s.authoritative:
+        doc = self.entity_image(spec.entity, spec.values)
+        if spec.authoritative:
             doc["authoritative"] = True
-        if s.allow_dangerous:
-            doc["allow_dangerous"] = sorted(s.allow_dangerous)
-        doc["origin"] = origin_data(s.origin)
+        if spec.allow_dangerous:
+            doc["allow_dangerous"] = sorted(spec.allow_dangerous)
+        doc["origin"] = origin_data(spec.origin)
         return doc
 
     def entry_word(self, item: object) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from kplan.kinds.shape import defaulted
 from kplan.kinds.streams_app.model import MANAGED, SHAPE, TOPIC, InternalTopicSpec, StreamsAppSpec, is_internal_topic
-from kplan.model.desired import freeze, origin_data
+from kplan.model.desired import freeze
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
 
@@ -69,16 +69,9 @@ def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
 
 
 def rendered(a: StreamsAppSpec) -> dict[str, Any]:
-    """An application with the bindings kplan generates for it, one line each."""
-    out: dict[str, Any] = {"application_id": a.name, "principal": a.principal, "inputs": list(a.inputs),
-                 "outputs": list(a.outputs), "exactly_once": a.exactly_once, "internal_topics": a.internal_topics,
-                 "bindings": [b.describe() for b in a.bindings()],
-                 "delete_internal_topics_on_destroy": a.delete_internal_topics_on_destroy}
-    if a.topics:
-        out["topics"] = [{"name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
-                          "config": dict(t.config)} for t in a.topics]
-    out["origin"] = origin_data(a.origin)
-    return out
+    """An application's keys (its topics when it declares some) with the bindings kplan generates for it, one line
+    each."""
+    return SHAPE.rendered(a, {"topics": ()}, bindings=[b.describe() for b in a.bindings()])
 
 
 entry_word = entry_words("application_id", "streams app", "the streams app entry")

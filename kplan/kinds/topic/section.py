@@ -7,13 +7,13 @@ from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from kplan.kinds.shape import Shape, ref
+from kplan.kinds.shape import HIDDEN, Shape, ref
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.live import shared_config
 from kplan.kinds.topic.migration import cutover_of
 from kplan.kinds.topic.model import SHAPE as SHAPE  # the unit names the shape by its section
 from kplan.kinds.topic.model import TopicSpec
-from kplan.model.desired import Stack, freeze, origin_data
+from kplan.model.desired import Stack, freeze
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns, unknown_pattern
@@ -338,17 +338,8 @@ entry_word = entry_words("name", "topic")
 
 
 def rendered(t: TopicSpec) -> dict[str, Any]:
-    """A topic as `kplan render` shows it: its table's keys but ignore_changes (allow_consumer_disruption only when
-    set), then where it is declared. `authoritative_config` is None when the topic leaves it to the stack-wide switch,
-    which `kplan render` shows in its place (kplan.stackfile.export)."""
-    out = {a.key: getattr(t, a.key) for a in SHAPE.attrs if a.key != "ignore_changes"}
-    out["config"] = dict(sorted(t.config.items()))
-    if not t.allow_consumer_disruption:
-        del out["allow_consumer_disruption"]
-    if t.migrate_from is None:
-        del out["migrate_from"]
-    if t.cutover is None:
-        del out["cutover"]
-    else:
-        out["cutover"] = dict(t.cutover)
-    return {**out, "origin": origin_data(t.origin)}
+    """A topic as `kplan render` shows it: its table's keys but ignore_changes, those that may be unset only when set.
+    `authoritative_config` is None when the topic leaves it to the stack-wide switch, which `kplan render` shows in
+    its place (kplan.stackfile.export)."""
+    return SHAPE.rendered(t, {"ignore_changes": HIDDEN, "allow_consumer_disruption": False, "migrate_from": None,
+                              "cutover": None})

@@ -137,7 +137,7 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
                                           r'\{"topics": "orders\.events"'),
         # a Streams app's own `topics:` (its managed internal topics), in its table, its entry and its rendering
         "kplan/kinds/streams_app/section.py": (r'values\["topics"\]', r'smap\.value_loc\(item, "topics"\)',
-                                              r'out\["topics"\] = \[\{"name": t\.name'),
+                                              r'\{"topics": \(\)\}'),
         "kplan/kinds/streams_app/model.py": (r'Attr\("topics"',),
         # the examples of a policy rule's and a claim's `kinds` (the sections they hold for), owner-max-topics' words
         # for its limit, and a reference's `expect: {consume: {topics: [...]}}` (an ACL principal's shorthand), its row
