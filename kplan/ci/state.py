@@ -112,11 +112,3 @@ def with_banner(body: str, text: str) -> str:
     if rest and rest[0].startswith(_BANNER):
         rest = rest[2:] if len(rest) > 1 and not rest[1].strip() else rest[1:]
     return "\n".join([*lines[:head], f"{_BANNER} {text}**", "", *rest]) + "\n"
-
-
-def banner_of(body: str) -> str | None:
-    """The banner a comment shows (without its markup), None when it has none."""
-    for line in body.lstrip().splitlines()[1:3]:
-        if line.startswith(_BANNER):
-            return line[len(_BANNER):].strip().removesuffix("**").strip()
-    return None

@@ -38,11 +38,6 @@ def fingerprint_of(doc: Mapping[str, Any] | None) -> str:
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:
-    """`sha256:<hex>` of one live resource, or `absent` for None."""
-    return fingerprint_of(canonical_document(resource_type, live, sensitive))
-
-
 def live_documents(live: LiveState, addresses: Iterable[str],
                    sensitive: Mapping[str, frozenset[str]] | None = None) -> dict[str, dict[str, Any] | None]:
     """address -> its live resource's canonical document (None: absent). `sensitive`: address -> keys the stack

@@ -75,8 +75,8 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
     except ValueError as e:
         diags.error(smap.value_loc(settings, "auto_restart") or origin_loc, str(e))
         ok = False
-    moved_from = settings.get("moved_from")
-    if isinstance(moved_from, str) and moved_from == name:
+    moved_from = plain["moved_from"]
+    if moved_from == name:
         diags.error(smap.value_loc(settings, "moved_from") or origin_loc,
                     f'connector "{name}" is moved from itself: moved_from names the connector\'s previous name '
                     "(remove it once the rename is applied, or keep it: it does nothing then)")
@@ -85,10 +85,9 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
         return None
     sensitive = secret_keys(config)
     role = "connector" if cdc_source else None
-    connect = settings.get("connect")
     return ConnectorSpec(
         name=name,
-        connect=connect if isinstance(connect, str) else "",  # "": not chosen (kplan.stackfile.connects decides)
+        connect=plain["connect"] or "",  # "": not chosen (kplan.stackfile.connects decides)
         config=freeze(config),
         state=state,
         restart_on_change=bool(plain["restart_on_change"]),
@@ -100,7 +99,7 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
         origin=to_origin(origin_loc, cdc_source, None, role),
         config_origins=freeze({k: to_origin(loc, cdc_source, None, role) for k, loc in locs.items()}),
         offsets=offsets_spec,
-        moved_from=moved_from if isinstance(moved_from, str) and moved_from else None,
+        moved_from=moved_from or None,
         **cdc_fields,
     )
 
@@ -158,6 +157,7 @@ def _as_config(settings: dict[str, Any], smap: SourceMap, pinned: tuple[Any, Loc
 entry_word = entry_words("name", "connector")
 
 
+# Hand code, not its rows: the view is the config document Connect stores (class and tasks_max in it), masked.
 def rendered(c: ConnectorSpec) -> dict[str, Any]:
     """A connector as `kplan render` shows it: its config with secrets masked (references shown)."""
     out: dict[str, Any] = {

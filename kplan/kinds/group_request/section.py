@@ -114,6 +114,7 @@ class Section:
 CONSUMER, SHARE = Section(model.CONSUMER), Section(model.SHARE)
 
 
+# Hand code, not its rows: a request is one of offsets/delete, its reset one of several forms read into one spec.
 def rendered(g: GroupSpec) -> dict[str, Any]:
     """A declared group request as `kplan render` shows it."""
     out: dict[str, Any] = {"name": g.name, "request": g.request, "origin": origin_data(g.origin)}

@@ -112,6 +112,7 @@ def _time(raw: Any) -> When:
     return (), *moment(raw, FORMS, "before", "give a longer duration, or offsets")
 
 
+# Hand code, not its rows: `before` is one of several forms (offsets, a time, a duration ago) read into one spec.
 def rendered(s: RecordsSpec) -> dict[str, Any]:
     """A declared request as `kplan render` shows it."""
     return {"topic": s.name, "request": s.request, "before": cut_items(s.offsets) if s.offsets else s.text,

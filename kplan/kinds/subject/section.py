@@ -220,6 +220,7 @@ def _subject(name: str | None, entry: dict[str, Any], loc: Loc, what: str, smap:
 entry_word = entry_words("name", "subject")
 
 
+# Hand code beside its rows (PLAIN): the schema in its canonical form and its references as the registry takes them.
 def rendered(s: SubjectSpec) -> dict[str, Any]:
     """A subject as kplan registers it (`kplan render`): its type, schema (canonical form), references and plain keys
     (its level)."""

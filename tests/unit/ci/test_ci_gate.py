@@ -15,13 +15,20 @@ from kplan.ci.pull import decisions
 from kplan.ci.state import (
     PlanState,
     apply_lines,
-    banner_of,
     cluster_state,
     pull_request_id,
     read_state,
     who,
     with_banner,
 )
+
+
+def banner_of(body: str) -> str | None:
+    """The banner a comment shows (without its markup), None when it has none."""
+    for line in body.lstrip().splitlines()[1:3]:
+        if line.startswith("> **kplan:"):
+            return line[len("> **kplan:"):].strip().removesuffix("**").strip()
+    return None
 
 HEAD, BASE = "a" * 40, "b" * 40
 STATE = PlanState(head=HEAD, base=BASE, plan="sha256:" + "1" * 64, cluster="sha256:" + "2" * 64,

@@ -7,8 +7,12 @@ from dataclasses import replace
 from builders import connector, lconn, live, ltopic, stack, topic
 
 from kplan.model.plan import Action, ResourceType
-from kplan.plan.fingerprint import fingerprint_resource, fingerprints, stale_addresses
+from kplan.plan.fingerprint import canonical_document, fingerprint_of, fingerprints, stale_addresses
 from kplan.plan.planner import make_plan
+
+
+def fingerprint_resource(resource_type, live, sensitive=frozenset()):
+    return fingerprint_of(canonical_document(resource_type, live, sensitive))
 
 
 def test_absent_resource():
