@@ -134,6 +134,8 @@ def _framed(node: Any) -> Any:
     """A base's node with each `"frame:<name>"` string replaced by that definition of the frame's tables
     (`kplan.kinds.frame.PARTS`), without its `"//"` keys (the base's comments)."""
     if isinstance(node, str) and node.startswith("frame:"):
+        if node[6:] not in PARTS:
+            raise ValueError(f"{node}: kplan.kinds.frame has no such definition")
         return PARTS[node[6:]]()
     if isinstance(node, dict):
         return {k: _framed(v) for k, v in node.items() if k != "//"}

@@ -96,6 +96,16 @@ def test_parts_merge_in_order_and_the_base_is_not_changed():
     assert out["$comment"].endswith(" Base.") and BASE["$defs"]["shared"]["properties"] == {"x": {}}
 
 
+def test_a_frame_definition_is_put_where_the_base_names_it_and_comments_are_dropped():
+    base = {**BASE, "//": "a comment", "$defs": {**BASE["$defs"], "claim": "frame:claim", "flag": {},
+                                                 "forEach": {}, "forEachOverrides": {}}}
+    out = assemble("stack", base, {})
+    assert "//" not in out and out["$defs"]["claim"] == frame.claim()
+    assert out["$defs"]["claim"]["properties"]["kinds"]["items"]["enum"][:2] == ["topics", "connectors"]
+    with pytest.raises(ValueError, match="frame:nothing: kplan.kinds.frame has no such definition"):
+        assemble("stack", {**BASE, "$defs": {"x": "frame:nothing"}}, {})
+
+
 def test_make_schemas_check_mode(tmp_path, monkeypatch, capsys):
     sys.path.insert(0, str(ROOT / "dev"))
     try:
