@@ -1,7 +1,9 @@
-"""The stack's frame, what no kind owns, as tables of rows (`kplan.kinds.shape`): the policy's rule types. A base
-(`kplan/schemas/parts/`) names a derived definition by a string, `"frame:<name>"`, where it goes; `make schemas`
-(`kplan.kinds.schema_parts`) puts `PARTS[name]()` there. Only the schema build imports this module: kplan loads the
-shipped schema files."""
+"""The stack's frame, what no kind owns, as tables of rows (`kplan.kinds.shape`): the stack's own keys and an
+environment's overlay of them, `defaults`, a cluster's settings (Kafka Connect's and the schema registry's REST API
+one set of rows), claims, references, `forget` and the policy's rule types. A base (`kplan/schemas/parts/`) names a
+definition derived here by a string, `"frame:<name>"`, where it goes; `make schemas` (`kplan.kinds.schema_parts`)
+puts `PARTS[name]()` there. Only the schema build imports this module: kplan loads the shipped schema files, and
+the readers of these keys (`kplan.stackfile`) check what a schema cannot say."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any, Callable
 from kplan.kinds import claimable_sections, summed_units
 from kplan.kinds.shape import (
     BOOLEAN,
+    CLUSTER,
     NOTHING,
     Attr,
     Type,
@@ -304,8 +307,7 @@ def _map(of: Type, names: dict[str, Any], **bounds: Any) -> Type:
 
 
 _LOOP = (Attr("for_each", ref("forEach")), Attr("overrides", ref("forEachOverrides")))
-_ON = Attr("cluster", text(pattern=_NAME), "With `clusters:` (several clusters): the cluster the resource is on.",
-           ("east",))
+_ON = CLUSTER.but(description="With `clusters:` (several clusters): the cluster the resource is on.")
 CLUSTERS = Attr("clusters", _map(ref("cluster"), {"pattern": _NAME}, minProperties=1), "Several clusters: name -> the "
                 "same settings as `cluster:`; each resource says `cluster: <name>`. Use either `cluster:` or "
                 "`clusters:`. See docs/clusters.md.", ({"east": {"bootstrap_servers": "kafka-east:9092", "connect_url":
