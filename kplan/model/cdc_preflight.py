@@ -13,13 +13,11 @@ from typing import Mapping
 
 from kplan.model.source import Origin
 
-MODES = ("required", "warn", "off")
-
 
 @dataclass(frozen=True)
 class CdcPreflight:
     engine: str  # "postgres" | "mysql" (MariaDB and MySQL share the checks)
-    mode: str = "required"
+    mode: str  # the source's `preflight`, its row's default when it says none
     # each captured table (engine form: schema.table / database.table) -> its line in the stack file
     table_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
 

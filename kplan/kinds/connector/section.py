@@ -130,7 +130,8 @@ def _config(name: str, settings: dict[str, Any], layers: list[tuple[dict[str, st
     if not config.get("connector.class"):
         diags.error(origin_loc, f'connector "{name}" has no class (set class: or config connector.class)')
         ok = False
-    config.setdefault("tasks.max", "1")
+    from kplan.kinds.connector.keys import TASKS_MAX  # the row's default (loaded as CONNECTOR_ROWS is)
+    config.setdefault("tasks.max", str(TASKS_MAX.default))
     locs.setdefault("tasks.max", origin_loc)
     if "name" in config:
         if config["name"] != name:
