@@ -322,18 +322,25 @@ class Shape:
                 out[a.key] = SENSITIVE if a.secret_ref and not reveal else _shown(a.of, value)
         return out
 
-    def rendered(self, spec: Any, hide: Mapping[str, Any] | None = None, **more: Any) -> dict[str, Any]:
-        """A declared resource as `kplan render` shows it, then where it is declared. Without `hide`: its plan image,
-        a secret as its reference. With it: each stack row the spec holds (the first, its name, as `name`) as JSON but
-        where its value is hide's for that key (HIDDEN: always), then what the kind adds (`more`)."""
-        if hide is None:
-            return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
-        out = {}
-        for i, a in enumerate(a for a in self.attrs if a.stack):
-            value = spec.name if i == 0 else getattr(spec, a.key, HIDDEN)
-            if value is not HIDDEN and (a.key not in hide or hide[a.key] is not HIDDEN and value != hide[a.key]):
-                out[a.key] = as_json(value)
-        return {**out, **more, "origin": origin_data(spec.origin)}
+    def rendered(self, spec: Any) -> dict[str, Any]:
+        """A declared resource as `kplan render` shows it: its image, a secret as its reference, then where it is
+        declared."""
+        return {**self.image(spec, reveal=True), "origin": origin_data(spec.origin)}
+
+    def view(self, hide: Mapping[str, Any]) -> Callable[..., dict[str, Any]]:
+        """`kplan render`'s view of a kind whose view is its entry's keys, `view(spec, **more)`: each stack row the
+        spec holds (the first, its name, as `name`) as JSON but where its value is hide's for that key (HIDDEN:
+        always), then what the kind adds (`more`), then where it is declared."""
+        name, *keys = (a.key for a in self.attrs if a.stack)
+        rows = tuple((k, hide.get(k, NOTHING)) for k in keys if hide.get(k) is not HIDDEN)
+
+        def view(spec: Any, **more: Any) -> dict[str, Any]:
+            out = {name: spec.name}
+            for key, unshown in rows:
+                if (value := getattr(spec, key, HIDDEN)) is not HIDDEN and (unshown is NOTHING or value != unshown):
+                    out[key] = value if value.__class__ in _SCALARS else as_json(value)
+            return {**out, **more, "origin": origin_data(spec.origin)}
+        return view
 
 
 def named_section(shape: Shape, make: Callable[..., Any], noun: str, entries: list[tuple[Any, Loc]], smap: SourceMap,
@@ -390,8 +397,13 @@ def _shown(of: Type, value: Any) -> Any:
 
 def as_json(value: Any) -> Any:
     """A spec's value as JSON: a mapping by key, a list, a dataclass by its fields."""
-    if isinstance(value, Mapping):
-        return {k: as_json(value[k]) for k in sorted(value)}
+    if value.__class__ in _SCALARS:
+        return value
+    if hasattr(value, "items"):  # a mapping (typing.Mapping's isinstance is slow: once a topic)
+        return {k: v if v.__class__ in _SCALARS else as_json(v) for k, v in sorted(value.items())}
     if isinstance(value, (tuple, list)):
         return [as_json(v) for v in value]
     return {f.name: as_json(getattr(value, f.name)) for f in fields(value)} if is_dataclass(value) else value
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))

@@ -92,7 +92,10 @@ def rendered(a: AclSpec) -> dict[str, Any]:
     """A principal's keys and its expanded bindings, one line each (`allow WRITE on topic prefix:orders.`), and the
     cdc sources whose connector runs as it (their bindings generated)."""
     more = {"cdc_sources": list(a.cdc_sources)} if a.cdc_sources else {}
-    return SHAPE.rendered(a, {}, bindings=[b.describe() for b in a.bindings], **more)
+    return _VIEW(a, bindings=[b.describe() for b in a.bindings], **more)
+
+
+_VIEW = SHAPE.view({})
 
 
 entry_word = entry_words("principal", "the ACL entry of")

@@ -152,7 +152,7 @@ class KeysShape(Shape):
                                     Origin(loc.file, loc.line, loc.column), freeze(declared[1])))
         return tuple(sorted(out, key=lambda s: self.order(s.name)))
 
-    def rendered(self, spec: KeysSpec[Any, Any], hide: Mapping[str, Any] | None = None, **more: Any) -> dict[str, Any]:
+    def rendered(self, spec: KeysSpec[Any, Any]) -> dict[str, Any]:
         """An entity's declared keys as Kafka takes them."""
         doc = self.entity_image(spec.entity, spec.values)
         if spec.authoritative:

@@ -71,7 +71,10 @@ def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
 def rendered(a: StreamsAppSpec) -> dict[str, Any]:
     """An application's keys (its topics when it declares some) with the bindings kplan generates for it, one line
     each."""
-    return SHAPE.rendered(a, {"topics": ()}, bindings=[b.describe() for b in a.bindings()])
+    return _VIEW(a, bindings=[b.describe() for b in a.bindings()])
+
+
+_VIEW = SHAPE.view({"topics": ()})
 
 
 entry_word = entry_words("application_id", "streams app", "the streams app entry")

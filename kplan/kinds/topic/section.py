@@ -337,9 +337,7 @@ def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str
 entry_word = entry_words("name", "topic")
 
 
-def rendered(t: TopicSpec) -> dict[str, Any]:
-    """A topic as `kplan render` shows it: its table's keys but ignore_changes, those that may be unset only when set.
-    `authoritative_config` is None when the topic leaves it to the stack-wide switch, which `kplan render` shows in
-    its place (kplan.stackfile.export)."""
-    return SHAPE.rendered(t, {"ignore_changes": HIDDEN, "allow_consumer_disruption": False, "migrate_from": None,
-                              "cutover": None})
+# `kplan render`'s view of a topic: its table's keys but ignore_changes, those that may be unset only when set
+# (authoritative_config None: the stack-wide switch, which kplan.stackfile.export shows in its place).
+HIDE = {"ignore_changes": HIDDEN, "allow_consumer_disruption": False, "migrate_from": None, "cutover": None}
+rendered = SHAPE.view(HIDE)

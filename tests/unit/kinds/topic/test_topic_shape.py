@@ -52,6 +52,7 @@ def test_a_new_plain_topic_key_is_one_row_of_its_table(monkeypatch):
     monkeypatch.setattr(section, "SHAPE", shape)
     monkeypatch.setattr(section, "_FLAGS", section.flags(shape))
     monkeypatch.setattr(section, "_FLAG_KEYS", frozenset(key for key, _ in section.flags(shape)))
+    monkeypatch.setattr(section, "rendered", shape.view(section.HIDE))
     at = Loc("stack.yaml", 1, 1)
 
     def built(**settings):
