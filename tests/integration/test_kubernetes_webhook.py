@@ -16,6 +16,7 @@ import sys
 import time
 
 import yaml
+from kplan_helpers import wait_for
 from kube_helpers import CLUSTERS, OPERATOR, STACKS, Api, operator_account, start_operator, stop
 
 WEBHOOKS = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
@@ -49,6 +50,19 @@ def install_webhook(admin: Api, kubernetes, namespace: str, url: str, label: dic
     doc["webhooks"] = [h for h in doc["webhooks"] if h["name"] == "kafkastacks.kplan.dev" or label]
     made = admin("POST", WEBHOOKS, json={**doc, "metadata": {**doc["metadata"], "name": name}})
     assert made.status_code == 201, made.text
+    # the API server takes a new configuration in from its watch, a moment after the POST (seconds on a loaded
+    # machine): a dry run that only the webhook refuses (a topic twice; a KafkaCluster's timeout) says when it is in
+    twice = {"stack": "probe", "cluster": {"bootstrap_servers": "kafka:9092"}, "topics": [{"name": "p"}, {"name": "p"}]}
+    probes = [(STACKS.format(ns=namespace), {"apiVersion": "kplan.dev/v1alpha1", "kind": "KafkaStack",
+                                             "metadata": {"name": "probe"}, "spec": twice})]
+    if label:
+        probes.append((CLUSTERS, {"apiVersion": "kplan.dev/v1alpha1", "kind": "KafkaCluster",
+                                  "metadata": {"name": f"probe-{namespace}"[:63], "labels": label},
+                                  "spec": {"bootstrap_servers": "kafka:9092", "timeout": "banana"}}))
+    for path, resource in probes:
+        wait_for(lambda path=path, resource=resource: "admission webhook" in admin(
+            "POST", path, params={"dryRun": "All"}, json=resource).text, 60,
+                 f"the webhook configuration {name} taken in by the API server")
     return name
 
 
