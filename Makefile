@@ -166,8 +166,10 @@ browser-deps:
 # the parallel stage (`dev/stack up --only keycloak`: it touches nothing the serial tests restart; `dev/stack down`
 # stops it); so do the forge (Gitea, seconds once built: its first build on a machine takes 766 CPU-s) and the runners'
 # install (cached too) for the parallel stage's `forge` tests, and the Kubernetes API server for its `kubernetes` tests
-# (`dev/stack up --only forge`, `dev/stack runners`, `dev/stack up --only kubernetes`: seconds once built; output in
-# $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not
+# (`dev/stack up --only forge`, `dev/stack runners`, `dev/stack up --only kubernetes`: seconds once built), and the
+# peers the parallel stage's import and watch tests run (`bench/peers/build.sh`: topicctl, the Terraform provider, or
+# OpenTofu where Terraform's CLI is missing, promtool; a copy once built; a fresh machine built them inside those tests'
+# setup before, holding a worker 15-17 minutes at load 12) (output in $(TEST_LOGS)/forge-up.log); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not
 # the main stack) run, serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make
 # test` sets) runs the tools tests (`tools`, in $(TEST_LOGS)/tools.log); MATRIX_SMOKE=1 (what `make test` sets) runs
 # the version matrix's smoke on the other Kafka versions, on ports and stack directories of its own. Each fails the
@@ -180,7 +182,9 @@ integration: venv
 	dev/stack up --secured || exit 1; \
 	mkdir -p $(TEST_LOGS); \
 	dev/stack up --only keycloak >$(TEST_LOGS)/keycloak-up.log 2>&1 & kc=$$!; \
-	{ dev/stack up --only forge && dev/stack runners && dev/stack up --only kubernetes; } >$(TEST_LOGS)/forge-up.log 2>&1 & fg=$$!; \
+	{ dev/stack up --only forge && dev/stack runners && dev/stack up --only kubernetes && \
+	  bench/peers/build.sh topicctl terraform-provider-kafka promtool $$(command -v terraform >/dev/null || echo tofu); \
+	} >$(TEST_LOGS)/forge-up.log 2>&1 & fg=$$!; \
 	smoke=; if [ -n "$(MATRIX_SMOKE)" ]; then mkdir -p $(MATRIX_STACK_DIR); \
 	  $(MAKE) --no-print-directory matrix-smoke >$(MATRIX_STACK_DIR)/smoke.log 2>&1 & smoke=$$!; fi; \
 	tools=; if [ -n "$(WITH_TOOLS)" ]; then $(MAKE) --no-print-directory tools >$(TEST_LOGS)/tools.log 2>&1 & tools=$$!; fi; \
@@ -189,7 +193,7 @@ integration: venv
 	  >$(TEST_LOGS)/cluster3.log 2>&1 & c3=$$!; \
 	$(STAGE) $(PY) -m pytest tests/integration -m 'integration and serial and not cluster3' -q --durations=10 || rc=$$?; \
 	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
-	if ! wait $$fg; then echo "the forge, the runners or the Kubernetes API server did not start:"; tail -30 $(TEST_LOGS)/forge-up.log; rc=1; fi; \
+	if ! wait $$fg; then echo "the forge, the runners, the Kubernetes API server or the peers did not start or build:"; tail -30 $(TEST_LOGS)/forge-up.log; rc=1; fi; \
 	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest tests/integration -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
 	  --dist loadfile --no-loadscope-reorder -q --durations=10 || rc=$$?; fi; \
 	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \
