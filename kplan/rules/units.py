@@ -75,6 +75,11 @@ def timestamp_ms(value: Any, forms: str, key: str = "reset") -> int:
     return int(moment.astimezone(timezone.utc).timestamp() * 1000)
 
 
+def utc_text(ms: int | None) -> str:
+    """Milliseconds since the epoch as an RFC 3339 time in UTC (2026-11-23T08:00:00Z); "" for None."""
+    return "" if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def moment(raw: Any, forms: str, key: str, instead_of_now: str) -> tuple[str, int | None, int | None]:
     """A time as a stack writes it, an ISO datetime with its time zone (or the datetime YAML made of one) or a
     duration ago (`7d`) -> (as written, epoch milliseconds, milliseconds ago), one of the two None; `key` names it in

@@ -22,7 +22,6 @@ a stack that declares a share-group request is refused with one line at its firs
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext
@@ -64,6 +63,7 @@ from kplan.model.plan import (
     with_planned,
 )
 from kplan.model.status import Difference
+from kplan.rules.units import utc_text
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -119,8 +119,7 @@ def describe_target(r: GroupReset, current: LiveGroup) -> str:
     if r.to == POSITIONS:
         return "to the declared positions"
     if r.to in (AT_TIME, AGO):
-        at = datetime.fromtimestamp(current.at_ms / 1000, tz=timezone.utc) if current.at_ms is not None else None
-        when = f" ({at.isoformat().replace('+00:00', 'Z')})" if at is not None else ""
+        when = f" ({utc_text(current.at_ms)})" if current.at_ms is not None else ""
         return (f"to the first offset at or after {r.text}" if r.to == AT_TIME else
                 f"to the first offset at or after {r.text} ago{when}")
     return f"to the {r.to} offset"

@@ -16,7 +16,6 @@ low watermarks back. A deletion cannot be undone.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext
@@ -45,6 +44,7 @@ from kplan.model.plan import (
     with_planned,
 )
 from kplan.model.status import Difference
+from kplan.rules.units import utc_text
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,15 +85,11 @@ def records_repr(name: str, request: str | None, marks: tuple[Watermarks, ...] |
     return out
 
 
-def _when(ms: int | None) -> str:
-    return "" if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def describe_cut(spec: RecordsSpec, current: LiveRecords) -> str:
     if spec.offsets:
         return "before the declared offsets"
     if spec.ago_ms is not None:
-        return f"older than {spec.text} ago ({_when(current.at_ms)}: before the first record at or after it)"
+        return f"older than {spec.text} ago ({utc_text(current.at_ms)}: before the first record at or after it)"
     return f"older than {spec.text} (before the first record at or after it)"
 
 
