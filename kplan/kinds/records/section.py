@@ -46,9 +46,9 @@ SHAPE = Shape(
              "Delete the records before this: an ISO datetime with its time zone (every record older than it), a "
              "duration ago (7d), or the new first offset of each partition named [{partition, offset}].",
              ("2026-11-20T00:00:00Z", "7d", CUT_EXAMPLE), required=True),
-        Attr("allow_unread", list_of(text(1, 255), unique=True), "Consumer and share groups that may lose records "
-             "they have not read yet (their committed or start offset below the new first offset); any other such "
-             "group refuses the plan. \"*\": any group (the groups are then not read).", (["audit"], ["*"])),
+        Attr("allow_unread", list_of(text(1, 255), unique=True, as_set=True), "Consumer and share groups that may "
+             "lose records they have not read yet (their committed or start offset below the new first offset); any "
+             "other such group refuses the plan. \"*\": any group (the groups are then not read).", (["audit"], ["*"])),
         row("partitions", list_of(PLAN_PARTITION), "The partitions the request moves: their low and high "
             "watermarks, and after, the records deleted (none: applied already, not read).", False),
         row("removed", whole(), "The records apply deletes in all (after only).", False),
@@ -80,7 +80,8 @@ def _entry(name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Di
         return None
     raw, vloc = item.get("before"), smap.value_loc(item, "before") or loc
     try:
-        found = _cuts(what, raw, vloc, smap, diags) if isinstance(raw, list) else _time(raw)
+        found = _cuts(what, raw, vloc, smap, diags) if isinstance(raw, list) else \
+            ((), *moment(raw, FORMS, "before", "give a longer duration, or offsets"))  # a time, or a duration ago
     except UnitError as e:
         diags.error(vloc, f"{what}: {e}")
         return None
@@ -88,7 +89,7 @@ def _entry(name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Di
         return None
     offsets, text_, at_ms, ago_ms = found
     return RecordsSpec(name, read["request"], offsets, text_, at_ms, ago_ms,
-                       tuple(sorted(set(read["allow_unread"] or ()))), to_origin(loc))
+                       read["allow_unread"] or (), to_origin(loc))
 
 
 When = tuple[tuple[Cut, ...], str, "int | None", "int | None"]  # (offsets, as written, at_ms, ago_ms)
@@ -105,11 +106,6 @@ def _cuts(what: str, raw: list[Any], vloc: Loc, smap: SourceMap, diags: Diagnost
             return None
         out[x["partition"]] = x["offset"]
     return tuple(sorted(out.items())), "explicit offsets", None, None
-
-
-def _time(raw: Any) -> When:
-    """A time: an ISO datetime with its zone, or a duration ago. Raises UnitError."""
-    return (), *moment(raw, FORMS, "before", "give a longer duration, or offsets")
 
 
 # Hand code, not its rows: `before` is one of several forms (offsets, a time, a duration ago) read into one spec.
