@@ -2,8 +2,8 @@
 environment's overlay of them, `defaults`, a cluster's settings (Kafka Connect's and the schema registry's REST API
 one set of rows), claims, references, `forget` and the policy's rule types. A base (`kplan/schemas/parts/`) names a
 definition derived here by a string, `"frame:<name>"`, where it goes; `make schemas` (`kplan.kinds.schema_parts`)
-puts `PARTS[name]()` there. Only the schema build imports this module: kplan loads the shipped schema files, and
-the readers of these keys (`kplan.stackfile`) check what a schema cannot say."""
+puts `PARTS[name]()` there. kplan loads the shipped schema files; the readers of these keys (`kplan.stackfile`)
+check what a schema cannot say, by these rows where they name what they read."""
 
 from __future__ import annotations
 
@@ -339,6 +339,11 @@ _EXPECT = (
          ({"topics": ["payments.events"], "groups": ["connect-analytics-sink"]},)),
     Attr("allow", list_of(ref("aclEntry"), min_items=1), "An acl principal: may do these operations, as an acls "
          "entry's allow.", ([{"resource": "topic", "name": "payments.audit", "operations": ["DESCRIBE_CONFIGS"]}],)))
+# the kinds a reference may name (its address's type, how `expect` says it) and the rows of _EXPECT each takes: the
+# reader (kplan.stackfile.claims) refuses the others; the kind makes the form it compares (`Kind.expectation`)
+EXPECTS = {"topic": ("a topic", ("min_partitions", "min_replication_factor", "config")),
+           "connector": ("a connector", ("state", "config")), "subject": ("a subject", ("compatibility", "version")),
+           "acl": ("an acl principal", ("produce", "consume", "allow"))}
 
 
 def _addressed(address: str, example: str, *rows: Attr) -> Type:
@@ -374,10 +379,9 @@ def stack() -> dict[str, Any]:
              ([{"prefix": "orders."}, {"prefix": "orders.scratch.", "prune": True}],)),
         Attr("references", _addressed("topic.<name>, connector.<name>, subject.<name> or acl.<principal>",
                                       "topic.payments.events", Attr(
-                                          "expect", record(_EXPECT), "What it must be; each kind takes its own keys (a "
-                                          "topic: min_partitions, min_replication_factor, config; a connector: state, "
-                                          "config; a subject: compatibility, version; an acl principal: produce, "
-                                          "consume, allow).", ({"min_partitions": 6, "min_replication_factor": 3,
+                                          "expect", record(_EXPECT), "What it must be; each kind takes its own keys ("
+                                          + "; ".join(f"{noun}: {', '.join(keys)}" for noun, keys in EXPECTS.values())
+                                          + ").", ({"min_partitions": 6, "min_replication_factor": 3,
                                                                 "config": {"cleanup.policy": "delete",
                                                                            "retention.ms": "7d"}},
                                                                {"state": "running",

@@ -15,17 +15,13 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Sequence
 
 from kplan.kinds import ORDER, UNITS, claimable_sections, kind_of
+from kplan.kinds.frame import EXPECTS
 from kplan.model.desired import DEFAULT_CONNECT, Claim, Forget, Reference, connect_of, freeze
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.names import is_reserved_topic
 from kplan.rules.units import normalize_topic_config_value
 from kplan.stackfile.member import MemberInput
 from kplan.words import did_you_mean
-
-# the kinds a reference may name, and what each may expect (the schema checks the values' types; the kind makes
-# the form it compares, `Kind.expectation`)
-EXPECTATIONS = {"topic": ("min_partitions", "min_replication_factor", "config"), "connector": ("state", "config"),
-                "subject": ("compatibility", "version"), "acl": ("produce", "consume", "allow")}
 
 
 def _entries(inp: MemberInput, section: str, key: str, what: str, again: str, types: Sequence[str] = (),
@@ -56,9 +52,8 @@ def build_claims(inp: MemberInput) -> tuple[Claim, ...]:
             inp.ctx.diags.error(at, f'the prefix "{prefix}" covers only internal names (Kafka\'s, Connect\'s, the '
                                     "schema registry's or kplan's), which kplan never manages: claim your own prefix")
             continue
-        kinds = item.get("kinds")
-        covers = frozenset(kinds) if isinstance(kinds, list) else frozenset(claimable_sections())
-        out.append(Claim(prefix, item.get("prune") is True, covers, to_origin(loc)))
+        out.append(Claim(prefix, item.get("prune") is True, frozenset(item.get("kinds") or claimable_sections()),
+                         to_origin(loc)))
     return tuple(out)
 
 
@@ -82,17 +77,15 @@ def build_references(inp: MemberInput) -> tuple[Reference, ...]:
     does not name is an error."""
     diags, smap = inp.ctx.diags, inp.ctx.smap
     out = []
-    entries = _entries(inp, "references", "address", '"{}"', "reference a resource once", tuple(EXPECTATIONS),
+    entries = _entries(inp, "references", "address", '"{}"', "reference a resource once", tuple(EXPECTS),
                        lambda address: (f'references: "{address}" is not an address kplan can check: write '
                                         "topic.<name>, connector.<name>, subject.<name> or acl.<principal>"))
     for item, loc, address, at in entries:
         word, _, name = address.partition(".")
-        expect = dict(item.get("expect") or {}) if isinstance(item.get("expect"), dict) else {}
-        where = smap.value_loc(item, "expect") or at
-        wrong = sorted(set(expect) - set(EXPECTATIONS[word]))
-        if wrong:
-            diags.error(where, f"references: {address} cannot expect "
-                        f"{', '.join(wrong)} (a {word} may expect {', '.join(EXPECTATIONS[word])})")
+        expect, where, takes = dict(item.get("expect") or {}), smap.value_loc(item, "expect") or at, EXPECTS[word][1]
+        if wrong := sorted(set(expect) - set(takes)):
+            diags.error(where, f"references: {address} cannot expect {', '.join(wrong)} (a {word} may expect "
+                        f"{', '.join(takes)})")
             continue
         if word == "connector" and inp.cluster is not None and connect_of(name) not in inp.cluster.connect_names():
             connect = connect_of(name)

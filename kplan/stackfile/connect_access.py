@@ -33,8 +33,7 @@ def build_connects(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics
                               "connect_url")
         if isinstance(connect, dict):
             return (*_url_of(connect, cloc, "connect", smap, diags), {})
-        url = _url(shorthand if isinstance(shorthand, str) else None, smap.value_loc(c, "connect_url") or loc,
-                   "connect_url", diags)
+        url = _url(shorthand, smap.value_loc(c, "connect_url") or loc, "connect_url", diags)
         return url, ConnectAccess(), {}
     if c.get("connect_url") is not None:
         diags.error(cloc, "cluster sets both connect_url and connect: keep connect and remove connect_url")
@@ -62,17 +61,13 @@ def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tu
 def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
             diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
     """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`), which the schema
-    checked: its url, auth and header values are strings."""
+    checked: its url, auth and header values are strings, auth is basic (a username and its password) or bearer."""
     url = _url(service["url"], smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
     auth = as_dict(service.get("auth"))
-    username = password = token = None
-    basic = auth.get("basic")
-    if isinstance(basic, dict):
-        username = str(basic.get("username") or "") or None
-        password = _reference(basic["password"], smap.value_loc(basic, "password") or cloc,
-                              f"{key}.auth.basic.password", diags)
-    if "bearer" in auth:
-        token = _reference(auth["bearer"], smap.value_loc(auth, "bearer") or cloc, f"{key}.auth.bearer", diags)
+    basic = as_dict(auth.get("basic"))
+    username = basic.get("username")
+    password = _reference(basic, "password", cloc, f"{key}.auth.basic", smap, diags)
+    token = _reference(auth, "bearer", cloc, f"{key}.auth", smap, diags)
     headers = as_dict(service.get("headers"))
     for name, value in headers.items():
         hloc = smap.value_loc(headers, name) or cloc
@@ -111,16 +106,18 @@ def _url(url: str | None, loc: Loc, key: str, diags: Diagnostics) -> str | None:
     return url.rstrip("/")
 
 
-def _reference(value: str, loc: Loc, key: str, diags: Diagnostics) -> str | None:
-    if SECRET_REF.fullmatch(value.strip()) is None:
-        diags.error(loc, f"{key} must be {_REF_HINT}")
+def _reference(holder: dict, key: str, cloc: Loc, prefix: str, smap: SourceMap, diags: Diagnostics) -> str | None:
+    """holder's `key` (None: not given), which must be a secret reference."""
+    value = holder.get(key)
+    if value is not None and SECRET_REF.fullmatch(value.strip()) is None:
+        diags.error(smap.value_loc(holder, key) or cloc, f"{prefix}.{key} must be {_REF_HINT}")
         return None
     return value
 
 
 def _file(service: dict, key: str, cloc: Loc, smap: SourceMap, diags: Diagnostics, prefix: str) -> str | None:
     value = service.get(key)
-    if not isinstance(value, str) or not value:
+    if value is None:  # (else a text: the schema passed it)
         return None
     vloc = smap.value_loc(service, key) or cloc
     path = os.path.expanduser(value)

@@ -226,10 +226,8 @@ def _compiles(pattern: str | None, loc: Loc, diags: Diagnostics, what: str = "")
 
 
 def _amount(raw, sized: bool, loc: Loc, diags: Diagnostics, what: str) -> int | None:
-    """A limit: a count (`what` says which), or with `sized` a size (`100GiB`, `50MiB`, or bytes); never below 0."""
-    if isinstance(raw, bool):
-        diags.error(loc, f"a limit is a number, not {str(raw).lower()}")
-        return None
+    """A limit (the schema passed a whole number from 0, or a text): a count (`what` says which), or with `sized` a
+    size (`100GiB`, `50MiB`, or bytes); never below 0."""
     if sized and not isinstance(raw, int):
         try:
             raw = parse_size_bytes(str(raw))
