@@ -7,6 +7,7 @@ check what a schema cannot say, by these rows where they name what they read."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable
 
 from kplan.kinds import claimable_sections, summed_units
@@ -147,6 +148,11 @@ def _rules() -> tuple[tuple[str, str, tuple[Attr, ...]], ...]:
           Attr("quota", choice(tuple(summed_units())), "The quota key summed.", ("producer_byte_rate",),
                required=True))),
     )
+
+
+@cache
+def rule_rows() -> dict[str, tuple[Attr, ...]]:  # each rule type's: every rule's, then its own (the reader's)
+    return {rule: (*RULE, *rows) for rule, _, rows in _rules()}
 
 
 def policy_rule() -> dict[str, Any]:

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import AbstractSet
 
 from kplan.kinds import summed_units
+from kplan.kinds.frame import rule_rows
+from kplan.kinds.shape import read_rows
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.model.source import Loc, SourceMap
@@ -123,37 +125,35 @@ def build_rules(items: list, smap: SourceMap, diags: Diagnostics, skip: Abstract
     return out
 
 
-_LISTED = {RuleType.TOPIC_FORBIDDEN_PREFIXES: "prefixes", RuleType.CONNECTOR_ALLOWED_CLASSES: "classes",
-           RuleType.CONNECTOR_FORBIDDEN_CLASSES: "classes"}
+# the keys that are Rule's fields as the rule type's rows read them (a list as a tuple); the others are read below
+_PLAIN = frozenset(("include", "exclude", "pattern", "prefixes", "min", "classes", "kinds", "owners", "quota"))
 
 
 def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Rule | None:
     kind = RuleType(item["rule"])
+    values = read_rows(rule_rows()[kind.value], item, loc, smap, diags) or {}  # (its rows read no unit, no secret)
 
     def at(key: str) -> Loc:
         return smap.value_loc(item, key) or loc
 
-    fields: dict = {k: item.get(k) for k in ("include", "exclude", "pattern")}
-    ok = all([_compiles(fields[k], at(k), diags) for k in fields])  # a list: each bad one is reported
+    fields: dict = {k: v for k, v in values.items() if k in _PLAIN and v is not None}
+    ok = all([_compiles(fields.get(k), at(k), diags) for k in ("include", "exclude", "pattern")])  # each reported
     if kind == RuleType.TOPIC_PARTITIONS:
-        fields["min"], fields["max"] = item.get("min"), item.get("max")
-        if fields["min"] is None and fields["max"] is None:
+        low, fields["max"] = values["min"], values["max"]
+        if low is None and fields["max"] is None:
             diags.error(loc, "topic-partitions needs min, max or both")
             ok = False
-        elif fields["min"] is not None and fields["max"] is not None and fields["min"] > fields["max"]:
-            diags.error(at("max"), f"max ({fields['max']}) is less than min ({fields['min']})")
+        elif low is not None and fields["max"] is not None and low > fields["max"]:
+            diags.error(at("max"), f"max ({fields['max']}) is less than min ({low})")
             ok = False
     elif kind in (RuleType.TOPIC_REPLICATION_FACTOR, RuleType.TOPIC_MIN_INSYNC_REPLICAS):
-        fields["min"] = item.get("min")
         fields["environments"] = MappingProxyType(dict(item.get("environments") or {}))
-        if fields["min"] is None and not fields["environments"]:
+        if values["min"] is None and not fields["environments"]:
             diags.error(loc, f"{kind.value} needs min (every environment), environments (per environment) or both")
             ok = False
     elif kind == RuleType.TOPIC_MAX_RETENTION:
         fields["max"] = _duration(item["max"], at("max"), diags)
         ok = ok and fields["max"] is not None
-    elif kind in _LISTED:  # a list as written: prefixes, classes
-        fields[_LISTED[kind]] = tuple(item[_LISTED[kind]])
     elif kind.target in _FIELDS:  # owner and label rules, owner totals
         ok = _FIELDS[kind.target](kind, item, loc, fields, at, smap, diags) and ok
     elif kind in (RuleType.TOPIC_REQUIRED_CONFIG, RuleType.TOPIC_FORBIDDEN_CONFIG,
@@ -163,8 +163,8 @@ def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Ru
         fields["keys"] = MappingProxyType(keys or {})
     if not ok:
         return None
-    return Rule(type=kind, source=f"{loc.file}:{loc.line}", level=Level(item.get("severity", "error")),
-                name=item.get("name", ""), message=item.get("message", ""), **fields)
+    return Rule(type=kind, source=f"{loc.file}:{loc.line}", level=Level(values["severity"]),
+                name=values["name"] or "", message=values["message"] or "", **fields)
 
 
 def _resource_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: SourceMap,
@@ -172,16 +172,12 @@ def _resource_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, sma
     """An owner or label rule's parameters: the sections it holds for (known ones only), its owners, labels or
     label patterns (each pattern compiles)."""
     ok = True
-    kinds = tuple(item.get("kinds") or ())
     known = LISTS[:LISTS.index("claims")]
-    for k in kinds:
+    for k in fields.get("kinds", ()):
         if k not in known:
             diags.error(at("kinds"), f'unknown section "{k}" in kinds: use one of {", ".join(known)}')
             ok = False
-    fields["kinds"] = kinds
-    if kind == RuleType.ALLOWED_OWNERS:
-        fields["owners"] = tuple(item["owners"])
-    elif kind == RuleType.REQUIRED_LABELS:
+    if kind == RuleType.REQUIRED_LABELS:
         fields["label_keys"] = tuple(item["labels"])
     elif kind == RuleType.LABEL_PATTERN:
         ok = all([_compiles(p, at("labels"), diags, f"label {k}: ") for k, p in item["labels"].items()]) and ok
@@ -192,7 +188,7 @@ def _resource_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, sma
 def _owner_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: SourceMap,
                   diags: Diagnostics) -> bool:
     """An owner total's parameters: `max` and/or `limits` (per owner), read as the total counts them (sizes for
-    retention bytes and byte rates), `owners`, and its own (`quota`, `unbounded`)."""
+    retention bytes and byte rates), and `unbounded` (its rows read `owners` and `quota`)."""
     quota = item.get("quota")
     of = summed_units().get(quota) if quota else None
     sized = kind == RuleType.OWNER_MAX_RETENTION_BYTES or (of is not None and of.sized)
@@ -206,8 +202,6 @@ def _owner_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: 
     if "max" not in item and not limits:
         diags.error(loc, f"{kind.value} needs max (every owner), limits (per owner) or both")
         ok = False
-    fields["owners"] = tuple(item.get("owners") or ())
-    fields["quota"] = quota
     fields["unbounded_allowed"] = item.get("unbounded") == "allowed"
     return ok
 
