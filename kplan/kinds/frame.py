@@ -17,10 +17,12 @@ from kplan.kinds.shape import (
     NOTHING,
     Attr,
     Type,
+    Unit,
     choice,
     either,
     list_of,
     map_of,
+    number,
     record,
     ref,
     scalars,
@@ -28,6 +30,7 @@ from kplan.kinds.shape import (
     whole,
 )
 from kplan.model.policy import RuleType
+from kplan.rules.units import UnitError, parse_duration_seconds
 
 # -- the policy's rules (docs/policy.md): the keys every rule has, then each type's own rows ---------------------
 
@@ -262,6 +265,22 @@ def client_properties() -> dict[str, Any]:
 _NAME = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
+def _seconds(raw: Any) -> float:
+    """A timeout: seconds or a duration, more than 0 and at most 5m (the bound of librdkafka's socket.timeout.ms)."""
+    seconds = parse_duration_seconds(raw)
+    if not 0 < seconds <= 300:  # also NaN
+        raise UnitError(f"the timeout must be more than 0 and at most 300 seconds (got {str(raw)[:40]})")
+    return seconds
+
+
+_SECONDS = Unit("a timeout", _seconds, number)
+TIMEOUT = Attr("timeout", ref("duration"), "How long one request waits, and how long one retried operation goes on "
+               "(docs/architecture.md, Deadlines): seconds or a duration, more than 0 and at most 5m.", ("30s",),
+               default="15s", unit=_SECONDS)
+COMMAND_TIMEOUT = Attr("timeout", scalars("string", "number"), "How long the command may run: seconds or a duration "
+                       "such as 500ms, 30s (default 10s, at most 5m).", ("30s",), default="10s", unit=_SECONDS)
+
+
 def cluster() -> dict[str, Any]:
     *rest, verify = _rest("registry", "http:// or https:// URL of the registry's Confluent-compatible API, e.g. "
                           "http://127.0.0.1:8081 or http://127.0.0.1:8081/apis/ccompat/v7.", "http://registry:8081",
@@ -293,9 +312,7 @@ def cluster() -> dict[str, Any]:
              "CDC source with format avro).", ({"url": "http://registry:8081", "auth": {"basic": {
                  "username": "kplan", "password": "${secret:env:REGISTRY_PASSWORD}"}}},)),
         Attr("client", ref("clientProperties")),
-        Attr("timeout", ref("duration"), "How long one request waits, and how long one retried operation goes on "
-             "(docs/architecture.md, Deadlines): seconds or a duration, more than 0 and at most 5m.", ("30s",),
-             default="15s"),
+        TIMEOUT,
         Attr("reassignment_throttle", scalars("string", "integer"), "Bytes per second a partition reassignment (a "
              "replication-factor change) may copy, per broker: a number or a size such as 50MiB. Unset: not "
              "throttled.", ("50MiB",))),
@@ -438,8 +455,7 @@ def secret_command() -> dict[str, Any]:
         Attr("command", Type({"type": ["array", "string"], "minItems": 1, "minLength": 1, "items": text(1).schema}),
              "The program and its arguments, e.g. [vault, kv, get, -field=password, secret/kafka]; with shell: true, "
              "one string run by /bin/sh -c.", (["vault", "kv", "get", "-field=password", "secret/kafka/admin"],)),
-        Attr("timeout", scalars("string", "number"), "How long the command may run: seconds or a duration such as "
-             "500ms, 30s (default 10s, at most 5m).", ("30s",), default="10s"),
+        COMMAND_TIMEOUT,
         Attr("shell", BOOLEAN, "Run `command` (one string) with /bin/sh -c; false by default.", (True,),
              default=False))).schema, "type": ["object", "null"]}
 

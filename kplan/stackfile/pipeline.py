@@ -19,11 +19,12 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from kplan.kinds import scoped_sections, stack_sections
 from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
+from kplan.kinds.frame import TIMEOUT
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity, entry_words
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
-from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
+from kplan.rules.units import UnitError, parse_size_bytes
 from kplan.stackfile.claims import build_claims, build_forget, build_references
 from kplan.stackfile.connect_access import build_connects, build_registry
 from kplan.stackfile.derived import merged
@@ -38,9 +39,6 @@ from kplan.stackfile.sections import MERGES, SECTIONS
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import load_path
 from kplan.words import closest, meant
-
-# The largest cluster.timeout: librdkafka's socket.timeout.ms (set from it) accepts at most 300,000 ms.
-MAX_TIMEOUT_S = 300.0
 
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
@@ -438,16 +436,11 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
         diags.error(smap.value_loc(c, "bootstrap_servers") or loc,
                     f"{label}.bootstrap_servers {what} (host:port of the Kafka brokers)", path=label)
         return None
-    timeout = 15.0
-    if "timeout" in c:
-        tloc = smap.value_loc(c, "timeout") or loc
-        try:
-            timeout = parse_duration_seconds(c["timeout"])
-            if not 0 < timeout <= MAX_TIMEOUT_S:  # also NaN
-                diags.error(tloc, f"timeout must be positive and at most {MAX_TIMEOUT_S:g} seconds (5m; librdkafka's "
-                                  f"socket.timeout.ms limit) (got {str(c['timeout'])[:40]})")
-        except UnitError as e:
-            diags.error(tloc, str(e))
+    try:  # (by its row: its unit, its default)
+        timeout = TIMEOUT.read(c.get("timeout", TIMEOUT.default))
+    except UnitError as e:
+        diags.error(smap.value_loc(c, "timeout") or loc, str(e))
+        timeout = 0.0
     raw_client = as_dict(c.get("client"))
     msk = _aws_msk_iam(raw_client.get("aws_msk_iam"), smap.value_loc(c, "client") or loc, diags)
     client, client_locs = normalize_config(raw_client, smap, diags, loc)  # skips aws_msk_iam (a mapping)

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
+from kplan.kinds.frame import COMMAND_TIMEOUT
 from kplan.model.desired import SecretCommand
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
-from kplan.rules.units import UnitError, parse_duration_seconds
-
-DEFAULT_TIMEOUT_S = 10.0
-MAX_TIMEOUT_S = 300.0
+from kplan.rules.units import UnitError
 
 
 def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags: Diagnostics, loc: Loc
@@ -36,17 +34,10 @@ def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags:
         argv = (command,) if isinstance(command, str) else tuple(command)
         if not argv or not all(isinstance(a, str) and a for a in argv):
             continue  # flagged by the schema
-        timeout = DEFAULT_TIMEOUT_S
-        if entry.get("timeout") is not None:
-            tloc = smap.value_loc(entry, "timeout") or at
-            try:
-                timeout = parse_duration_seconds(entry["timeout"])
-            except UnitError as e:
-                diags.error(tloc, str(e))
-                continue
-            if not 0 < timeout <= MAX_TIMEOUT_S:  # also NaN
-                diags.error(tloc, f"the timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds "
-                                  f"(got {str(entry['timeout'])[:40]})")
-                continue
+        try:  # (by its row: its unit, its default)
+            timeout = COMMAND_TIMEOUT.read(COMMAND_TIMEOUT.default if (raw := entry.get("timeout")) is None else raw)
+        except UnitError as e:
+            diags.error(smap.value_loc(entry, "timeout") or at, str(e))
+            continue
         out[name] = SecretCommand(name, argv, timeout, shell, origin=f"{at.file}:{at.line}")
     return out

@@ -288,7 +288,7 @@ def test_cluster(tmp_path):
     ("{bootstrap_servers: '  '}", "cluster.bootstrap_servers is blank"),
     ("{bootstrap_servers: [' ']}", "cluster.bootstrap_servers is blank"),
     ("{bootstrap_servers: k, timeout: soon}", "invalid duration 'soon'"),
-    ("{bootstrap_servers: k, timeout: 0}", "timeout must be positive"),
+    ("{bootstrap_servers: k, timeout: 0}", "timeout must be more than 0"),
     ("{bootstrap_servers: k, connect_url: 'c:8083'}", "connect_url must be an http:// or https:// URL"),
 ])
 def test_cluster_errors(tmp_path, cluster, fragment):
