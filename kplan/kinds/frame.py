@@ -30,7 +30,7 @@ from kplan.kinds.shape import (
     whole,
 )
 from kplan.model.policy import RuleType
-from kplan.rules.units import UnitError, parse_duration_seconds
+from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 
 # -- the policy's rules (docs/policy.md): the keys every rule has, then each type's own rows ---------------------
 
@@ -277,6 +277,10 @@ _SECONDS = Unit("a timeout", _seconds, number)
 TIMEOUT = Attr("timeout", ref("duration"), "How long one request waits, and how long one retried operation goes on "
                "(docs/architecture.md, Deadlines): seconds or a duration, more than 0 and at most 5m.", ("30s",),
                default="15s", unit=_SECONDS)
+THROTTLE = Attr("reassignment_throttle", scalars("string", "integer"), "Bytes per second a partition reassignment (a "
+                "replication-factor change) may copy, per broker: a number or a size such as 50MiB. Unset: not "
+                "throttled.", ("50MiB",), unit=Unit("a number of bytes per second", lambda raw: parse_size_bytes(
+                    str(raw)), number, above_zero="unset: not throttled"))
 COMMAND_TIMEOUT = Attr("timeout", scalars("string", "number"), "How long the command may run: seconds or a duration "
                        "such as 500ms, 30s (default 10s, at most 5m).", ("30s",), default="10s", unit=_SECONDS)
 
@@ -313,9 +317,7 @@ def cluster() -> dict[str, Any]:
                  "username": "kplan", "password": "${secret:env:REGISTRY_PASSWORD}"}}},)),
         Attr("client", ref("clientProperties")),
         TIMEOUT,
-        Attr("reassignment_throttle", scalars("string", "integer"), "Bytes per second a partition reassignment (a "
-             "replication-factor change) may copy, per broker: a number or a size such as 50MiB. Unset: not "
-             "throttled.", ("50MiB",))),
+        THROTTLE),
         "The Kafka cluster the stack is applied to: its bootstrap servers, client properties, Kafka Connect and "
         "schema registry, the cluster pin (id) and timeouts. `cluster:` holds one; `clusters:` names several, each "
         "with these settings. An environment's `cluster` is merged over it.",

@@ -19,12 +19,12 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 from kplan.kinds import scoped_sections, stack_sections
 from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
-from kplan.kinds.frame import TIMEOUT
+from kplan.kinds.frame import THROTTLE, TIMEOUT
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity, entry_words
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
-from kplan.rules.units import UnitError, parse_size_bytes
+from kplan.rules.units import UnitError
 from kplan.stackfile.claims import build_claims, build_forget, build_references
 from kplan.stackfile.connect_access import build_connects, build_registry
 from kplan.stackfile.derived import merged
@@ -447,16 +447,11 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect, connects = build_connects(c, loc, smap, diags)
     registry_url, registry, registry_delete = build_registry(c, loc, smap, diags)
-    throttle = None
-    if c.get("reassignment_throttle") is not None:
-        raw = c["reassignment_throttle"]
-        try:
-            throttle = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_size_bytes(str(raw))
-            if throttle <= 0:
-                raise UnitError(f"reassignment_throttle must be a positive number of bytes per second (got {raw})")
-        except UnitError as e:
-            diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
-            throttle = None
+    try:  # (by its row: a size above 0; unset, not throttled)
+        throttle = None if c.get("reassignment_throttle") is None else THROTTLE.read(c["reassignment_throttle"])
+    except UnitError as e:
+        diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
+        throttle = None
     pinned = c.get("id") if isinstance(c.get("id"), str) and c["id"].strip() else None
     pin_loc = (smap.value_loc(c, "id") or loc) if pinned else None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
