@@ -171,8 +171,8 @@ class Controller:
 
     def _follow_secrets(self) -> None:
         """The Secrets named (spec.secrets) by the KafkaClusters that this operator's stacks name watched, each by
-        name (a field selector: the operator's rights on them are list and watch on those names only; another
-        namespace's KafkaCluster is none of its business); a changed (created, deleted) one plans the stacks that
+        name (a field selector: the operator's rights on them are list and watch on those names only; a KafkaCluster
+        none of its stacks names is none of its business); a changed (created, deleted) one plans the stacks that
         name a KafkaCluster naming it again. A watch no longer needed is stopped (at its next event or the end of
         its request). The watch's objects are dropped unread: the reconcile reads the value."""
         with self.changed:
