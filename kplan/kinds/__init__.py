@@ -71,6 +71,15 @@ def claimable_sections() -> tuple[str, ...]:
 
 
 @cache
+def resource_sections() -> tuple[str, ...]:
+    """The stack sections that declare resources, in the kinds' order: each kind's section, and after it the sections
+    whose entries expand into its resources (its shape's `more`: a connector's cdc sources and mirrors). A policy rule's
+    `kinds` names some of them (kplan.kinds.frame)."""
+    return tuple(key for u in _units() if u.section is not None
+                 for key in (u.section.key, *(m.section for m in u.shape.more if m.section)))
+
+
+@cache
 def summed_units() -> "dict[str, Unit]":
     """The keys an owner total may sum (owner-max-quota's `quota`), each with its unit (`PolicyPart.summed`)."""
     return {key: unit for u in _units() if u.policy is not None for key, unit in u.policy.summed.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Callable
 
-from kplan.kinds import claimable_sections, summed_units
+from kplan.kinds import claimable_sections, resource_sections, summed_units
 from kplan.kinds.shape import (
     BOOLEAN,
     CLUSTER,
@@ -49,9 +49,6 @@ RULE = (
 
 _NAMES = list_of(text(1), min_items=1)
 _SIZE = either(whole(0), text(1))
-KINDS = Attr("kinds", list_of(text(1), min_items=1, unique=True), "The stack sections it holds for (topics, "
-             "connectors, cdc, acls, users and every other section name); every section when absent.",
-             (["topics", "connectors"],))
 OWNERS = Attr("owners", _NAMES, "The owners it holds for: names, or * patterns (team-*). Without it: every owner, and "
               "the resources without one (as one group).", (["team-orders", "team-*"],))
 
@@ -80,6 +77,8 @@ def _total(what: str, of: Type, max_example: Any, own: str, own_example: Any) ->
 
 def _rules() -> tuple[tuple[str, str, tuple[Attr, ...]], ...]:
     """Each rule type (in the schema's order), its words and its own rows."""
+    kinds = Attr("kinds", list_of(choice(resource_sections()), min_items=1, unique=True), "The stack sections it holds "
+                 "for; every section when absent.", (["topics", "connectors"],))
     return (
         ("topic-name-pattern", "Topic names must match a regular expression (the whole name: the pattern is anchored).",
          (Attr("pattern", ref("policyRegex"), "A Python regular expression the whole topic name must match, e.g. "
@@ -121,15 +120,15 @@ def _rules() -> tuple[tuple[str, str, tuple[Attr, ...]], ...]:
         _config("connector-forbidden-config", "None of keys may be set in a connector's config (with values: may not "
                 "be set to one of values).", "config keys no connector may set",
                 "consumer.override.auto.offset.reset", ["latest"]),
-        ("require-owner", "Every resource (of `kinds`, else of every kind) has an owner.", (KINDS,)),
+        ("require-owner", "Every resource (of `kinds`, else of every kind) has an owner.", (kinds,)),
         ("allowed-owners", "A resource's owner, when set, is one of these.",
-         (KINDS, OWNERS.but(description="Owner names, or * patterns (team-*).", required=True))),
+         (kinds, OWNERS.but(description="Owner names, or * patterns (team-*).", required=True))),
         ("label-pattern", "A label's value, when set, matches its regular expression (the whole value).",
-         (KINDS, Attr("labels", Type({"type": "object", "minProperties": 1, "additionalProperties": ref(
+         (kinds, Attr("labels", Type({"type": "object", "minProperties": 1, "additionalProperties": ref(
              "policyRegex").schema}), "Label key -> a Python regular expression its whole value must match, e.g. "
              "{tier: ^(gold|silver|bronze)$}.", ({"tier": "^(gold|silver|bronze)$"},), required=True))),
         ("required-labels", "Every resource (of `kinds`, else of every kind) has these labels.",
-         (KINDS, Attr("labels", list_of(text(1), min_items=1, unique=True), "Label keys, e.g. [cost-center, tier].",
+         (kinds, Attr("labels", list_of(text(1), min_items=1, unique=True), "Label keys, e.g. [cost-center, tier].",
                       (["cost-center", "tier"],), required=True))),
         ("owner-max-partitions", "The partitions of each owner's topics (CDC-generated ones counted to their source's "
          "owner) add up to at most max, or the owner's own limit.",
@@ -248,9 +247,10 @@ def client_properties() -> dict[str, Any]:
     msk = (Attr("region", text(1), "The AWS region of the MSK cluster.", ("eu-west-1",), required=True),
            Attr("profile", text(1), "A named AWS profile whose credentials sign the token (instead of the default "
                 "credential chain).", ("kafka-admin",)),
-           Attr("role_arn", text(1), "An IAM role to assume for signing (wins over profile).",
-                ("arn:aws:iam::123456789012:role/kplan",)),
-           Attr("session_name", text(1), "The session name used when assuming role_arn.", ("kplan",)))
+           Attr("role_arn", text(1), "An IAM role to assume for signing, instead of profile (a stack that sets both "
+                "is refused).", ("arn:aws:iam::123456789012:role/kplan",)),
+           Attr("session_name", text(1), "The session name used when assuming role_arn (not used without it).",
+                ("kplan",)))
     return {"type": "object", "description": "librdkafka client properties (security.protocol, sasl.*, ssl.*...). "
             "Secrets as ${secret:env:NAME}.", "propertyNames": {"minLength": 1}, "properties": {"aws_msk_iam": _of(
                 msk, "AWS MSK IAM: kplan signs every client's OAUTHBEARER token with AWS's signer library (the msk "

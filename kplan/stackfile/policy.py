@@ -29,7 +29,6 @@ from kplan.rules.units import (
     parse_size_bytes,
 )
 from kplan.stackfile.files import NUL_IN_PATH, SourceFile, decode, read_file, shown_path
-from kplan.stackfile.merge import LISTS
 from kplan.stackfile.schema import CheckedSchema, inline_refs, packaged, report_errors
 from kplan.stackfile.yamlsrc import parse_documents
 
@@ -169,14 +168,9 @@ def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Ru
 
 def _resource_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: SourceMap,
                      diags: Diagnostics) -> bool:
-    """An owner or label rule's parameters: the sections it holds for (known ones only), its owners, labels or
-    label patterns (each pattern compiles)."""
+    """An owner or label rule's parameters (its rows read the sections it holds for, which the schema checked): its
+    labels or label patterns (each pattern compiles)."""
     ok = True
-    known = LISTS[:LISTS.index("claims")]
-    for k in fields.get("kinds", ()):
-        if k not in known:
-            diags.error(at("kinds"), f'unknown section "{k}" in kinds: use one of {", ".join(known)}')
-            ok = False
     if kind == RuleType.REQUIRED_LABELS:
         fields["label_keys"] = tuple(item["labels"])
     elif kind == RuleType.LABEL_PATTERN:

@@ -183,6 +183,32 @@ def test_a_config_value_no_topic_can_have_is_a_located_policy_error(tmp_path, mo
         "gzip, producer (got 'gzipp') (did you mean \"gzip\"?)")
 
 
+_SECTIONS = ("topics, connectors, cdc, mirrors, consumer_groups, share_groups, delete_records, acls, streams_apps, "
+             "users, quotas, broker_configs, group_configs, subjects, features")
+
+
+def test_a_typo_in_a_rules_kinds_is_refused_at_its_item_naming_the_sections(tmp_path, monkeypatch, capsys):
+    _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n",
+                      "platform.yaml": "rules:\n  - rule: required-labels\n    kinds: [topics, consumer_group]\n"
+                                       "    labels: [tier]\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out = _validate(capsys, "stack.yaml")
+    assert code == 1
+    assert out.splitlines()[0] == (f"platform.yaml:3:21: rules[0].kinds[1]: must be one of {_SECTIONS} (got string "
+                                   '"consumer_group") (did you mean "consumer_groups"?)')
+
+
+def test_a_rules_kinds_takes_every_section_that_declares_resources(tmp_path, monkeypatch):
+    """Each section name (the plural, as the stack file says it) works, the cdc sources' and mirrors' too."""
+    kinds = _SECTIONS.replace(" ", "")
+    _write(tmp_path, {"stack.yaml": HEAD + "policy:\n  rules:\n    - {rule: require-owner, kinds: [%s]}\n" % kinds
+                      + "topics:\n  - {name: orders, partitions: 1, replication_factor: 1, owner: team-a}\n"})
+    monkeypatch.chdir(tmp_path)
+    assert [line for line in _lines(tmp_path, monkeypatch) if "kinds" in line] == []
+    stack, _ = validate_stack("stack.yaml", None, {}, with_policy=True)
+    assert stack is not None and stack.policy.rules[0].kinds == tuple(kinds.split(","))
+
+
 POLICY_FILES = sorted((ROOT / "stacks" / "policies").glob("*.yaml"))
 
 
