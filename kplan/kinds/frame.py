@@ -31,6 +31,7 @@ from kplan.kinds.shape import (
 )
 from kplan.model.policy import RuleType
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
+from kplan.secrets import is_sensitive_key
 
 # -- the policy's rules (docs/policy.md): the keys every rule has, then each type's own rows ---------------------
 
@@ -173,6 +174,17 @@ def policy_rule() -> dict[str, Any]:
 # -- a cluster's settings (`cluster:`, each of `clusters:`), Kafka Connect's and the schema registry's REST APIs ------
 
 _REFERENCE = "A ${secret:env:NAME} or ${secret:file:PATH} reference."
+# The words that make a REST API's header a credential, whose value may only be a secret reference: the `headers` row
+# says them, `credential_header` (the reader's, kplan.stackfile.connect_access) checks them.
+CREDENTIAL_WORDS = ("auth", "token", "key", "secret", "password", "cookie", "session")
+
+
+def credential_header(name: str) -> bool:
+    """Whether a header's name looks like a credential: it holds one of CREDENTIAL_WORDS (Authorization does), or a
+    config key of that name would be masked as a secret (`kplan.secrets.is_sensitive_key`: a passphrase, a
+    credential...)."""
+    low = name.lower()
+    return is_sensitive_key(name) or any(word in low for word in CREDENTIAL_WORDS)
 
 
 def _rest(what: str, url: str, example: str, secret: str) -> tuple[Attr, ...]:
@@ -191,8 +203,8 @@ def _rest(what: str, url: str, example: str, secret: str) -> tuple[Attr, ...]:
              "password reference) or bearer (a token reference).",
              ({"basic": {"username": "kplan", "password": password}}, {"bearer": token})),
         Attr("headers", map_of(text()), "Extra HTTP headers sent with every request. A header whose name looks like a "
-             "credential (Authorization, or one holding auth, token, key, secret, password, cookie or session) only "
-             "as a ${secret:env:NAME} or ${secret:file:PATH} reference; not Authorization together with auth.",
+             f"credential (Authorization, or one holding {', '.join(CREDENTIAL_WORDS[:-1])} or {CREDENTIAL_WORDS[-1]}) "
+             "only as a ${secret:env:NAME} or ${secret:file:PATH} reference; not Authorization together with auth.",
              ({"X-Tenant": "orders"},)),
         Attr("ca", text(1), f"CA bundle (PEM) to verify the {what}'s certificate; relative to the stack file.",
              (f"certs/{secret.lower()}-ca.pem",)),
@@ -285,13 +297,17 @@ COMMAND_TIMEOUT = Attr("timeout", scalars("string", "number"), "How long the com
                        "such as 500ms, 30s (default 10s, at most 5m).", ("30s",), default="10s", unit=_SECONDS)
 
 
+# The schema registry's `delete` (its default is the reader's too: kplan.stackfile.connect_access.build_registry)
+REGISTRY_DELETE = Attr("delete", choice(("soft", "permanent")), "What removing a registered schema from the stack (or "
+                       "destroy) does: soft (default; the registry's soft delete) or permanent (soft, then hard "
+                       "delete).", ("permanent",), default="soft")
+
+
 def cluster() -> dict[str, Any]:
     *rest, verify = _rest("registry", "http:// or https:// URL of the registry's Confluent-compatible API, e.g. "
                           "http://127.0.0.1:8081 or http://127.0.0.1:8081/apis/ccompat/v7.", "http://registry:8081",
                           "REGISTRY")
-    registry = (*rest, Attr("delete", choice(("soft", "permanent")), "What removing a registered schema from the "
-                            "stack (or destroy) does: soft (default; the registry's soft delete) or permanent (soft, "
-                            "then hard delete).", ("permanent",), default="soft"), verify)
+    registry = (*rest, REGISTRY_DELETE, verify)
     several = {"type": "object", "minProperties": 1, "not": {"required": ["url"]}, "propertyNames": {
         "pattern": _NAME}, "additionalProperties": ref("connectWorker").schema}
     return _of((

@@ -137,7 +137,9 @@ class ClusterSpec:
     schema_registry_url: str | None = None
     schema_registry: ConnectAccess = field(default_factory=ConnectAccess)
     # What removing a registered schema from the stack (or destroy) does: "soft" (the registry's soft delete;
-    # registering again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
+    # registering again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`, whose row
+    # (kplan.kinds.frame.REGISTRY_DELETE) gives a stack's default. This default is a spec's made without a stack (the
+    # model sits below the kinds' rows).
     registry_delete: str = "soft"
     # More Connect clusters on this Kafka cluster, by name (`cluster.connect` as a map; docs/stack-format.md): every
     # one but DEFAULT_CONNECT, which is `connect_url`/`connect`. Empty for the single form.

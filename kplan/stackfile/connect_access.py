@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 
+from kplan.kinds.frame import REGISTRY_DELETE, credential_header
+from kplan.kinds.shape import defaulted
 from kplan.model.desired import DEFAULT_CONNECT, ConnectAccess, ConnectTarget, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
-from kplan.secrets import SECRET_REF, has_secret_ref, is_sensitive_key
+from kplan.secrets import SECRET_REF, has_secret_ref
 from kplan.stackfile.member import as_dict
 
 _REF_HINT = "a ${secret:env:NAME} or ${secret:file:PATH} reference, never the value itself"
@@ -53,9 +55,9 @@ def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tu
     mapping `c` (`schema_registry:`): the same client settings, and the same checks, as Connect's."""
     registry = c.get("schema_registry")
     if not isinstance(registry, dict):
-        return None, ConnectAccess(), "soft"
+        return None, ConnectAccess(), REGISTRY_DELETE.fallback
     url, access = _url_of(registry, smap.value_loc(c, "schema_registry") or loc, "schema_registry", smap, diags)
-    return url, access, str(registry.get("delete") or "soft")
+    return url, access, defaulted((REGISTRY_DELETE,), registry)["delete"]
 
 
 def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
@@ -73,7 +75,7 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
         hloc = smap.value_loc(headers, name) or cloc
         if name.lower() == "authorization" and (username or token):
             diags.error(hloc, f"{key}.headers sets Authorization, and so does {key}.auth: keep one")
-        elif _credential_header(name) and not has_secret_ref(str(value)):
+        elif credential_header(name) and not has_secret_ref(str(value)):
             diags.error(hloc, f"{key}.headers.{name} looks like a credential: make its value {_REF_HINT}")
     verify = service.get("verify", True)
     if verify is False:
@@ -90,12 +92,6 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
                               headers=freeze({str(k): str(v) for k, v in headers.items()}),
                               ca=files["ca"], client_cert=files["client_cert"], client_key=files["client_key"],
                               verify=verify is not False)
-
-
-def _credential_header(name: str) -> bool:
-    low = name.lower()
-    return is_sensitive_key(name) or any(word in low for word in ("auth", "token", "key", "secret", "password",
-                                                                  "cookie", "session"))
 
 
 def _url(url: str | None, loc: Loc, key: str, diags: Diagnostics) -> str | None:

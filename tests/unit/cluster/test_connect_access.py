@@ -90,3 +90,43 @@ def test_the_client_substitutes_credentials_at_the_edge_and_never_shows_them(tmp
     assert http._session.headers["X-Tenant"] == "tenant-value"
     assert http.scrub("a t0k3n-value b tenant-value") == f"a {MASK} b {MASK}"
     assert "t0k3n" not in repr(stack) and "tenant-value" not in repr(stack)
+
+
+def _schema_headers_words() -> str:
+    import json
+    from importlib import resources
+
+    schema = json.loads(resources.files("kplan").joinpath("schemas/stack.schema.json").read_text())
+    return schema["$defs"]["connectWorker"]["properties"]["headers"]["description"]
+
+
+@pytest.mark.parametrize("word", ["auth", "token", "key", "secret", "password", "cookie", "session"])
+def test_each_credential_word_the_headers_row_names_makes_a_plain_header_an_error(tmp_path, word):
+    """The words are written once (kplan.kinds.frame.CREDENTIAL_WORDS): the schema's words say them and the reader
+    refuses a plain value for a header holding any of them, in either service."""
+    from kplan.kinds.frame import CREDENTIAL_WORDS
+
+    assert word in CREDENTIAL_WORDS and word in _schema_headers_words()
+    header = f"X-My-{word.title()}"
+    for service in ("connect", "schema_registry"):
+        problems = _problems(tmp_path, f'{service}: {{url: "https://c", headers: {{{header}: plain}}}}\n')
+        assert len(problems) == 1 and problems[0].endswith(
+            f"{service}.headers.{header} looks like a credential: make its value a ${{secret:env:NAME}} or "
+            "${secret:file:PATH} reference, never the value itself"), problems
+
+
+def test_a_header_named_like_a_masked_config_key_is_a_credential_too(tmp_path):
+    problems = _problems(tmp_path, 'connect: {url: "https://c", headers: {X-Credential: plain}}\n')
+    assert len(problems) == 1 and "connect.headers.X-Credential looks like a credential" in problems[0], problems
+    assert _problems(tmp_path, 'connect: {url: "https://c", headers: {X-Tenant: plain}}\n') == []
+
+
+@pytest.mark.parametrize("registry, delete", [
+    ("", "soft"), ('schema_registry: {url: "http://r:8081"}\n', "soft"),
+    ('schema_registry: {url: "http://r:8081", delete: permanent}\n', "permanent")])
+def test_the_registry_delete_is_the_rows_default_unless_the_stack_says_it(tmp_path, registry, delete):
+    from kplan.kinds.frame import REGISTRY_DELETE
+
+    assert REGISTRY_DELETE.default == "soft"
+    stack = load_stack(_stack(tmp_path, registry or "connect_url: http://c:8083\n"), None, {})
+    assert stack.cluster.registry_delete == delete
