@@ -10,7 +10,7 @@ below; the conformance kit: 1,269 s in one file on one worker in a loaded run; t
 examples/gitea and examples/github: 235 s for the one of the last CI run), and the files in JOINED, which share their
 test process's second cluster and are one unit together.
 Not `--dist loadgroup` with `xdist_group` marks: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9
-no longer reads, so every test became a unit and two workers started the same second cluster on the same ports.
+does not read, so every test would be a unit and two workers would start the same second cluster on the same ports.
 Units are ordered longest first, by the per-file seconds stored in tests/integration/durations.json (`make
 durations` refreshes them; a test of a SPLIT file by its own seconds, or, unnamed there, an equal share of what its
 file's entry leaves), so that a long unit collected last does not run alone at the end while the other workers idle.

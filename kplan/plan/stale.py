@@ -31,7 +31,7 @@ def live_moved(saved: Plan, live: LiveState, addresses: Sequence[str],
                sensitive: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """For each address whose live resource changed since the plan (kplan.plan.fingerprint.stale_addresses), what
     changed in the document its fingerprint is taken of: `topic.a partitions: 3 when planned, 6 now`, `topic.b:
-    absent when planned, present now`. A plan saved without its documents (before kplan kept them) names the
+    absent when planned, present now`. A plan saved without its documents (one an older kplan saved) names the
     resource only. `sensitive` as for the fingerprints."""
     now = live_documents(live, [a for a in addresses if a != "cluster"], sensitive)
     out = []

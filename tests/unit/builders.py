@@ -121,7 +121,7 @@ def live_state(*args, **kw) -> LiveState:
     facts (a ConnectFacts); the rest to LiveState as they are. Positional: cluster id, broker count, topics,
     connectors."""
     slices: dict = {}
-    # positional as LiveState's fields used to be: cluster id, broker count, topics, connectors
+    # positional, in the order the tests write them: cluster id, broker count, topics, connectors
     kw.update(zip(("cluster_id", "broker_count", "topics", "connectors"), args))
     args = ()
     for word, kind in _KIND_WORDS.items():
