@@ -78,8 +78,8 @@ def _total(what: str, of: Type, max_example: Any, own: str, own_example: Any) ->
 
 def _rules() -> tuple[tuple[str, str, tuple[Attr, ...]], ...]:
     """Each rule type (in the schema's order), its words and its own rows."""
-    kinds = Attr("kinds", list_of(choice(resource_sections()), min_items=1, unique=True), "The stack sections it holds "
-                 "for; every section when absent.", (["topics", "connectors"],))
+    kinds = Attr("kinds", Type(ref("policyKinds").schema, read=tuple), "The stack sections it holds for; every "
+                 "section when absent.", (["topics", "connectors"],))
     return (
         ("topic-name-pattern", "Topic names must match a regular expression (the whole name: the pattern is anchored).",
          (Attr("pattern", ref("policyRegex"), "A Python regular expression the whole topic name must match, e.g. "
@@ -151,6 +151,12 @@ def _rules() -> tuple[tuple[str, str, tuple[Attr, ...]], ...]:
           Attr("quota", choice(tuple(summed_units())), "The quota key summed.", ("producer_byte_rate",),
                required=True))),
     )
+
+
+def policy_kinds() -> dict[str, Any]:
+    """`policyKinds`: the stack sections a rule's `kinds` may name, those that declare resources (a typo is refused
+    by the schema, at its item)."""
+    return list_of(choice(resource_sections()), min_items=1, unique=True).schema
 
 
 @cache
@@ -495,5 +501,5 @@ def claim() -> dict[str, Any]:
 PARTS: dict[str, Callable[[], dict[str, Any]]] = {
     "stack": stack, "environment": environment, "defaults": defaults, "secretCommand": secret_command,
     "claim": claim,
-    "policyRule": policy_rule, "clientProperties": client_properties, "cluster": cluster,
+    "policyRule": policy_rule, "policyKinds": policy_kinds, "clientProperties": client_properties, "cluster": cluster,
     "connectWorker": connect_worker, "connectPlugin": connect_plugin}

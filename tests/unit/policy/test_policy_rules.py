@@ -187,6 +187,14 @@ _SECTIONS = ("topics, connectors, cdc, mirrors, consumer_groups, share_groups, d
              "users, quotas, broker_configs, group_configs, subjects, features")
 
 
+def test_a_rules_kinds_are_the_sections_the_loader_reads_entries_from():
+    """The schema's policyKinds (kplan.kinds.resource_sections) are the stack's lists of resource entries."""
+    from kplan.kinds import resource_sections
+    from kplan.stackfile.merge import LISTS
+
+    assert resource_sections() == LISTS[:LISTS.index("claims")] == tuple(_SECTIONS.split(", "))
+
+
 def test_a_typo_in_a_rules_kinds_is_refused_at_its_item_naming_the_sections(tmp_path, monkeypatch, capsys):
     _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n",
                       "platform.yaml": "rules:\n  - rule: required-labels\n    kinds: [topics, consumer_group]\n"
