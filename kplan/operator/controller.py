@@ -24,6 +24,8 @@ from kplan.secrets import scrub
 
 RETRY_S = 5.0
 WATCH_S = 240  # one watch request's length (the server ends it; it is made again from the last version seen)
+NAMED_WATCH_S = 30  # that of a watch the operator stops when no stack needs it any more (a Secret's, a namespace's
+# ConfigMaps'): a stopped one ends within it, its request made again every 30 s meanwhile (one GET, no list)
 
 
 def _key(resource: dict) -> tuple[str, str]:
@@ -41,6 +43,11 @@ def secrets_to_watch(stacks: Iterable[dict], cluster_secrets: dict[str, set[tupl
     return {at for cluster, secrets in cluster_secrets.items() if cluster in named for at in secrets}
 
 
+def configmaps_to_watch(stacks: Iterable[dict]) -> set[str]:
+    """The namespaces whose ConfigMaps are watched: those with a stack that takes its stack from a ConfigMap."""
+    return {r["metadata"]["namespace"] for r in stacks if configmap_ref(r.get("spec")) is not None}
+
+
 class Controller:
     def __init__(self, kube: Kube, namespace: str | None, reconciler: Reconciler, elector: Elector,
                  resync_s: float, log: Callable[[str], None]) -> None:
@@ -53,7 +60,7 @@ class Controller:
         self.changed = threading.Condition()
         self.listed = threading.Event()
         self.reconciles = 0
-        self.configmap_watches: set[str] = set()  # namespaces whose ConfigMaps are watched
+        self.configmap_watches: dict[str, threading.Event] = {}  # namespace -> what stops its ConfigMaps' watch
         self.clusters_watched = False
         self.cluster_secrets: dict[str, set[tuple[str, str]]] = {}  # KafkaCluster -> the Secrets it names (ns, name)
         self.secret_watches: dict[tuple[str, str], threading.Event] = {}  # (ns, name) -> what stops its watch
@@ -69,10 +76,10 @@ class Controller:
                 self._follow_secrets()
             else:
                 self.known[key] = resource
-                self._follow_configmaps(resource)
                 self._follow_clusters(resource)
                 if self.done.get(key) != key_of(resource):
                     self.dirty.add(key)
+            self._follow_configmaps()
             self.changed.notify_all()
 
     def watch(self, stop: threading.Event) -> None:
@@ -88,7 +95,7 @@ class Controller:
         self.listed.set()
 
     def _follow(self, path: str, what: str, listed: Callable[[list[dict]], None],
-                seen: Callable[[dict, str], None], stop: threading.Event) -> None:
+                seen: Callable[[dict, str], None], stop: threading.Event, watch_s: int = WATCH_S) -> None:
         """List `path`, then watch it from the list's resourceVersion (listed again when that version is gone, 410),
         until stopped (by `stop` or the operator's own). A failure is logged once (again only when it changes, or
         after the watch worked again) and tried again after 2 s, doubling up to 60 s: a refused watch is no flood."""
@@ -104,7 +111,7 @@ class Controller:
                 listed(listing["items"])
                 version = listing["metadata"]["resourceVersion"]
                 while not stopped():
-                    for event in self.kube.watch(path, version, WATCH_S):
+                    for event in self.kube.watch(path, version, watch_s):
                         obj = event.get("object") or {}
                         if event.get("type") == "ERROR":
                             raise KubeError(int(obj.get("code") or 0), obj.get("message", "watch error"))
@@ -122,26 +129,38 @@ class Controller:
                 stop.wait(pause)
                 pause = min(pause * 2, 60.0)
 
-    def _follow_configmaps(self, resource: dict) -> None:
-        """The ConfigMaps of the resource's namespace watched, once one of its stacks names one: a changed
-        ConfigMap plans the stacks that name it again (only the namespace's: the operator's rights on ConfigMaps
-        are granted per namespace)."""
-        namespace = resource["metadata"]["namespace"]
-        if configmap_ref(resource.get("spec")) is None or namespace in self.configmap_watches:
-            return
-        self.configmap_watches.add(namespace)
+    def _follow_configmaps(self) -> None:
+        """The ConfigMaps of each namespace with a stack that takes its stack from one watched: a changed ConfigMap
+        plans the stacks that name it again (only the namespace's: the operator's rights on ConfigMaps are granted
+        per namespace). A namespace's watch is stopped once none of its stacks names a ConfigMap."""
+        def touched_in(namespace: str) -> Callable[[dict, str], None]:
+            def touched(configmap: dict, kind: str) -> None:  # its stacks planned again (a list is no news)
+                name = configmap["metadata"]["name"]
+                with self.changed:
+                    self.dirty |= {k for k, r in self.known.items()
+                                   if k[0] == namespace and getattr(configmap_ref(r.get("spec")), "name", None) == name}
+                    self.changed.notify_all()
+            return touched
 
-        def touched(configmap: dict, kind: str) -> None:  # its stacks planned again (a list is no news)
-            name = configmap["metadata"]["name"]
-            with self.changed:
-                self.dirty |= {k for k, r in self.known.items()
-                               if k[0] == namespace and getattr(configmap_ref(r.get("spec")), "name", None) == name}
-                self.changed.notify_all()
+        with self.changed:
+            new = self._keep(self.configmap_watches, configmaps_to_watch(self.known.values()))
+        for namespace, stop in new.items():
+            self._start(f"/api/v1/namespaces/{namespace}/configmaps", f"ConfigMaps in {namespace}",
+                        touched_in(namespace), stop, f"kplan-operator-configmaps-{namespace}")
 
-        path = f"/api/v1/namespaces/{namespace}/configmaps"
-        threading.Thread(target=self._follow, args=(path, f"ConfigMaps in {namespace}", lambda items: None,
-                                                    touched, self.stop),
-                         name=f"kplan-operator-configmaps-{namespace}", daemon=True).start()
+    def _keep(self, watches: dict, needed: set) -> dict:
+        """Stop the watches no longer needed; the new ones, each with its stop event, for the caller to start."""
+        for gone in set(watches) - needed:
+            watches.pop(gone).set()
+        new = {at: threading.Event() for at in sorted(needed - set(watches))}
+        watches.update(new)
+        return new
+
+    def _start(self, path: str, what: str, touched: Callable[[dict, str], None], stop: threading.Event,
+               name: str) -> None:
+        """A watch that can be stopped, in a thread of its own (a list is no news: only changes touch stacks)."""
+        threading.Thread(target=self._follow, args=(path, what, lambda items: None, touched, stop, NAMED_WATCH_S),
+                         name=name, daemon=True).start()
 
     def _follow_clusters(self, resource: dict) -> None:
         """KafkaClusters watched, once a stack names one: a changed (created, deleted) KafkaCluster plans the stacks
@@ -173,14 +192,10 @@ class Controller:
         """The Secrets named (spec.secrets) by the KafkaClusters that this operator's stacks name watched, each by
         name (a field selector: the operator's rights on them are list and watch on those names only; a KafkaCluster
         none of its stacks names is none of its business); a changed (created, deleted) one plans the stacks that
-        name a KafkaCluster naming it again. A watch no longer needed is stopped (at its next event or the end of
-        its request). The watch's objects are dropped unread: the reconcile reads the value."""
+        name a KafkaCluster naming it again. A watch no longer needed is stopped (at its next event, or within
+        NAMED_WATCH_S, when its request ends). The watch's objects are dropped unread: the reconcile reads the value."""
         with self.changed:
-            needed = secrets_to_watch(self.known.values(), self.cluster_secrets)
-            for gone in set(self.secret_watches) - needed:
-                self.secret_watches.pop(gone).set()
-            new = {at: threading.Event() for at in sorted(needed - set(self.secret_watches))}
-            self.secret_watches.update(new)
+            new = self._keep(self.secret_watches, secrets_to_watch(self.known.values(), self.cluster_secrets))
 
         def touched(secret: dict, kind: str) -> None:
             at = (secret["metadata"].get("namespace", ""), secret["metadata"]["name"])
@@ -190,10 +205,9 @@ class Controller:
                 self.changed.notify_all()
 
         for (namespace, secret), stop in new.items():
-            path = f"/api/v1/namespaces/{namespace}/secrets?fieldSelector=metadata.name%3D{secret}"
-            threading.Thread(target=self._follow, args=(path, f"the Secret {namespace}/{secret}", lambda items: None,
-                                                        touched, stop),
-                             name=f"kplan-operator-secret-{namespace}-{secret}", daemon=True).start()
+            self._start(f"/api/v1/namespaces/{namespace}/secrets?fieldSelector=metadata.name%3D{secret}",
+                        f"the Secret {namespace}/{secret}", touched, stop,
+                        f"kplan-operator-secret-{namespace}-{secret}")
 
     def run(self, stop: threading.Event) -> None:
         """Reconcile while leader, until stopped."""
