@@ -58,6 +58,9 @@ def install(faults: Faults | None) -> None:
     _installed = NO_FAULTS if faults is None else faults
 
 
+POINTS = ("lock-taken", "journal-written", "ownership-written", "lock-releasing")
+
+
 def at(point: str) -> None:
     """Product code: a durable transition of kplan's state just happened (see the module docstring)."""
     _installed.at(point)
