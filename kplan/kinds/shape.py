@@ -220,8 +220,11 @@ class Attr:
 
     @property
     def fallback(self) -> Any:
-        """What it is when an entry does not say it: its default, else its type's (None: nothing)."""
-        return self.of.default if self.default is NOTHING else self.default
+        """What it is when an entry does not say it: its default (read in its unit: a timeout's "15s" is 15.0),
+        else its type's (None: nothing)."""
+        if self.default is NOTHING:
+            return self.of.default
+        return self.default if self.unit is None else self.unit.read(self.key, self.default)
 
     def read(self, raw: Any) -> Any:
         """A value the schema passed as the kind holds it (raises UnitError, or ValueError for a secret)."""

@@ -20,11 +20,11 @@ from typing import Callable, Iterator, Mapping, Sequence
 from kplan.kinds import scoped_sections, stack_sections
 from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
 from kplan.kinds.frame import THROTTLE, TIMEOUT
+from kplan.kinds.shape import read_rows
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity, entry_words
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
-from kplan.rules.units import UnitError
 from kplan.stackfile.claims import build_claims, build_forget, build_references
 from kplan.stackfile.connect_access import build_connects, build_registry
 from kplan.stackfile.derived import merged
@@ -436,26 +436,18 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
         diags.error(smap.value_loc(c, "bootstrap_servers") or loc,
                     f"{label}.bootstrap_servers {what} (host:port of the Kafka brokers)", path=label)
         return None
-    try:  # (by its row: its unit, its default)
-        timeout = TIMEOUT.read(c.get("timeout", TIMEOUT.default))
-    except UnitError as e:
-        diags.error(smap.value_loc(c, "timeout") or loc, str(e))
-        timeout = 0.0
+    read = read_rows((TIMEOUT, THROTTLE), c, loc, smap, diags) or {}  # by their rows: units, defaults (unset: none)
     raw_client = as_dict(c.get("client"))
     msk = _aws_msk_iam(raw_client.get("aws_msk_iam"), smap.value_loc(c, "client") or loc, diags)
     client, client_locs = normalize_config(raw_client, smap, diags, loc)  # skips aws_msk_iam (a mapping)
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect, connects = build_connects(c, loc, smap, diags)
     registry_url, registry, registry_delete = build_registry(c, loc, smap, diags)
-    try:  # (by its row: a size above 0; unset, not throttled)
-        throttle = None if c.get("reassignment_throttle") is None else THROTTLE.read(c["reassignment_throttle"])
-    except UnitError as e:
-        diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
-        throttle = None
     pinned = c.get("id") if isinstance(c.get("id"), str) and c["id"].strip() else None
     pin_loc = (smap.value_loc(c, "id") or loc) if pinned else None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
-                       timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
+                       timeout_s=read.get("timeout", 0.0), connect=connect,
+                       reassignment_throttle=read.get("reassignment_throttle"),
                        schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete,
                        connects=freeze(connects), aws_msk_iam=msk,
                        pinned_id=pinned.strip() if pinned else None,

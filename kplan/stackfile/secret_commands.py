@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from kplan.kinds.frame import COMMAND_TIMEOUT
+from kplan.kinds.shape import read_rows
 from kplan.model.desired import SecretCommand
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
-from kplan.rules.units import UnitError
 
 
 def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags: Diagnostics, loc: Loc
@@ -34,10 +34,8 @@ def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags:
         argv = (command,) if isinstance(command, str) else tuple(command)
         if not argv or not all(isinstance(a, str) and a for a in argv):
             continue  # flagged by the schema
-        try:  # (by its row: its unit, its default)
-            timeout = COMMAND_TIMEOUT.read(COMMAND_TIMEOUT.default if (raw := entry.get("timeout")) is None else raw)
-        except UnitError as e:
-            diags.error(smap.value_loc(entry, "timeout") or at, str(e))
+        read = read_rows((COMMAND_TIMEOUT,), entry, at, smap, diags)  # by its row: its unit, its default
+        if read is None:
             continue
-        out[name] = SecretCommand(name, argv, timeout, shell, origin=f"{at.file}:{at.line}")
+        out[name] = SecretCommand(name, argv, read["timeout"], shell, origin=f"{at.file}:{at.line}")
     return out
