@@ -441,10 +441,10 @@ class Reconciler:
         conditions = [condition(kind, False, e.reason, message, generation, at, before),
                       condition("Ready", False, e.reason, message, generation, at, before)]
         changed = next((c for c in before if c.get("type") == kind and c.get("message") == message), None) is None
+        if changed:  # the event first, as for a plan: whoever sees the status finds its event there too
+            self.event(resource, e.reason, message, warning=True)
         self._write_status(resource, {"observedGeneration": generation, "reconciledBy": self.identity,
                                       "conditions": conditions, "applying": None})
-        if changed:
-            self.event(resource, e.reason, message, warning=True)
         self.log(f"{self._name(resource)}: {e.reason}: {message}")
 
     def _write_status(self, resource: dict, status: dict) -> None:
