@@ -5,6 +5,11 @@ controller: exactly one creator wins, the others get TOPIC_ALREADY_EXISTS). The 
 (host, pid, run id, since) into that topic; releasing is writing the holder again marked released, then deleting
 the topic. `kplan unlock` removes a dead holder's lock after confirmation.
 
+A creator can be told TOPIC_ALREADY_EXISTS by its own request: the client, or the broker forwarding it to the
+controller, sends a CreateTopics again when the answer to the first was lost (a controller failover, a dropped
+connection), and the first had created the topic. So the run creates the topic with a mark of its own (`MARK`,
+`creation_mark`), and an empty lock topic that bears its mark is its own lock, not another run's.
+
 Released, not waited for: the deletion completes at the controller, and each broker's metadata drops the topic a
 moment later (seconds behind a bulk create of thousands of partitions). A reader that still sees the topic listed
 reads its holder and trusts the released mark (`read_holder`), so neither a plan nor the next apply waits for the
@@ -13,6 +18,7 @@ metadata, and this run's release does not either (docs/systems-facts.md, The app
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -33,8 +39,19 @@ _GONE = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITIO
 NOT_THERE_YET = _GONE | {"LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"}
 
 
+# The config that marks which run created a lock topic: on a topic of one small partition, segment.jitter.ms only
+# moves its one segment's roll earlier within segment.ms (Kafka draws the jitter below both), so any value is harmless.
+MARK = "segment.jitter.ms"
+
+
 def lock_topic(stack: str) -> str:
     return LOCK_PREFIX + stack
+
+
+def creation_mark(run_id: str) -> str:
+    """The value of MARK that the run `run_id` creates its lock topic with (the same for the same run id: a pull
+    request's runs share one)."""
+    return str(int(hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:8], 16) + 1)
 
 
 def process_identity(pid: int) -> str:
@@ -132,9 +149,10 @@ class StackLock:
 
     def acquire(self, run_id: str) -> None:
         deadline = time.monotonic() + max(10.0, self.timeout_s)
+        config = {**self.topic_config, MARK: creation_mark(run_id)}
         while True:
             try:
-                if create_topic(self.admin, self.topic, self.broker_count, self.timeout_s, self.topic_config):
+                if create_topic(self.admin, self.topic, self.broker_count, self.timeout_s, config):
                     break
             except Exception as e:  # noqa: BLE001 - re-raised as a KplanError
                 who = principal(self.consumer_conf or {})
@@ -143,6 +161,8 @@ class StackLock:
             holder = self.holder()
             if holder is not None and not holder.released:
                 raise LockHeld(f"stack {self.stack!r} is locked by another run ({holder.describe()})", holder)
+            if holder is None and self._created_by(run_id):
+                break  # this run's own create, sent again and answered "exists": the lock is this run's
             # Created a moment ago (holder not written yet) or released and being deleted: look again briefly.
             if time.monotonic() > deadline:
                 if holder is not None:
@@ -164,6 +184,18 @@ class StackLock:
             self.release()  # never leave a lock nobody can name
             raise
         faults.at("lock-taken")
+
+    def _created_by(self, run_id: str) -> bool:
+        """Whether the lock topic bears the mark `run_id` creates it with; False when that cannot be read."""
+        from confluent_kafka.admin import ConfigResource
+
+        resource = ConfigResource(ConfigResource.Type.TOPIC, self.topic)
+        try:
+            (future,) = self.admin.describe_configs([resource], request_timeout=self.timeout_s).values()
+            entry = future.result(self.timeout_s + 2).get(MARK)
+        except Exception:  # noqa: BLE001 - not listed yet at the broker asked, or not readable: not known to be ours
+            return False
+        return entry is not None and entry.value == creation_mark(run_id)
 
     def _write_holder(self, holder: Holder, deadline: float, clock: Callable[[], float] = time.monotonic,
                       sleep: Callable[[float], None] = time.sleep) -> None:
