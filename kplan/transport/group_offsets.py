@@ -42,6 +42,24 @@ def committed(client: Client, groups: list[str], partitions: Mapping[str, int]) 
     return found
 
 
+def delete_committed(client: Client, group: str, topic: str, partitions: list[int]) -> str | None:
+    """Delete `group`'s committed offsets on `topic`'s `partitions` (OffsetDelete v0: confluent-kafka has no call for
+    it; Kafka refuses it with GROUP_SUBSCRIBED_TO_TOPIC while a member of the group is subscribed to the topic). None
+    when done or there was nothing to delete (no such group, no such topic), else the error name Kafka answered."""
+    from kplan.transport.wire.messages import OffsetDeleteRequest
+
+    topic_of = OffsetDeleteRequest.OffsetDeleteRequestTopic
+    partition_of = topic_of.OffsetDeleteRequestPartition
+    answer = client.to_coordinator(group, OffsetDeleteRequest(group_id=group, topics=[
+        topic_of(name=topic, partitions=[partition_of(partition_index=p) for p in partitions])]))
+    codes = [answer.error_code] + [p.error_code for t in answer.topics or () for p in t.partitions or ()]
+    errors = [error_name(c) for c in codes if c and error_name(c) not in _NOTHING_THERE]
+    return errors[0] if errors else None
+
+
+_NOTHING_THERE = frozenset({"GROUP_ID_NOT_FOUND", "UNKNOWN_TOPIC_OR_PARTITION"})
+
+
 def words(name: str) -> str:
     """librdkafka's words for a Kafka error name ("Broker: Group authorization failed"), as kplan shows the errors of
     its confluent-kafka calls; the name itself when librdkafka has none."""

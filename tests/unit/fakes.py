@@ -163,6 +163,11 @@ class FakeWriter:
     def mark_done(self, old, new, partitions):
         self.calls.append("mark_done")
 
+    def unmove_groups(self, new, groups):
+        for g in groups:
+            for key in [k for k in self.group_offsets_.get(g, {}) if k[0] == new]:
+                del self.group_offsets_[g][key]
+
     def forget_copy(self, new):
         self.migrated.discard(new)
 

@@ -80,7 +80,9 @@ class MigrateTopicHandler(StepHandler[MigrateTopic]):
                              "(docs/migrations.md)\n")
 
     def undo(self, step: MigrateTopic, ctx: StepContext) -> None:
-        ctx.io(MigrationWrites).forget_copy(step.target)
+        io = ctx.io(MigrationWrites)
+        io.unmove_groups(step.target, list(step.groups))
+        io.forget_copy(step.target)
 
 
 @handles(AlterTopicConfigs)

@@ -57,8 +57,8 @@ class CreateTopics(StepBase):
 class MigrateTopic(StepBase):
     """Copy every record of `source` into the new topic `target` (exactly once, resumable) and move each consumer
     group's committed offsets there by the copy's offset map (kplan.kinds.topic.io.migrate). The old topic and its
-    groups' offsets on it are left as they are. Undo: the copy's own group deleted (the new topic's deletion, the
-    create step's undo, drops the moved offsets with it)."""
+    groups' offsets on it are left as they are. Undo: the moved groups' offsets on the new topic deleted, and the
+    copy's own group (the new topic itself is the create step's undo)."""
 
     kind: ClassVar[str] = "migrate-topic"
     phase: ClassVar[Phase] = Phase.MIGRATE_TOPICS
@@ -78,8 +78,10 @@ class MigrateTopic(StepBase):
         return f"copy topic {self.source} into {self.target}{follow}{moved}"
 
     def undo_by_hand(self) -> str:
-        return (f"delete the consumer group kplan-migrate-{self.target} (the copy's positions); {self.source} and "
-                "its groups' offsets on it are untouched")
+        moved = (f"delete the offsets of consumer group(s) {', '.join(sorted(self.groups))} on {self.target}, and "
+                 if self.groups else "")
+        return (f"{moved}delete the consumer group kplan-migrate-{self.target} (the copy's positions); {self.source} "
+                "and its groups' offsets on it are untouched")
 
 
 @dataclass(frozen=True)

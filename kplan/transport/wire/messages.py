@@ -20,5 +20,5 @@ from kafka.protocol.admin import (
     UpdateFeaturesRequest,
 )
 from kafka.protocol.api_message import ApiMessage
-from kafka.protocol.consumer.group import OffsetFetchRequest
+from kafka.protocol.consumer.group import OffsetDeleteRequest, OffsetFetchRequest
 from kafka.protocol.metadata import ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest

@@ -515,6 +515,37 @@ class MigrationWrites(SessionsIO):
             if shown != dict(offsets):
                 raise WriteError(f"consumer group {g}'s offsets on {new} are {shown}, not {dict(offsets)}")
 
+    def unmove_groups(self, new: str, groups: list[str]) -> None:
+        """The undo of `move_groups`: each group's committed offsets on `new` deleted, then read back (WriteError
+        while the cluster still shows one). Kafka drops a deleted topic's offsets from its groups too, but only once
+        the brokers have applied the deletion: a moment after a rollback would have said the cluster is as before."""
+        from kplan.transport.group_offsets import delete_committed, words
+        from kplan.transport.wire.client import open_client
+        from kplan.transport.wire.codec import Refused, WireError
+
+        timeout_s = self.cluster.timeout_s
+
+        def held(group: str) -> list[int]:
+            return sorted(p for (t, p) in committed_offsets(self.admin, group, timeout_s) if t == new)
+
+        with open_client(self.cluster, self.secrets) as client:
+            for g in sorted(groups):
+                partitions = held(g)
+                if not partitions:
+                    continue
+                try:
+                    why = delete_committed(client, g, new, partitions)
+                except (Refused, WireError) as e:
+                    why = str(e)
+                if why is not None:
+                    hint = (" (a consumer of the group is subscribed to it: stop the group's consumers, then recover)"
+                            if why == "GROUP_SUBSCRIBED_TO_TOPIC" else "")
+                    raise WriteError(f"could not delete consumer group {g}'s offsets on {new}: {words(why)}{hint}")
+                left = held(g)
+                if left:
+                    raise WriteError(f"consumer group {g} still shows offsets on {new} (partitions {left}) after "
+                                     "their deletion")
+
     def forget_copy(self, new: str) -> None:
         """The copy's own group deleted (its positions on the old topic): absent already is fine."""
         name = COPY_GROUP.format(new=new)
