@@ -182,7 +182,8 @@ def _migrates_and_keeps(stack, admin, prefix: str, tmp_path, rf: int) -> None:
     assert (f"topic '{new}' is migrated from '{old}' (12 -> 4 partitions): 600 records, " in r.out
             and f"consumer groups whose positions move: {prefix}-early (committed on 12 partitions), {prefix}-late "
             "(committed on 12 partitions)" in r.out), r.out
-    assert kplan("apply", str(path), "--auto-approve").code == 0
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
     _migrated(stack, admin, prefix, old, new, 600)
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 0 and f"topic '{old}' is the topic '{new}' migrates from: kept until" in r.out, r.text

@@ -39,7 +39,7 @@ from kplan.kinds.topic.migration import (
 from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
 from kplan.transport.groups import committed_offsets, describe_groups
-from kplan.transport.kafka import client_config, describe_kafka_error
+from kplan.transport.kafka import client_config, describe_kafka_error, dispose
 from kplan.transport.sessions import SessionsIO
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -383,6 +383,19 @@ def producer_config(conf: Mapping[str, Any], name: str) -> dict[str, Any]:
             "linger.ms": 5, "transaction.timeout.ms": max(60_000, int(conf.get("socket.timeout.ms", 0)))}
 
 
+def _close_transactional(producer: Any, timeout_s: float) -> None:
+    """The copy's producer destroyed now, in this thread (kplan.transport.kafka.dispose): left to the garbage
+    collector, a client caught in a reference cycle (the copy's delivery callbacks) may be destroyed on one of
+    librdkafka's own threads, which ends the process. A transaction still open (a copy that failed) is aborted
+    first, so that read_committed readers of the new topic are not held until the broker times it out; with none open
+    (the copy's end: its last one committed) the abort is refused at once, locally."""
+    try:
+        producer.abort_transaction(min(5.0, timeout_s))
+    except Exception:  # noqa: BLE001 - no transaction open, or the broker does not answer: dispose regardless
+        pass
+    dispose(producer)
+
+
 class MigrationWrites(SessionsIO):
     """Apply's side of a migration: the copy and the groups' offsets moved (kplan.kinds.topic.handlers)."""
 
@@ -428,6 +441,7 @@ class MigrationWrites(SessionsIO):
             raise WriteError(f"copying {old} into {new}: {describe_kafka_error(e)}") from None
         finally:
             consumer.close()
+            _close_transactional(producer, timeout_s)
         return ends
 
     def late_records(self, old: str, partitions: int, ends: Mapping[tuple[str, int], int]) -> int:
