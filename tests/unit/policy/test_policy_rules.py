@@ -141,6 +141,15 @@ def _validate(capsys, *args) -> tuple[int, str]:
     return exc.value.code, capsys.readouterr().out
 
 
+def _policy_file_refused(tmp_path: Path, monkeypatch, capsys, platform: str) -> str:
+    """`kplan validate` of a stack whose policy file is `platform`: refused (1); its first line."""
+    _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n", "platform.yaml": platform})
+    monkeypatch.chdir(tmp_path)
+    code, out = _validate(capsys, "stack.yaml")
+    assert code == 1
+    return out.splitlines()[0]
+
+
 def test_validate_fails_on_an_error_level_violation_and_not_on_a_warning(tmp_path, monkeypatch, capsys):
     _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n"
                       "topics:\n  - {name: tmp.a, partitions: 1, replication_factor: 1}\n",
@@ -163,22 +172,14 @@ def test_validate_fails_on_an_error_level_violation_and_not_on_a_warning(tmp_pat
 
 
 def test_a_bad_policy_file_fails_validate_with_its_own_location(tmp_path, monkeypatch, capsys):
-    _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n",
-                      "platform.yaml": "rules:\n  - rule: topic-partitions\n    maximum: 3\n"})
-    monkeypatch.chdir(tmp_path)
-    code, out = _validate(capsys, "stack.yaml")
-    assert code == 1
-    assert out.splitlines()[0] == 'platform.yaml:3:5: rules[0].maximum: unknown key "maximum" (did you mean "max"?)'
+    first = _policy_file_refused(tmp_path, monkeypatch, capsys, "rules:\n  - rule: topic-partitions\n    maximum: 3\n")
+    assert first == 'platform.yaml:3:5: rules[0].maximum: unknown key "maximum" (did you mean "max"?)'
 
 
 def test_a_config_value_no_topic_can_have_is_a_located_policy_error(tmp_path, monkeypatch, capsys):
-    _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n",
-                      "platform.yaml": "rules:\n  - rule: topic-forbidden-config\n    keys: [compression.type]\n"
-                                       "    values: [zstd, gzipp]\n"})
-    monkeypatch.chdir(tmp_path)
-    code, out = _validate(capsys, "stack.yaml")
-    assert code == 1
-    assert out.splitlines()[0] == (
+    first = _policy_file_refused(tmp_path, monkeypatch, capsys, "rules:\n  - rule: topic-forbidden-config\n"
+                                 "    keys: [compression.type]\n    values: [zstd, gzipp]\n")
+    assert first == (
         "platform.yaml:4:20: rules[0].values[1]: compression.type: must be one of uncompressed, zstd, lz4, snappy, "
         "gzip, producer (got 'gzipp') (did you mean \"gzip\"?)")
 
@@ -196,14 +197,10 @@ def test_a_rules_kinds_are_the_sections_the_loader_reads_entries_from():
 
 
 def test_a_typo_in_a_rules_kinds_is_refused_at_its_item_naming_the_sections(tmp_path, monkeypatch, capsys):
-    _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n",
-                      "platform.yaml": "rules:\n  - rule: required-labels\n    kinds: [topics, consumer_group]\n"
-                                       "    labels: [tier]\n"})
-    monkeypatch.chdir(tmp_path)
-    code, out = _validate(capsys, "stack.yaml")
-    assert code == 1
-    assert out.splitlines()[0] == (f"platform.yaml:3:21: rules[0].kinds[1]: must be one of {_SECTIONS} (got string "
-                                   '"consumer_group") (did you mean "consumer_groups"?)')
+    first = _policy_file_refused(tmp_path, monkeypatch, capsys, "rules:\n  - rule: required-labels\n"
+                                 "    kinds: [topics, consumer_group]\n    labels: [tier]\n")
+    assert first == (f"platform.yaml:3:21: rules[0].kinds[1]: must be one of {_SECTIONS} (got string "
+                     '"consumer_group") (did you mean "consumer_groups"?)')
 
 
 def test_a_rules_kinds_takes_every_section_that_declares_resources(tmp_path, monkeypatch):
