@@ -42,6 +42,9 @@ def committed(client: Client, groups: list[str], partitions: Mapping[str, int]) 
     return found
 
 
+_NOTHING_THERE = frozenset({"GROUP_ID_NOT_FOUND", "UNKNOWN_TOPIC_OR_PARTITION"})  # what delete_committed passes over
+
+
 def delete_committed(client: Client, group: str, topic: str, partitions: list[int]) -> str | None:
     """Delete `group`'s committed offsets on `topic`'s `partitions` (OffsetDelete v0: confluent-kafka has no call for
     it; Kafka refuses it with GROUP_SUBSCRIBED_TO_TOPIC while a member of the group is subscribed to the topic). None
@@ -55,9 +58,6 @@ def delete_committed(client: Client, group: str, topic: str, partitions: list[in
     codes = [answer.error_code] + [p.error_code for t in answer.topics or () for p in t.partitions or ()]
     errors = [error_name(c) for c in codes if c and error_name(c) not in _NOTHING_THERE]
     return errors[0] if errors else None
-
-
-_NOTHING_THERE = frozenset({"GROUP_ID_NOT_FOUND", "UNKNOWN_TOPIC_OR_PARTITION"})
 
 
 def words(name: str) -> str:

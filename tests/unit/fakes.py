@@ -163,7 +163,7 @@ class FakeWriter:
     def mark_done(self, old, new, partitions):
         self.calls.append("mark_done")
 
-    def unmove_groups(self, new, groups):
+    def unmove_groups(self, new, partitions, groups):
         for g in groups:
             for key in [k for k in self.group_offsets_.get(g, {}) if k[0] == new]:
                 del self.group_offsets_[g][key]

@@ -81,7 +81,7 @@ class MigrateTopicHandler(StepHandler[MigrateTopic]):
 
     def undo(self, step: MigrateTopic, ctx: StepContext) -> None:
         io = ctx.io(MigrationWrites)
-        io.unmove_groups(step.target, list(step.groups))
+        io.unmove_groups(step.target, step.partitions, list(step.groups))
         io.forget_copy(step.target)
 
 

@@ -529,36 +529,39 @@ class MigrationWrites(SessionsIO):
             if shown != dict(offsets):
                 raise WriteError(f"consumer group {g}'s offsets on {new} are {shown}, not {dict(offsets)}")
 
-    def unmove_groups(self, new: str, groups: list[str]) -> None:
-        """The undo of `move_groups`: each group's committed offsets on `new` deleted, then read back (WriteError
-        while the cluster still shows one). Kafka drops a deleted topic's offsets from its groups too, but only once
-        the brokers have applied the deletion: a moment after a rollback would have said the cluster is as before."""
-        from kplan.transport.group_offsets import delete_committed, words
+    def unmove_groups(self, new: str, partitions: int, groups: list[str]) -> None:
+        """The undo of `move_groups`: each group's committed offsets on `new` (of `partitions`) deleted, then read
+        back (WriteError while the cluster still shows one), all through kplan's own client: one OffsetFetch for every
+        group before and after, an OffsetDelete per group that has any. Kafka drops a deleted topic's offsets from
+        its groups too, but only once the brokers have applied the deletion: a moment after a rollback would have
+        said the cluster is as before."""
+        from kplan.transport.group_offsets import committed, delete_committed, words
         from kplan.transport.wire.client import open_client
         from kplan.transport.wire.codec import Refused, WireError
 
-        timeout_s = self.cluster.timeout_s
-
-        def held(group: str) -> list[int]:
-            return sorted(p for (t, p) in committed_offsets(self.admin, group, timeout_s) if t == new)
+        def held(client: Any) -> dict[str, list[int]]:
+            out = {}
+            for g, offsets in committed(client, sorted(groups), {new: partitions}).items():
+                if isinstance(offsets, str):
+                    raise WriteError(f"could not read consumer group {g}'s offsets on {new}: {words(offsets)}")
+                if offsets.get(new):
+                    out[g] = sorted(offsets[new])
+            return out
 
         with open_client(self.cluster, self.secrets) as client:
-            for g in sorted(groups):
-                partitions = held(g)
-                if not partitions:
-                    continue
-                try:
-                    why = delete_committed(client, g, new, partitions)
-                except (Refused, WireError) as e:
-                    why = str(e)
-                if why is not None:
-                    hint = (" (a consumer of the group is subscribed to it: stop the group's consumers, then recover)"
-                            if why == "GROUP_SUBSCRIBED_TO_TOPIC" else "")
-                    raise WriteError(f"could not delete consumer group {g}'s offsets on {new}: {words(why)}{hint}")
-                left = held(g)
-                if left:
-                    raise WriteError(f"consumer group {g} still shows offsets on {new} (partitions {left}) after "
-                                     "their deletion")
+            try:
+                for g, moved in held(client).items():
+                    why = delete_committed(client, g, new, moved)
+                    if why is not None:
+                        hint = (" (a consumer of the group is subscribed to it: stop the group's consumers, then "
+                                "recover)" if why == "GROUP_SUBSCRIBED_TO_TOPIC" else "")
+                        raise WriteError(f"could not delete consumer group {g}'s offsets on {new}: {words(why)}{hint}")
+                left = held(client)
+            except (Refused, WireError) as e:
+                raise WriteError(f"could not delete the moved consumer groups' offsets on {new}: {e}") from None
+        if left:
+            shown = "; ".join(f"{g} (partitions {p})" for g, p in left.items())
+            raise WriteError(f"consumer groups still show offsets on {new} after their deletion: {shown}")
 
     def forget_copy(self, new: str) -> None:
         """The copy's own group deleted (its positions on the old topic): absent already is fine."""
