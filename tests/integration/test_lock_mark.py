@@ -6,8 +6,6 @@ unknown)")."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
@@ -56,9 +54,7 @@ def test_a_run_answered_exists_by_its_own_create_holds_the_lock(stack, prefix):
     assert lock.topic == lock_topic(prefix)
     _created_first(lock, "run-a")
     try:
-        started = time.monotonic()
-        lock.acquire("run-a")
-        assert time.monotonic() - started < 5  # at once, not at the deadline of a lock held by a silent taker
+        lock.acquire("run-a")  # without the mark's check: LockHeld "holder unknown" at the deadline (the next test)
         assert lock.held and lock.holder().run_id == "run-a"
     finally:
         lock.release()
