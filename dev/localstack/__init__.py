@@ -65,7 +65,7 @@ from .mariadb import (
     mysql,
 )
 from .postgres import PG_DATABASE, PG_PASSWORD, PG_PORT, PG_USER, pg_data, pg_endpoint, postgres_service, psql
-from .process import Service, tail
+from .process import Service, stop_together, tail
 from .registry import REGISTRY_PORT, REGISTRY_URL, REGISTRY_V3_URL, global_compatibility, registry_service
 from .sasl import (
     ADMIN_PASSWORD,
@@ -221,9 +221,15 @@ def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False, only: tuple[st
     return started
 
 
-def down(wipe: bool = False) -> None:
-    for svc in reversed(services(secured=True)):
-        svc.stop()
+def down(wipe: bool = False, first: tuple[Service, ...] = (), beside_broker: tuple[Service, ...] = ()) -> None:
+    """Stop the stack in three waves, the services of each at once (process.stop_together): the Connect workers and
+    `first` (what uses the stack: Keycloak, the forge, the API server, another Connect cluster), then the broker
+    and `beside_broker` (what the first wave used: the API server's kine), then the databases and the registry."""
+    every = services(secured=True)
+    broker = next(i for i, s in enumerate(every) if s.name == "kafka")
+    stop_together([*every[broker + 1:], *first])
+    stop_together([every[broker], *beside_broker])
+    stop_together(every[:broker])
     if wipe:
         shutil.rmtree(pg_data(), ignore_errors=True)
         shutil.rmtree(my_data(), ignore_errors=True)

@@ -104,11 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "down":
             cluster3.down(wipe=args.wipe)
-            connect2.down()
-            oidc.keycloak_service().stop()
-            kubernetes.down()
-            forge.forge_service().stop()
-            down(wipe=args.wipe)
+            down(wipe=args.wipe, first=(connect2.WORKER.service(), oidc.keycloak_service(),
+                                        kubernetes.apiserver_service(), forge.forge_service()),
+                 beside_broker=(kubernetes.kine_service(),))
             return 0
         if args.cmd == "status":
             healthy = status()

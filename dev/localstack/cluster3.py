@@ -28,7 +28,7 @@ from .common import DEV, HOST, JIT, LocalStackError, new_cluster_id, quiet_logge
 from .dist import ensure_dist
 from .kafka import check_java, java_cmd, rendered, tiered_settings, write_config
 from .overlay_worker import OverlayWorker
-from .process import Service
+from .process import Service, stop_together
 
 NODES = 3
 BASE_PORT = int(os.environ.get("KPLAN_STACK_CLUSTER_PORT", "19100"))
@@ -182,9 +182,11 @@ def start_node(node: int, timeout_s: float = 120.0) -> None:
 
 
 def down(wipe: bool = False) -> None:
+    """Its Connect worker, then the three nodes at once: stopped one after another, the last one's clean shutdown
+    waited for a quorum of controllers already gone and was killed after the launcher's 30 s grace period; together
+    they stop cleanly in ~6 s."""
     CONNECT.down()
-    for svc in reversed(nodes()):
-        svc.stop()
+    stop_together(list(reversed(nodes())))
     if wipe:
         shutil.rmtree(stack_dir() / "data" / "cluster3", ignore_errors=True)
 

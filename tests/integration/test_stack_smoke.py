@@ -112,3 +112,22 @@ def test_postgres_is_ready_for_logical_decoding_with_the_demo_database(stack):
         "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM orders), (SELECT count(*) FROM products),"
         " (SELECT count(*) FROM customers), (SELECT count(*) FROM invoices)").strip()
     assert all(int(n) > 0 for n in counts.split("|"))
+
+
+def test_the_stack_runs_without_fsync(stack):
+    """Every service the launcher starts has libeatmydata preloaded (dev/localstack/nosync.py: a test stack's data is
+    thrown away, and its fsyncs made the stage that restarts it wait on the disk); the library is mapped into each
+    running process, the JVMs, the databases and the registry alike."""
+    import localstack
+    from localstack import nosync
+
+    lib = nosync.library()
+    assert lib is not None, "libeatmydata is neither installed nor installable here (Debian's eatmydata package)"
+    for svc in localstack.services(secured=True):
+        pid = svc.pid()
+        assert pid is not None, f"{svc.name} is not running"
+        with open(f"/proc/{pid}/maps", encoding="utf-8") as f:
+            mapped = f.read()
+        assert lib.name.split(".so")[0] in mapped, (
+            f"{svc.name} (pid {pid}) runs with fsync: started before the launcher preloaded libeatmydata? "
+            "`dev/stack down && dev/stack up --secured` restarts it")
