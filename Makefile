@@ -69,8 +69,10 @@ STAGE := sh -c '"$$@"; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc' stage
 # parallel stage took 7:14 with 3 workers and 6:18 with 4, 2026-11-24). With 4, a test's own read of Connect once met
 # a rebalance caused by another file's connectors: the tests' GETs now ride out rebalance answers
 # (tests/integration/conftest.py). With 4, a core was still idle 12 % of the parallel stage (clean-clone CI runs,
-# 2026-11-26: the tests wait on Connect and on the broker's metadata), hence 5.
-INTEGRATION_WORKERS ?= 5
+# 2026-11-26: the tests wait on Connect and on the broker's metadata), hence 5. Once the stack ran without fsync
+# (dev/localstack/nosync.py), 6: the parallel stage of a clean clone's run took 611 s with 5 workers and 534 s with 6
+# (2026-11-29, one run each, the workers ending within 3 s of one another in both; with fsync, 6 had saved 21 s).
+INTEGRATION_WORKERS ?= 6
 
 # The whole suite in stages, stopping at the first that fails. The local stack starts in the background at once (its
 # JVMs mostly wait on each other while lint and the unit tests run: ~1 min off the wall time); lint (its output in
