@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
+import slot_holder
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import ROOT, faulty_command, kplan, run_env, wait_for, write_stack
 from test_acls import bindings
@@ -25,7 +29,7 @@ from test_cdc_principal import (  # noqa: F401 - names: a fixture
 )
 
 import localstack
-from localstack.postgres import _pg_bin, pg_data
+from localstack.postgres import pg_data
 
 
 def _stack(secured, tmp_path, prefix: str, source: str, user: str):
@@ -98,6 +102,35 @@ def _destroy_cleanly(secured, sadmin, path, prefix, source, user) -> None:
     assert _slot_objects(source) == (False, False)
 
 
+def _slot_position(slot: str) -> str:
+    return localstack.psql(f"SELECT restart_lsn, confirmed_flush_lsn FROM pg_replication_slots "
+                           f"WHERE slot_name = '{slot}'").strip()
+
+
+def _held_by_holder(slot: str) -> bool:
+    held_by = localstack.psql(f"SELECT a.application_name FROM pg_replication_slots s JOIN pg_stat_activity a "
+                              f"ON a.pid = s.active_pid WHERE s.slot_name = '{slot}'")
+    return held_by.strip() == slot_holder.APPLICATION_NAME
+
+
+def _hold(slot: str, log: Path) -> subprocess.Popen:
+    """A replication client that holds `slot` without moving it (slot_holder.py says why not pg_recvlogical). The
+    deleted connector's walsender may hold the slot a moment longer: the client is started again until it holds it."""
+    deadline = time.monotonic() + 60
+    while True:
+        with log.open("ab") as err:
+            holder = subprocess.Popen(
+                [sys.executable, str(Path(slot_holder.__file__)), str(pg_data()), str(localstack.PG_PORT),
+                 localstack.PG_USER, localstack.PG_DATABASE, slot, f"{slot}_pub"],
+                stdout=subprocess.DEVNULL, stderr=err)
+        while holder.poll() is None and not _held_by_holder(slot):
+            time.sleep(0.2)
+        if holder.poll() is None:
+            return holder
+        assert time.monotonic() < deadline, f"the slot holder never held the slot: {log.read_text()}"
+        time.sleep(0.5)
+
+
 def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(
         secured, sadmin, names, unique, tmp_path):  # noqa: F811
     """The drop fails for real (a replication client holds the slot after the connector is gone): the in-run
@@ -106,6 +139,7 @@ def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(
     user = unique("cdc-undo")
     path = _stack(secured, tmp_path, prefix, source, user)
     before = _applied(secured, sadmin, path, prefix, source, user)
+    slot = source.replace("-", "_")
 
     proc = subprocess.Popen(faulty_command("destroy", str(path), "--auto-approve", pause_at="after-step:1",
                                            pause_s=5), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -113,29 +147,30 @@ def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
     holder = None
+    writing = threading.Event()
     try:
         wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 120, "the connector deleted")
-        # the connector is gone: a replication client takes its slot, so the drop cannot happen. It is to hold the
-        # slot, not to move it: no periodic status reports (-s 3600) and SIGKILL at the end instead of a clean stop,
-        # so that it confirms no position. A CI run (the other tests writing WAL meanwhile) once saw the re-created
-        # connector refused by Debezium: "trying to read change stream starting at ... no longer available" -- its
-        # restored offset behind the slot, which nothing but this client can have moved.
-        slot = source.replace("-", "_")
-        holder = subprocess.Popen(
-            [str(_pg_bin() / "pg_recvlogical"), "-h", str(pg_data()), "-p", str(localstack.PG_PORT), "-U",
-             localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", slot, "--start", "-o", "proto_version=1",
-             "-o", f"publication_names={slot}_pub", "-f", "/dev/null", "-s", "3600"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"
-                                         ).strip() == "t", 30, "the slot held")
+        # the connector is gone: a replication client takes its slot, so the drop cannot happen
+        holder = _hold(slot, tmp_path / "holder.log")
+        held_at = _slot_position(slot)
+
+        def write() -> None:  # what the other tests do to the shared table meanwhile, made sure of here
+            while not writing.wait(2):
+                localstack.psql("INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, 26003)")
+        threading.Thread(target=write, daemon=True).start()
         # a holder that keeps answering is not ended by PostgreSQL: the drop waits the stack's timeout and the
         # server's wal_sender_timeout (how long it keeps one that stopped answering: 60 s here), then fails; its
         # waiting lines (stderr, merged here) come between the step's line and its outcome
         wait_for(lambda: re.search(r"\] drop replication slot [^\n]*\.\.\. .*?FAILED \(", "".join(lines), re.S), 300,
                  "the drop failed")
+        writing.set()
+        # it held the slot all along (answering the server) and moved it not at all, rows written meanwhile or not
+        assert holder.poll() is None, (tmp_path / "holder.log").read_text()
+        assert _slot_position(slot) == held_at, (held_at, (tmp_path / "holder.log").read_text())
         holder.kill()  # Debezium retries a slot in use: the re-created connector takes it over
         code = proc.wait(300)
     finally:
+        writing.set()
         if holder is not None and holder.poll() is None:
             holder.kill()
         if proc.poll() is None:
