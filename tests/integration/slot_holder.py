@@ -59,5 +59,6 @@ def hold(socket_dir: str, port: str, user: str, database: str, slot: str, public
             conn.flush()
             next_update = time.monotonic() + 5
 
+
 if __name__ == "__main__":
     sys.exit(hold(*sys.argv[1:7]))

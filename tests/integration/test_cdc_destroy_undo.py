@@ -120,7 +120,7 @@ def _hold(slot: str, log: Path) -> subprocess.Popen:
     while True:
         with log.open("ab") as err:
             holder = subprocess.Popen(
-                [sys.executable, str(Path(slot_holder.__file__)), str(pg_data()), str(localstack.PG_PORT),
+                [sys.executable, slot_holder.__file__, str(pg_data()), str(localstack.PG_PORT),
                  localstack.PG_USER, localstack.PG_DATABASE, slot, f"{slot}_pub"],
                 stdout=subprocess.DEVNULL, stderr=err)
         while holder.poll() is None and not _held_by_holder(slot):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 from confluent_kafka.admin import NewTopic
@@ -62,8 +63,6 @@ class _Listing:
     metadata settle in time and then plans no change, never a create of an existing topic."""
 
     def __init__(self, admin, prefix: str):
-        import threading
-
         self._admin, self._prefix = admin, prefix
         self._unsettled_sent: list[float] = []  # when each poll that still missed some topic was sent
         self._done = threading.Event()
